@@ -1,0 +1,250 @@
+"""Reverse-mode automatic differentiation over the recorded graph.
+
+Backpropagation is the chain rule applied in reverse topological order: each node receives the
+sum of the gradients flowing into its output (dL/dy), calls its Function's backward to get
+dL/dx_i for each input, and passes them on. The traversal is iterative, so a graph of any
+depth (100,000 chained operations) works without touching Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import BackwardError, DTypeError, ShapeError
+from .function import AccumulateGrad, Node, check_gradient_finite
+from .grad_mode import STATE
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Tensor | np.ndarray | float | None = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d tensor / d leaf into the `.grad` of every leaf that requires grad."""
+    root = _root_gradient(tensor, gradient, "backward")
+    _run([(tensor, root)], retain_graph or create_graph, create_graph, targets=None)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Return d outputs / d inputs without touching any `.grad` (torch.autograd.grad)."""
+    from .tensor import Tensor
+
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs; "
+            "give one gradient per output"
+        )
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise BackwardError(
+                f"grad: input {i} (shape {x.shape}) does not require grad; "
+                "call requires_grad_() on it before building the graph"
+            )
+    roots = [(y, _root_gradient(y, g, "grad")) for y, g in zip(outputs, grad_outputs, strict=True)]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = _run(roots, retain, create_graph, targets=inputs)
+    result = []
+    for i, x in enumerate(inputs):
+        g = found.get(id(_target_key(x)))
+        if g is None and not allow_unused:
+            raise BackwardError(
+                f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
+    from .tensor import Tensor
+
+    if not tensor.requires_grad:
+        raise BackwardError(
+            f"{op}: the tensor (shape {tensor.shape}) does not require grad and has no grad_fn; "
+            "make sure some input has requires_grad=True and the graph was not built under "
+            "no_grad() or from detached / non-differentiable results (comparisons, argmax)"
+        )
+    if gradient is None:
+        if tensor.data.size != 1:
+            raise BackwardError(
+                f"{op}: the output has shape {tensor.shape}, but an implicit gradient is only "
+                "defined for a single-element output; pass gradient= (same shape) or reduce "
+                "it first, e.g. y.sum().backward()"
+            )
+        return Tensor._make(np.ones_like(tensor.data), False, None)
+    g = (
+        gradient
+        if isinstance(gradient, Tensor)
+        else Tensor._make(np.asarray(gradient, dtype=tensor.data.dtype), False, None)
+    )
+    if g.shape != tensor.shape:
+        raise ShapeError(
+            f"{op}: gradient has shape {g.shape} but the output has shape {tensor.shape}; "
+            "they must match"
+        )
+    return g
+
+
+def _target_key(x: Tensor) -> Node | AccumulateGrad:
+    return x.grad_fn if x.grad_fn is not None else x._grad_accumulator()
+
+
+def _topological_order(roots: list) -> list:
+    """Nodes reachable from the roots, each after every node that feeds it a gradient."""
+    order: list = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if child is not None and id(child) not in seen:
+                    seen.add(id(child))
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _needed(order: list, targets: set[int]) -> set[int]:
+    """Ids of the nodes whose backward leads to one of the targets."""
+    needed: set[int] = set()
+    for node in reversed(order):
+        if id(node) in targets or any(
+            c is not None and id(c) in needed for c in node.next_functions
+        ):
+            needed.add(id(node))
+    return needed
+
+
+def _run(
+    roots: list[tuple[Tensor, Tensor]],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: list[Tensor] | None,
+) -> dict[int, Tensor]:
+    """Propagate the root gradients; return the gradients reaching the targets (if any)."""
+    buffers: dict[int, Tensor] = {}
+    start = []
+    for tensor, g in roots:
+        node = _target_key(tensor)
+        key = id(node)
+        buffers[key] = buffers[key] + g if key in buffers else g
+        start.append(node)
+    order = _topological_order(start)
+    target_ids = None if targets is None else {id(_target_key(x)) for x in targets}
+    needed = None if target_ids is None else _needed(order, target_ids)
+    found: dict[int, Tensor] = {}
+    previous_mode = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    try:
+        for node in order:
+            key = id(node)
+            g = buffers.pop(key, None)
+            if g is None:
+                continue
+            if target_ids is not None and key in target_ids:
+                found[key] = g
+            if type(node) is AccumulateGrad:
+                if target_ids is None:
+                    _accumulate(node.variable, g, create_graph)
+                continue
+            if node._retained is not None and target_ids is None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate(kept, g, create_graph)
+            if needed is not None and key not in needed:
+                continue
+            grads = _call_backward(node, g)
+            if not retain_graph:
+                node.release()
+            for child, gi in zip(node.next_functions, grads, strict=True):
+                if child is None or gi is None:
+                    continue
+                ckey = id(child)
+                buffers[ckey] = buffers[ckey] + gi if ckey in buffers else gi
+    finally:
+        STATE.grad_enabled = previous_mode
+    return found
+
+
+def _call_backward(node: Node, grad_output: Tensor) -> tuple:
+    """Run one node's backward and bring each gradient to its input's shape and dtype."""
+    from .ops.shape import sum_to
+    from .tensor import Tensor
+
+    raw = node.fn.backward(node, grad_output)
+    if not isinstance(raw, tuple):
+        raw = (raw,)
+    if len(raw) != len(node.next_functions):
+        raise BackwardError(
+            f"{node.name}: backward returned {len(raw)} gradients but forward took "
+            f"{len(node.next_functions)} arguments; return one per argument (None where none)"
+        )
+    grads = []
+    for gi, child, meta in zip(raw, node.next_functions, node.input_meta, strict=True):
+        if gi is None or child is None:
+            grads.append(None)
+            continue
+        if not isinstance(gi, Tensor):
+            gi = Tensor._make(np.asarray(gi), False, None)
+        shape, dtype = meta
+        if gi.data.shape != shape:
+            try:
+                gi = sum_to(gi, shape)
+            except ValueError as exc:
+                raise ShapeError(
+                    f"{node.name}: backward returned a gradient of shape {gi.shape} for an "
+                    f"input of shape {shape}; it must have the input's shape or broadcast to it"
+                ) from exc
+        if gi.data.dtype != dtype:
+            if gi.data.dtype.kind != "f":
+                raise DTypeError(
+                    f"{node.name}: backward returned a {gi.data.dtype} gradient for a {dtype} "
+                    "input; gradients must be floating point"
+                )
+            gi = gi.to(dtype)
+        grads.append(gi)
+    result = tuple(grads)
+    if STATE.anomaly:
+        check_gradient_finite(node, result)
+    return result
+
+
+def _accumulate(variable: Tensor, g: Tensor, create_graph: bool) -> None:
+    """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
+    from .tensor import Tensor
+
+    if not create_graph:
+        g = Tensor._make(g.data, False, None)
+    if variable._grad is None:
+        # Copy so that later in-place updates of .grad never alias a graph value.
+        variable._grad = g if create_graph else Tensor._make(g.data.copy(), False, None)
+    elif create_graph:
+        variable._grad = variable._grad + g
+    else:
+        np.add(variable._grad.data, g.data, out=variable._grad.data, casting="same_kind")

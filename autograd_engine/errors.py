@@ -1,0 +1,48 @@
+"""One exception family for the engine.
+
+Every error is an `AutogradError` and also a subclass of the built-in exception a Python user
+would expect, so `except ValueError` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class AutogradError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class ShapeError(AutogradError, ValueError):
+    """Shapes that do not fit an operation (broadcasting, matmul, reshape, concatenation)."""
+
+
+class DTypeError(AutogradError, TypeError):
+    """A dtype an operation cannot use, such as asking for the gradient of an integer tensor."""
+
+
+class BackwardError(AutogradError, RuntimeError):
+    """Misuse of backward: non-scalar output without a gradient, a freed graph, no graph."""
+
+
+class InplaceError(AutogradError, RuntimeError):
+    """An in-place change that would corrupt autodiff (leaf that requires grad, saved value)."""
+
+
+class NotDifferentiableError(AutogradError, RuntimeError):
+    """A gradient was asked of an operation that has none (comparisons, argmax, sign)."""
+
+
+class IndexOutOfRangeError(AutogradError, IndexError):
+    """An index or class label outside the valid range."""
+
+
+class AnomalyError(AutogradError, RuntimeError):
+    """`detect_anomaly()` found NaN or Inf in the forward or backward of an operation."""
+
+
+def broadcast_error(op: str, *shapes: tuple[int, ...]) -> ShapeError:
+    """The error for operands whose shapes do not broadcast together."""
+    listed = " and ".join(str(tuple(s)) for s in shapes)
+    return ShapeError(
+        f"{op}: shapes {listed} cannot be broadcast together; trailing dimensions must be "
+        "equal or 1 (reshape or unsqueeze one operand so they line up)"
+    )

@@ -1,0 +1,238 @@
+"""Differentiable functions and the graph nodes they record.
+
+A `Function` subclass pairs a forward on NumPy arrays with a backward on Tensors:
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad          # d(x^2)/dx = 2x
+
+    y = Square.apply(t)
+
+`Function.apply` does, once for every operation, what each one needs: it decides whether to
+record, runs `forward`, and links a `Node` (the `ctx`) to the nodes of its inputs. The engine in
+`autograd.py` later calls `backward` on each node, sums gradients back to each input's shape
+(undoing broadcasting) and checks them. Because backward is written with Tensor operations,
+recording them (`create_graph=True`) gives higher-order derivatives with no extra code.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import (
+    AnomalyError,
+    AutogradError,
+    BackwardError,
+    InplaceError,
+    NotDifferentiableError,
+    ShapeError,
+)
+from .grad_mode import STATE
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+_IN, _OUT, _CONST = 0, 1, 2
+
+
+class Node:
+    """One recorded operation: the `ctx` of its Function, and a vertex of the backward graph.
+
+    `next_functions[i]` is where the gradient of input i goes: the node that produced it, an
+    `AccumulateGrad` for a leaf that requires grad, or None. Users may set any attribute on it
+    in `forward` (`ctx.axis = axis`) and read it back in `backward`.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_freed",
+        "_retained",
+        "_saved",
+        "_to_save",
+        "fn",
+        "input_meta",
+        "needs_input_grad",
+        "next_functions",
+        "output_ref",
+    )
+
+    def __init__(self, fn: type[Function]) -> None:
+        self.fn = fn
+        self._to_save: tuple = ()
+        self._saved: tuple | None = None
+        self._freed = False
+        self._retained: weakref.ref | None = None
+
+    @property
+    def name(self) -> str:
+        """The operation's name, as drawn in graphs and named in errors."""
+        return self.fn.op_name()
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (inputs, the output, or others) for `backward`; read them as Tensors."""
+        self._to_save = values
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """The saved values as Tensors, after checking none was changed in place since."""
+        if self._freed:
+            raise BackwardError(
+                f"{self.name}: trying to backward through the graph a second time, but its saved "
+                "values were freed by the first backward; pass retain_graph=True to the first "
+                "backward() (or grad()) if you need to go through the graph again"
+            )
+        return tuple(self._unpack(entry) for entry in self._saved or ())
+
+    def _unpack(self, entry: tuple) -> Any:
+        kind, value, cell, version = entry
+        if cell is not None and cell[0] != version:
+            raise InplaceError(
+                f"{self.name}: one of the values it saved for backward (shape "
+                f"{np.shape(value.data if kind == _IN else value)}) was modified by an "
+                f"in-place operation after it was saved (version {version}, now {cell[0]}); use "
+                "an out-of-place operation (x = x + 1 instead of x += 1) or clone() it first"
+            )
+        if kind == _IN:
+            return value
+        from .tensor import Tensor
+
+        if kind == _OUT:
+            return Tensor._make(value, True, self)
+        return Tensor._make(value, False, None) if isinstance(value, np.ndarray) else value
+
+    def _pack(self, args: tuple, arrays: list, out: Any, result: Tensor) -> None:
+        """Turn what forward saved into entries that remember where each value came from."""
+        from .tensor import Tensor
+
+        packed = []
+        for value in self._to_save:
+            entry = None
+            for arg, arr in zip(args, arrays, strict=True):
+                if value is arr and isinstance(arg, Tensor):
+                    entry = (_IN, arg, arg._vc, arg._vc[0])
+                    break
+            if entry is None:
+                if value is out:
+                    entry = (_OUT, result.data, result._vc, result._vc[0])
+                else:
+                    entry = (_CONST, value, None, 0)
+            packed.append(entry)
+        self._saved = tuple(packed)
+        self._to_save = ()
+
+    def release(self) -> None:
+        """Free saved values after backward (unless the graph is retained)."""
+        if self._saved:
+            self._saved = None
+            self._freed = True
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.__name__}Backward>"
+
+
+class AccumulateGrad:
+    """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
+
+    __slots__ = ("__weakref__", "variable")
+    next_functions: tuple = ()
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad {tuple(self.variable.shape)}>"
+
+
+class Function:
+    """Base class of every differentiable operation, built-in or user-defined.
+
+    Subclasses implement `forward(ctx, *args)`, which receives NumPy arrays in place of Tensor
+    arguments and returns an array, and `backward(ctx, grad_output)`, which receives the
+    upstream gradient as a Tensor and returns one gradient per forward argument (a Tensor, an
+    array or None). Call them with `MyOp.apply(*args)`.
+    """
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Node, grad_output: Tensor) -> Any:
+        raise NotDifferentiableError(
+            f"{ctx.name} has no gradient; detach() its input or compute it under no_grad()"
+        )
+
+    @classmethod
+    def op_name(cls) -> str:
+        return getattr(cls, "name", cls.__name__)
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        from .tensor import Tensor
+
+        record = False
+        if STATE.grad_enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        ctx = Node(cls)
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        try:
+            out = cls.forward(ctx, *arrays, **kwargs)
+        except ValueError as exc:
+            if isinstance(exc, AutogradError):
+                raise
+            shapes = ", ".join(str(tuple(a.shape)) for a in arrays if isinstance(a, np.ndarray))
+            raise ShapeError(f"{cls.op_name()}: {exc} (input shapes {shapes})") from exc
+        raw_out = out
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)  # NumPy returns scalars for 0-d results
+        if STATE.anomaly:
+            _check_finite(cls.op_name(), "forward", out)
+        if not record or out.dtype.kind != "f":
+            return Tensor._make(out, False, None)
+        result = Tensor._make(out, True, ctx)
+        ctx.next_functions = tuple(
+            (a.grad_fn or a._grad_accumulator())
+            if isinstance(a, Tensor) and a._requires_grad
+            else None
+            for a in args
+        )
+        ctx.input_meta = tuple(
+            (a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None for a in args
+        )
+        ctx.output_ref = weakref.ref(result)
+        if ctx._to_save:
+            ctx._pack(args, arrays, raw_out, result)
+        return result
+
+
+def _check_finite(op: str, phase: str, array: np.ndarray) -> None:
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        raise AnomalyError(
+            f"{op}: its {phase} produced {bad} (shape {tuple(array.shape)}); "
+            "check the inputs of this operation and the learning rate"
+        )
+
+
+def check_gradient_finite(node: Node, grads: tuple) -> None:
+    """Anomaly mode: name the operation whose backward returned NaN or Inf."""
+    for g in grads:
+        if g is not None:
+            _check_finite(node.name, "backward", g.data)

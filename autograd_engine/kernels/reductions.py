@@ -1,0 +1,195 @@
+"""Softmax, log-softmax and logsumexp along one axis, with their backward passes.
+
+The kernels work on the rows of a C-contiguous 2-D array; any other axis is moved last and the
+array flattened to rows first. Each row is shifted by its maximum so exp never overflows, and
+sums accumulate in float64 whatever the storage dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .threads import use_parallel
+
+# --- one row ---------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _row_max(x):
+    """max(x), NaN if any element is NaN (as np.max)."""
+    m = x[0]
+    for v in x[1:]:
+        if v > m or v != v:
+            m = v
+            if v != v:
+                break
+    return m
+
+
+@njit(cache=True)
+def lse_row(x):
+    """log sum exp x = m + log sum exp(x - m), with m = max x or 0 when max x is not finite."""
+    m = _row_max(x)
+    if not np.isfinite(m):
+        m = x.dtype.type(0)
+    s = 0.0
+    for v in x:
+        s += np.exp(v - m)
+    return x.dtype.type(np.log(s) + m)
+
+
+@njit(cache=True)
+def softmax_row(x, out):
+    """out = exp(x - max x) / sum exp(x - max x)."""
+    m = _row_max(x)
+    s = 0.0
+    for j in range(x.size):
+        e = np.exp(x[j] - m)
+        out[j] = e
+        s += e
+    inv = out.dtype.type(1.0 / s)
+    for j in range(x.size):
+        out[j] *= inv
+
+
+@njit(cache=True)
+def _log_softmax_row(x, out):
+    """out = x - logsumexp(x)."""
+    lse = lse_row(x)
+    for j in range(x.size):
+        out[j] = x[j] - lse
+
+
+@njit(cache=True)
+def _softmax_backward_row(y, g, out):
+    """out = y (g - sum(g y))."""
+    s = 0.0
+    for j in range(y.size):
+        s += g[j] * y[j]
+    d = y.dtype.type(s)
+    for j in range(y.size):
+        out[j] = y[j] * (g[j] - d)
+
+
+@njit(cache=True)
+def _log_softmax_backward_row(y, g, out):
+    """out = g - exp(y) sum(g), y being log_softmax(x)."""
+    s = 0.0
+    for v in g:
+        s += v
+    d = y.dtype.type(s)
+    for j in range(y.size):
+        out[j] = g[j] - np.exp(y[j]) * d
+
+
+# --- all rows, serially and over threads -----------------------------------------------------
+
+
+@njit(cache=True)
+def _lse_rows(x, out):
+    for i in range(x.shape[0]):
+        out[i] = lse_row(x[i])
+
+
+@njit(cache=True, parallel=True)
+def _lse_rows_par(x, out):
+    for i in prange(x.shape[0]):
+        out[i] = lse_row(x[i])
+
+
+@njit(cache=True)
+def _softmax_rows(x, out):
+    for i in range(x.shape[0]):
+        softmax_row(x[i], out[i])
+
+
+@njit(cache=True, parallel=True)
+def _softmax_rows_par(x, out):
+    for i in prange(x.shape[0]):
+        softmax_row(x[i], out[i])
+
+
+@njit(cache=True)
+def _log_softmax_rows(x, out):
+    for i in range(x.shape[0]):
+        _log_softmax_row(x[i], out[i])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax_rows_par(x, out):
+    for i in prange(x.shape[0]):
+        _log_softmax_row(x[i], out[i])
+
+
+@njit(cache=True)
+def _softmax_backward_rows(y, g, out):
+    for i in range(y.shape[0]):
+        _softmax_backward_row(y[i], g[i], out[i])
+
+
+@njit(cache=True, parallel=True)
+def _softmax_backward_rows_par(y, g, out):
+    for i in prange(y.shape[0]):
+        _softmax_backward_row(y[i], g[i], out[i])
+
+
+@njit(cache=True)
+def _log_softmax_backward_rows(y, g, out):
+    for i in range(y.shape[0]):
+        _log_softmax_backward_row(y[i], g[i], out[i])
+
+
+@njit(cache=True, parallel=True)
+def _log_softmax_backward_rows_par(y, g, out):
+    for i in prange(y.shape[0]):
+        _log_softmax_backward_row(y[i], g[i], out[i])
+
+
+# --- any axis --------------------------------------------------------------------------------
+
+
+def _rows(a: np.ndarray, axis: int) -> np.ndarray:
+    """a with `axis` moved last, as a C-contiguous (rows, a.shape[axis]) array."""
+    moved = np.moveaxis(a, axis, -1)
+    return np.ascontiguousarray(moved).reshape(-1, a.shape[axis])
+
+
+def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    """Inverse of `_rows` for an output of the input's shape."""
+    moved = shape[:axis] + shape[axis + 1 :] + (shape[axis],)
+    return np.moveaxis(rows.reshape(moved), -1, axis)
+
+
+def _map_rows(serial, parallel, shape, axis, *arrays):
+    axis = axis % len(shape)
+    rows = [_rows(a, axis) for a in arrays]
+    out = np.empty_like(rows[-1])
+    (parallel if use_parallel(out.size) and out.shape[0] > 1 else serial)(*rows, out)
+    return _unrows(out, shape, axis)
+
+
+def logsumexp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
+    axis = axis % x.ndim
+    rows = _rows(x, axis)
+    out = np.empty(rows.shape[0], x.dtype)
+    (_lse_rows_par if use_parallel(x.size) and out.size > 1 else _lse_rows)(rows, out)
+    out = out.reshape(x.shape[:axis] + x.shape[axis + 1 :])
+    return np.expand_dims(out, axis) if keepdims else out
+
+
+def softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    return _map_rows(_softmax_rows, _softmax_rows_par, x.shape, axis, x)
+
+
+def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    return _map_rows(_softmax_backward_rows, _softmax_backward_rows_par, y.shape, axis, y, g)
+
+
+def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    return _map_rows(_log_softmax_rows, _log_softmax_rows_par, x.shape, axis, x)
+
+
+def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    serial, parallel = _log_softmax_backward_rows, _log_softmax_backward_rows_par
+    return _map_rows(serial, parallel, y.shape, axis, y, g)

@@ -1,0 +1,60 @@
+"""Small helpers shared by the ops: operand conversion and axis handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+def as_tensor(x: Any) -> Tensor:
+    """x itself if it is a Tensor, else a new constant Tensor (default float dtype for floats)."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def operand(x: Any, like: Tensor) -> Any:
+    """The other operand of a binary op: Tensors and Python numbers pass through; NumPy data
+    takes the Tensor's float dtype, as PyTorch does for Python scalars."""
+    if isinstance(x, Tensor | int | float | bool):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    arr = np.asarray(x)
+    if like.data.dtype.kind == "f" and arr.dtype.kind in "fiub":
+        arr = arr.astype(like.data.dtype, copy=False)
+    return Tensor._make(arr, False, None)
+
+
+def binary(a: Any, b: Any) -> tuple[Any, Any]:
+    """Both operands of a binary op, at least one of them a Tensor."""
+    if isinstance(a, Tensor):
+        return a, operand(b, a)
+    if isinstance(b, Tensor):
+        return operand(a, b), b
+    a = as_tensor(a)
+    return a, operand(b, a)
+
+
+def const(array: np.ndarray) -> Tensor:
+    """A constant (never differentiated) Tensor, for masks and weights inside backward."""
+    return Tensor._make(array, False, None)
+
+
+def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(f"axis {a} is out of range for {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a reduction over `axes` with keepdims=True."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

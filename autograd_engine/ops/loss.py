@@ -1,0 +1,85 @@
+"""Fused loss primitives that must stay finite for extreme logits.
+
+Computing log(softmax(x)) or log(sigmoid(x)) in two steps underflows to log(0) = -inf for large
+logits; these primitives work in log space and have one-pass kernels for forward and backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import kernels as K
+from ..errors import IndexOutOfRangeError, ShapeError
+from ..function import Function
+from ..grad_mode import STATE
+from ..tensor import Tensor
+from ._util import as_tensor, binary, const
+from .activations import sigmoid
+from .reduce import softmax
+
+
+class SoftmaxCrossEntropy(Function):
+    name = "softmax_cross_entropy"
+
+    @staticmethod
+    def forward(ctx, logits, target):
+        ctx.save_for_backward(logits)
+        ctx.target = target
+        return K.softmax_cross_entropy(logits, target)
+
+    @staticmethod
+    def backward(ctx, g):
+        (logits,) = ctx.saved_tensors
+        if not STATE.grad_enabled:
+            return K.softmax_cross_entropy_backward(logits.data, ctx.target, g.data), None
+        # d(-log softmax(z)_t) / dz = softmax(z) - onehot(t)
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[np.arange(logits.shape[0]), ctx.target] = 1
+        return (softmax(logits, axis=1) - const(onehot)) * g.reshape(-1, 1), None
+
+
+class BCEWithLogits(Function):
+    name = "bce_with_logits"
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        return K.bce_with_logits(x, t)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad
+        if not STATE.grad_enabled and not need_t:
+            x_data, t_data = np.broadcast_arrays(x.data, np.asarray(t.data))
+            return K.bce_with_logits_backward(x_data, t_data, g.data), None
+        # d/dx = sigma(x) - t,  d/dt = -x
+        return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)
+
+
+def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
+    """Per-sample -log softmax(logits)[target] for logits (N, C) and class indices (N,)."""
+    logits = as_tensor(logits)
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if logits.ndim != 2 or target.shape != logits.shape[:1]:
+        raise ShapeError(
+            f"softmax_cross_entropy: expected logits (N, C) and targets (N,), got "
+            f"{logits.shape} and {target.shape}"
+        )
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"softmax_cross_entropy: targets must be integer class indices, got {target.dtype}"
+        )
+    if target.size and (target.min() < 0 or target.max() >= logits.shape[1]):
+        raise IndexOutOfRangeError(
+            f"softmax_cross_entropy: target values must lie in [0, {logits.shape[1] - 1}] for "
+            f"{logits.shape[1]} classes, got min {target.min()} and max {target.max()}"
+        )
+    return SoftmaxCrossEntropy.apply(logits, target.astype(np.int64, copy=False))
+
+
+def bce_with_logits(logits: Any, target: Any) -> Tensor:
+    """Elementwise binary cross-entropy of sigmoid(logits) against targets in [0, 1]."""
+    return BCEWithLogits.apply(*binary(logits, target))

@@ -1,0 +1,445 @@
+"""The user-facing Tensor: one NumPy array plus what autodiff needs to know about it.
+
+A Tensor holds `data` (a NumPy array), `requires_grad`, `grad` and `grad_fn` (the node that
+produced it, None for leaves). Its methods and operators are thin calls into `ops`, where each
+operation's forward and local derivative live side by side.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .errors import BackwardError, DTypeError, InplaceError, ShapeError
+from .function import AccumulateGrad, Node
+from .grad_mode import STATE
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it."""
+
+    __slots__ = (
+        "__weakref__",
+        "_accumulator",
+        "_grad",
+        "_requires_grad",
+        "_vc",
+        "data",
+        "grad_fn",
+    )
+    __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = dtypes.as_array(data, dtype)
+        self.grad_fn: Node | None = None
+        self._grad: Tensor | None = None
+        self._accumulator: AccumulateGrad | None = None
+        self._vc = [0]
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
+        """Wrap an array without copying or checking: the fast path used by every operation."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t._requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._grad = None
+        t._accumulator = None
+        t._vc = [0]
+        return t
+
+    # ----------------------------------------------------------------- autodiff state
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise BackwardError(
+                "requires_grad can only be changed on leaf tensors; use detach() to get a "
+                "tensor that does not require grad"
+            )
+        if value and self.data.dtype.kind != "f":
+            raise DTypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                "convert first, e.g. x.to(float32)"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | np.ndarray | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                value = Tensor(value, dtype=self.dtype)
+            if value.shape != self.shape:
+                raise ShapeError(
+                    f"assigned grad has shape {value.shape} but the tensor has shape "
+                    f"{self.shape}; they must match"
+                )
+        self._grad = value
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def _grad_accumulator(self) -> AccumulateGrad:
+        if self._accumulator is None:
+            self._accumulator = AccumulateGrad(self)
+        return self._accumulator
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf tensor after backward (leaves always keep it)."""
+        if not self._requires_grad:
+            raise BackwardError("retain_grad: the tensor does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def backward(
+        self,
+        gradient: Tensor | np.ndarray | float | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+    ) -> None:
+        """Compute d self / d leaf for every leaf that requires grad, into `leaf.grad`."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory) cut off from the graph."""
+        t = Tensor._make(self.data, False, None)
+        t._vc = self._vc
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ----------------------------------------------------------------- array facts
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of one dimension, as `torch.Tensor.size`."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared memory). Detach first if it requires grad."""
+        return self.data
+
+    def item(self) -> float | int | bool:
+        if self.data.size != 1:
+            raise ShapeError(
+                f"item: only a one-element tensor can be converted to a Python number, "
+                f"this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.item())
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, separator=", ", precision=4, threshold=200, prefix="tensor("
+        )
+        extra = []
+        if (
+            self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f"
+        ) or self.data.dtype.kind != "f":
+            extra.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn={self.grad_fn!r}")
+        elif self._requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    # ----------------------------------------------------------------- conversion
+    def to(self, dtype: Any) -> Tensor:
+        """A copy converted to `dtype` (differentiable between float dtypes)."""
+        return ops.shape.cast(self, dtypes.resolve(dtype))
+
+    astype = to
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def clone(self) -> Tensor:
+        return ops.shape.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self.data.flags.c_contiguous else self.clone()
+
+    # ----------------------------------------------------------------- in place
+    def _check_inplace(self, op: str) -> bool:
+        """True if the change must be recorded as a new graph node rather than mutate data."""
+        if not STATE.grad_enabled:
+            return False
+        if self.grad_fn is None and self._requires_grad:
+            raise InplaceError(
+                f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed "
+                "in place while gradients are recorded; wrap the update in `with no_grad():` "
+                "(as in `w -= lr * w.grad`)"
+            )
+        return True
+
+    def _rebase(self, result: Tensor) -> Tensor:
+        """Make self the result of a recorded in-place operation (its old value stays saved)."""
+        self.data = result.data
+        self.grad_fn = result.grad_fn
+        self._requires_grad = result._requires_grad
+        if self.grad_fn is not None:
+            self.grad_fn.output_ref = weakref.ref(self)
+        self._vc[0] += 1
+        return self
+
+    def _old_self(self) -> Tensor:
+        t = Tensor._make(self.data, self._requires_grad, self.grad_fn)
+        t._accumulator = self._accumulator
+        t._vc = [self._vc[0]]
+        return t
+
+    def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        other_rg = isinstance(other, Tensor) and other._requires_grad
+        if self._check_inplace(op) and (self._requires_grad or other_rg):
+            return self._rebase(_BINARY_OPS[ufunc](self._old_self(), other))
+        value = other.data if isinstance(other, Tensor) else other
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except ValueError as exc:
+            raise ShapeError(
+                f"{op}: cannot update a tensor of shape {self.shape} in place with a value of "
+                f"shape {np.shape(value)}: {exc}"
+            ) from exc
+        self._vc[0] += 1
+        return self
+
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace("div_", np.true_divide, other)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def copy_(self, src: Any) -> Tensor:
+        """Overwrite the values with `src` (broadcast to this shape)."""
+        if self._check_inplace("copy_") and (
+            self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
+        ):
+            src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
+            return self._rebase(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
+        value = src.data if isinstance(src, Tensor) else src
+        np.copyto(self.data, value, casting="unsafe")
+        self._vc[0] += 1
+        return self
+
+    def fill_(self, value: float) -> Tensor:
+        return self.copy_(np.asarray(value, dtype=self.dtype))
+
+    def zero_(self) -> Tensor:
+        return self.fill_(0)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        if self._check_inplace("clamp_") and self._requires_grad:
+            return self._rebase(ops.elementwise.clip(self._old_self(), min, max))
+        np.clip(self.data, min, max, out=self.data)
+        self._vc[0] += 1
+        return self
+
+    clip_ = clamp_
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if self._check_inplace("__setitem__") and (
+            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+        ):
+            self._rebase(ops.shape.index_put(self._old_self(), key, value))
+            return
+        key = ops.shape.normalize_index(key)
+        self.data[key] = value.data if isinstance(value, Tensor) else value
+        self._vc[0] += 1
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other: Any) -> Tensor:
+        return ops.elementwise.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.elementwise.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.elementwise.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.elementwise.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.elementwise.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.elementwise.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.elementwise.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.elementwise.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.elementwise.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.elementwise.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.linalg.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.elementwise.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return ops.elementwise.abs(self)
+
+    # comparisons: not differentiable, return bool tensors
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return ops.compare.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return ops.compare.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ops.compare.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ops.compare.ge(self, other)
+
+    def __invert__(self) -> Tensor:
+        return ops.compare.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return ops.compare.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return ops.compare.logical_or(self, other)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return ops.shape.getitem(self, key)
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (the transpose of a matrix)."""
+        return ops.shape.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+
+
+def _bind_methods() -> None:
+    """Expose every public op as a Tensor method (x.exp(), x.sum(axis=1), ...)."""
+    for name in ops.TENSOR_METHODS:
+        setattr(Tensor, name, getattr(ops, name))
+
+
+from . import ops  # noqa: E402  (ops need the Tensor class defined above)
+
+_BINARY_OPS = {
+    np.add: ops.elementwise.add,
+    np.subtract: ops.elementwise.sub,
+    np.multiply: ops.elementwise.mul,
+    np.true_divide: ops.elementwise.div,
+}
+_bind_methods()
