@@ -65,6 +65,7 @@ class Node:
         "needs_input_grad",
         "next_functions",
         "output_ref",
+        "scope",
     )
 
     def __init__(self, fn: type[Function]) -> None:
@@ -73,6 +74,7 @@ class Node:
         self._saved: tuple | None = None
         self._freed = False
         self._retained: weakref.ref | None = None
+        self.scope = STATE.scope
 
     @property
     def name(self) -> str:

@@ -18,6 +18,7 @@ class _State:
 
     grad_enabled: bool = True
     anomaly: bool = False
+    scope: tuple[str, ...] = ()
 
 
 STATE = _State()
@@ -87,3 +88,20 @@ class detect_anomaly:
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+class scope:
+    """Label the operations recorded inside the block, e.g. with the module that ran them.
+
+    `nn.Module.__call__` opens one per call ("encoder: Linear"), so graph drawings can box and
+    collapse each module's operations. Scopes nest; each node keeps the whole stack.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __enter__(self) -> None:
+        STATE.scope = (*STATE.scope, self.label)
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.scope = STATE.scope[:-1]

@@ -117,3 +117,114 @@ def bce_with_logits_backward(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> np.
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
+
+
+# --- optimizer updates, in place, following the torch.optim documentation ---------------------
+
+
+def sgd_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    momentum_buf: np.ndarray | None,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    first_step: bool,
+) -> None:
+    """d = g + wd p; b = d on the first step, else mu b + (1 - tau) d;
+    d = d + mu b (Nesterov) or b; p -= lr d."""
+    d = grad + weight_decay * param if weight_decay else grad
+    if momentum:
+        if first_step:
+            momentum_buf[...] = d
+        else:
+            momentum_buf *= momentum
+            momentum_buf += (1 - dampening) * d
+        d = d + momentum * momentum_buf if nesterov else momentum_buf
+    param -= lr * d
+
+
+def adam_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+    step: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    decoupled_weight_decay: bool,
+) -> None:
+    """Adam (AdamW when decoupled) at step t >= 1:
+    p *= 1 - lr wd (decoupled) or g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+    vmax = max(vmax, v) (AMSGrad); p -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps)."""
+    if weight_decay:
+        if decoupled_weight_decay:
+            param *= 1 - lr * weight_decay
+        else:
+            grad = grad + weight_decay * param
+    exp_avg += (1 - beta1) * (grad - exp_avg)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    v = exp_avg_sq
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        v = max_exp_avg_sq
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**step) + eps
+    param -= lr / (1 - beta1**step) * exp_avg / denom
+
+
+def rmsprop_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    momentum_buf: np.ndarray | None,
+    centered: bool,
+    grad_avg: np.ndarray | None,
+) -> None:
+    """g += wd p; v = a v + (1 - a) g^2; ga = a ga + (1 - a) g (centered);
+    s = sqrt(v - ga^2) (centered) or sqrt(v), plus eps; b = mu b + g / s, p -= lr b (momentum)
+    or p -= lr g / s."""
+    if weight_decay:
+        grad = grad + weight_decay * param
+    square_avg *= alpha
+    square_avg += (1 - alpha) * grad * grad
+    if centered:
+        grad_avg += (1 - alpha) * (grad - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = np.sqrt(square_avg) + eps
+    if momentum > 0:
+        momentum_buf *= momentum
+        momentum_buf += grad / avg
+        param -= lr * momentum_buf
+    else:
+        param -= lr * grad / avg
+
+
+def adagrad_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    step: int,
+) -> None:
+    """g += wd p; s += g^2; p -= lr / (1 + (t - 1) lr_decay) g / (sqrt(s) + eps), t >= 1."""
+    if weight_decay:
+        grad = grad + weight_decay * param
+    state_sum += grad * grad
+    param -= lr / (1 + (step - 1) * lr_decay) * grad / (np.sqrt(state_sum) + eps)

@@ -1,0 +1,195 @@
+"""Fused in-place optimizer updates, one pass over the parameter per step.
+
+The equations are those of the torch.optim documentation (see the NumPy versions in
+`reference.py`, which share these signatures). Every array argument is updated in place and
+must be C-contiguous with the parameter's dtype and shape; the dispatcher in `__init__` sends
+anything else to the NumPy reference. State arrays are allocated by the caller (zeros, or
+`initial_accumulator_value` for Adagrad); `step` counts from 1 at the first update.
+
+- `sgd_step_(param, grad, momentum_buf, lr, momentum, dampening, nesterov, weight_decay,
+  first_step)`: `momentum_buf` may be None when momentum is 0; on the first step it is set to
+  the gradient.
+- `adam_step_(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+  weight_decay, amsgrad, decoupled_weight_decay)`: AdamW is `decoupled_weight_decay=True`;
+  `max_exp_avg_sq` may be None unless amsgrad.
+- `rmsprop_step_(param, grad, square_avg, lr, alpha, eps, weight_decay, momentum,
+  momentum_buf, centered, grad_avg)`: `momentum_buf` may be None unless momentum > 0,
+  `grad_avg` None unless centered.
+- `adagrad_step_(param, grad, state_sum, lr, lr_decay, weight_decay, eps, step)`.
+
+Scalars are cast to the parameter's dtype, so a float32 update is computed in float32 as
+PyTorch does. The Adam update runs on two threads for large parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .threads import use_parallel
+
+
+def _flat(a: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    """A flat view of `a`, or an empty array standing for a state that is not kept."""
+    return like[:0] if a is None else a.reshape(-1)
+
+
+@njit(cache=True)
+def _sgd(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
+    t = p.dtype.type
+    lr, mu, wd, keep = t(lr), t(momentum), t(weight_decay), t(1 - dampening)
+    for i in range(p.size):
+        d = g[i] + wd * p[i]
+        if mu != 0:
+            b = d if first_step else mu * buf[i] + keep * d
+            buf[i] = b
+            d = d + mu * b if nesterov else b
+        p[i] -= lr * d
+
+
+@njit(cache=True)
+def _adam(p, g, m, v, vmax, step_size, bc2_sqrt, lr, beta1, beta2, eps, wd, amsgrad, decoupled):
+    """One element: returns the new (p, m, v, vmax)."""
+    if decoupled:
+        p = p * (1 - lr * wd)
+    else:
+        g = g + wd * p
+    m = m + (1 - beta1) * (g - m)
+    v = beta2 * v + (1 - beta2) * g * g
+    if amsgrad:
+        vmax = max(vmax, v)
+        denom = np.sqrt(vmax) / bc2_sqrt + eps
+    else:
+        denom = np.sqrt(v) / bc2_sqrt + eps
+    return p - step_size * m / denom, m, v, vmax
+
+
+@njit(cache=True)
+def _adam_loop(p, g, m, v, vmax, step_size, bc2_sqrt, lr, b1, b2, eps, wd, amsgrad, decoupled):
+    t = p.dtype.type
+    s, c, lr, b1, b2, eps, wd = t(step_size), t(bc2_sqrt), t(lr), t(b1), t(b2), t(eps), t(wd)
+    for i in range(p.size):
+        vm = vmax[i] if amsgrad else v[i]
+        p[i], m[i], v[i], vm = _adam(p[i], g[i], m[i], v[i], vm, s, c, lr, b1, b2, eps, wd,
+                                     amsgrad, decoupled)  # fmt: skip
+        if amsgrad:
+            vmax[i] = vm
+
+
+@njit(cache=True, parallel=True)
+def _adam_par(p, g, m, v, vmax, step_size, bc2_sqrt, lr, b1, b2, eps, wd, amsgrad, decoupled):
+    t = p.dtype.type
+    s, c, lr, b1, b2, eps, wd = t(step_size), t(bc2_sqrt), t(lr), t(b1), t(b2), t(eps), t(wd)
+    for i in prange(p.size):
+        vm = vmax[i] if amsgrad else v[i]
+        p[i], m[i], v[i], vm = _adam(p[i], g[i], m[i], v[i], vm, s, c, lr, b1, b2, eps, wd,
+                                     amsgrad, decoupled)  # fmt: skip
+        if amsgrad:
+            vmax[i] = vm
+
+
+@njit(cache=True)
+def _rmsprop(p, g, sq, lr, alpha, eps, weight_decay, momentum, buf, centered, gavg):
+    t = p.dtype.type
+    lr, a, eps, wd, mu = t(lr), t(alpha), t(eps), t(weight_decay), t(momentum)
+    for i in range(p.size):
+        gi = g[i] + wd * p[i]
+        sq[i] = a * sq[i] + (1 - a) * gi * gi
+        if centered:
+            gavg[i] += (1 - a) * (gi - gavg[i])
+            avg = np.sqrt(sq[i] - gavg[i] * gavg[i]) + eps
+        else:
+            avg = np.sqrt(sq[i]) + eps
+        if mu > 0:
+            buf[i] = mu * buf[i] + gi / avg
+            p[i] -= lr * buf[i]
+        else:
+            p[i] -= lr * gi / avg
+
+
+@njit(cache=True)
+def _adagrad(p, g, state_sum, clr, weight_decay, eps):
+    t = p.dtype.type
+    clr, wd, eps = t(clr), t(weight_decay), t(eps)
+    for i in range(p.size):
+        gi = g[i] + wd * p[i]
+        state_sum[i] += gi * gi
+        p[i] -= clr * gi / (np.sqrt(state_sum[i]) + eps)
+
+
+def sgd_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    momentum_buf: np.ndarray | None,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    first_step: bool,
+) -> None:
+    p = param.reshape(-1)
+    _sgd(p, grad.reshape(-1), _flat(momentum_buf, p), float(lr), float(momentum),
+         float(dampening), bool(nesterov), float(weight_decay), bool(first_step))  # fmt: skip
+
+
+def adam_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+    step: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    decoupled_weight_decay: bool,
+) -> None:
+    p = param.reshape(-1)
+    step_size = lr / (1 - beta1**step)
+    bc2_sqrt = math.sqrt(1 - beta2**step)
+    kernel = _adam_par if use_parallel(p.size) else _adam_loop
+    kernel(p, grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
+           _flat(max_exp_avg_sq, p), float(step_size), float(bc2_sqrt), float(lr), float(beta1),
+           float(beta2), float(eps), float(weight_decay), bool(amsgrad),
+           bool(decoupled_weight_decay))  # fmt: skip
+
+
+def rmsprop_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    momentum_buf: np.ndarray | None,
+    centered: bool,
+    grad_avg: np.ndarray | None,
+) -> None:
+    p = param.reshape(-1)
+    _rmsprop(p, grad.reshape(-1), square_avg.reshape(-1), float(lr), float(alpha), float(eps),
+             float(weight_decay), float(momentum), _flat(momentum_buf, p), bool(centered),
+             _flat(grad_avg, p))  # fmt: skip
+
+
+def adagrad_step_(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    step: int,
+) -> None:
+    p = param.reshape(-1)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    _adagrad(p, grad.reshape(-1), state_sum.reshape(-1), float(clr), float(weight_decay),
+             float(eps))  # fmt: skip
