@@ -41,7 +41,7 @@ def _sgd(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
     t = p.dtype.type
     lr, mu, wd, keep = t(lr), t(momentum), t(weight_decay), t(1 - dampening)
     for i in range(p.size):
-        d = g[i] + wd * p[i]
+        d = g[i] + wd * p[i] if wd != 0 else g[i]
         if mu != 0:
             b = d if first_step else mu * buf[i] + keep * d
             buf[i] = b
@@ -50,42 +50,38 @@ def _sgd(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
 
 
 @njit(cache=True)
-def _adam(p, g, m, v, vmax, step_size, bc2_sqrt, lr, beta1, beta2, eps, wd, amsgrad, decoupled):
-    """One element: returns the new (p, m, v, vmax)."""
-    if decoupled:
-        p = p * (1 - lr * wd)
-    else:
+def _adam(p, g, m, v, vmax, c, amsgrad):
+    """One element: the new (p, m, v, vmax), with c = (decay, wd, 1 - b1, b2, 1 - b2,
+    step size, sqrt of the second bias correction, eps) in the parameter's dtype."""
+    decay, wd, k1, b2, k2, step_size, bc2_sqrt, eps = c
+    if decay != 1:
+        p = p * decay
+    if wd != 0:
         g = g + wd * p
-    m = m + (1 - beta1) * (g - m)
-    v = beta2 * v + (1 - beta2) * g * g
+    m = m + k1 * (g - m)
+    v = b2 * v + k2 * g * g
     if amsgrad:
         vmax = max(vmax, v)
-        denom = np.sqrt(vmax) / bc2_sqrt + eps
-    else:
-        denom = np.sqrt(v) / bc2_sqrt + eps
+    denom = np.sqrt(vmax if amsgrad else v) / bc2_sqrt + eps
     return p - step_size * m / denom, m, v, vmax
 
 
 @njit(cache=True)
-def _adam_loop(p, g, m, v, vmax, step_size, bc2_sqrt, lr, b1, b2, eps, wd, amsgrad, decoupled):
-    t = p.dtype.type
-    s, c, lr, b1, b2, eps, wd = t(step_size), t(bc2_sqrt), t(lr), t(b1), t(b2), t(eps), t(wd)
+def _adam_loop(p, g, m, v, vmax, c, amsgrad):
     for i in range(p.size):
-        vm = vmax[i] if amsgrad else v[i]
-        p[i], m[i], v[i], vm = _adam(p[i], g[i], m[i], v[i], vm, s, c, lr, b1, b2, eps, wd,
-                                     amsgrad, decoupled)  # fmt: skip
+        p[i], m[i], v[i], vm = _adam(
+            p[i], g[i], m[i], v[i], vmax[i] if amsgrad else v[i], c, amsgrad
+        )
         if amsgrad:
             vmax[i] = vm
 
 
 @njit(cache=True, parallel=True)
-def _adam_par(p, g, m, v, vmax, step_size, bc2_sqrt, lr, b1, b2, eps, wd, amsgrad, decoupled):
-    t = p.dtype.type
-    s, c, lr, b1, b2, eps, wd = t(step_size), t(bc2_sqrt), t(lr), t(b1), t(b2), t(eps), t(wd)
+def _adam_par(p, g, m, v, vmax, c, amsgrad):
     for i in prange(p.size):
-        vm = vmax[i] if amsgrad else v[i]
-        p[i], m[i], v[i], vm = _adam(p[i], g[i], m[i], v[i], vm, s, c, lr, b1, b2, eps, wd,
-                                     amsgrad, decoupled)  # fmt: skip
+        p[i], m[i], v[i], vm = _adam(
+            p[i], g[i], m[i], v[i], vmax[i] if amsgrad else v[i], c, amsgrad
+        )
         if amsgrad:
             vmax[i] = vm
 
@@ -93,12 +89,13 @@ def _adam_par(p, g, m, v, vmax, step_size, bc2_sqrt, lr, b1, b2, eps, wd, amsgra
 @njit(cache=True)
 def _rmsprop(p, g, sq, lr, alpha, eps, weight_decay, momentum, buf, centered, gavg):
     t = p.dtype.type
-    lr, a, eps, wd, mu = t(lr), t(alpha), t(eps), t(weight_decay), t(momentum)
+    lr, a, k, eps = t(lr), t(alpha), t(1 - alpha), t(eps)
+    wd, mu = t(weight_decay), t(momentum)
     for i in range(p.size):
-        gi = g[i] + wd * p[i]
-        sq[i] = a * sq[i] + (1 - a) * gi * gi
+        gi = g[i] + wd * p[i] if wd != 0 else g[i]
+        sq[i] = a * sq[i] + k * gi * gi
         if centered:
-            gavg[i] += (1 - a) * (gi - gavg[i])
+            gavg[i] += k * (gi - gavg[i])
             avg = np.sqrt(sq[i] - gavg[i] * gavg[i]) + eps
         else:
             avg = np.sqrt(sq[i]) + eps
@@ -114,7 +111,7 @@ def _adagrad(p, g, state_sum, clr, weight_decay, eps):
     t = p.dtype.type
     clr, wd, eps = t(clr), t(weight_decay), t(eps)
     for i in range(p.size):
-        gi = g[i] + wd * p[i]
+        gi = g[i] + wd * p[i] if wd != 0 else g[i]
         state_sum[i] += gi * gi
         p[i] -= clr * gi / (np.sqrt(state_sum[i]) + eps)
 
@@ -131,8 +128,17 @@ def sgd_step_(
     first_step: bool,
 ) -> None:
     p = param.reshape(-1)
-    _sgd(p, grad.reshape(-1), _flat(momentum_buf, p), float(lr), float(momentum),
-         float(dampening), bool(nesterov), float(weight_decay), bool(first_step))  # fmt: skip
+    _sgd(
+        p,
+        grad.reshape(-1),
+        _flat(momentum_buf, p),
+        float(lr),
+        float(momentum),
+        float(dampening),
+        bool(nesterov),
+        float(weight_decay),
+        bool(first_step),
+    )
 
 
 def adam_step_(
@@ -151,13 +157,21 @@ def adam_step_(
     decoupled_weight_decay: bool,
 ) -> None:
     p = param.reshape(-1)
-    step_size = lr / (1 - beta1**step)
-    bc2_sqrt = math.sqrt(1 - beta2**step)
+    decoupled = weight_decay and decoupled_weight_decay
+    c = (
+        1 - lr * weight_decay if decoupled else 1.0,
+        0.0 if decoupled else weight_decay,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        lr / (1 - beta1**step),
+        math.sqrt(1 - beta2**step),
+        eps,
+    )
     kernel = _adam_par if use_parallel(p.size) else _adam_loop
-    kernel(p, grad.reshape(-1), exp_avg.reshape(-1), exp_avg_sq.reshape(-1),
-           _flat(max_exp_avg_sq, p), float(step_size), float(bc2_sqrt), float(lr), float(beta1),
-           float(beta2), float(eps), float(weight_decay), bool(amsgrad),
-           bool(decoupled_weight_decay))  # fmt: skip
+    vmax = _flat(max_exp_avg_sq, p)
+    m, v = exp_avg.reshape(-1), exp_avg_sq.reshape(-1)
+    kernel(p, grad.reshape(-1), m, v, vmax, tuple(p.dtype.type(x) for x in c), bool(amsgrad))
 
 
 def rmsprop_step_(
@@ -174,9 +188,19 @@ def rmsprop_step_(
     grad_avg: np.ndarray | None,
 ) -> None:
     p = param.reshape(-1)
-    _rmsprop(p, grad.reshape(-1), square_avg.reshape(-1), float(lr), float(alpha), float(eps),
-             float(weight_decay), float(momentum), _flat(momentum_buf, p), bool(centered),
-             _flat(grad_avg, p))  # fmt: skip
+    _rmsprop(
+        p,
+        grad.reshape(-1),
+        square_avg.reshape(-1),
+        float(lr),
+        float(alpha),
+        float(eps),
+        float(weight_decay),
+        float(momentum),
+        _flat(momentum_buf, p),
+        bool(centered),
+        _flat(grad_avg, p),
+    )
 
 
 def adagrad_step_(
@@ -191,5 +215,6 @@ def adagrad_step_(
 ) -> None:
     p = param.reshape(-1)
     clr = lr / (1 + (step - 1) * lr_decay)
-    _adagrad(p, grad.reshape(-1), state_sum.reshape(-1), float(clr), float(weight_decay),
-             float(eps))  # fmt: skip
+    _adagrad(
+        p, grad.reshape(-1), state_sum.reshape(-1), float(clr), float(weight_decay), float(eps)
+    )
