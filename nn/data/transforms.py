@@ -21,8 +21,9 @@ def _like(result: np.ndarray, original: Any) -> Any:
     return tensor(result, dtype=result.dtype) if isinstance(original, Tensor) else result
 
 
-def _float_dtype(x: np.ndarray) -> np.dtype:
-    return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+def _as_float(x: np.ndarray) -> np.ndarray:
+    """`x` itself if float32 or float64, else converted to float32."""
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float32)
 
 
 class Standardize:
@@ -54,8 +55,8 @@ class Standardize:
 
     def transform(self, x: Any) -> Any:
         """`(x - mean) / std`, in x's float dtype (float32 for integer input)."""
-        data = as_array(x)
-        mean, std = self._stats(_float_dtype(data))
+        data = _as_float(as_array(x))
+        mean, std = self._stats(data.dtype)
         return _like((data - mean) / std, x)
 
     __call__ = transform
@@ -65,8 +66,8 @@ class Standardize:
 
     def inverse_transform(self, x: Any) -> Any:
         """`x * std + mean`: undo `transform`, e.g. to report predictions in original units."""
-        data = as_array(x)
-        mean, std = self._stats(_float_dtype(data))
+        data = _as_float(as_array(x))
+        mean, std = self._stats(data.dtype)
         return _like(data * std + mean, x)
 
     def state_dict(self) -> dict[str, Any]:
