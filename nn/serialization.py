@@ -52,6 +52,8 @@ class _Encoder:
     def encode(self, obj: Any, where: str) -> dict[str, Any]:
         if obj is None:
             return {"t": "none"}
+        if isinstance(obj, np.generic):  # before the Python types: np.float64 is a float
+            return {"t": "scalar", "ref": self._store(np.asarray(obj), where)}
         if isinstance(obj, bool | str):
             return {"t": type(obj).__name__, "v": obj}
         if isinstance(obj, int):
@@ -63,8 +65,6 @@ class _Encoder:
             return {"t": "tensor", "ref": ref, "requires_grad": bool(obj.requires_grad)}
         if isinstance(obj, np.ndarray):
             return {"t": "array", "ref": self._store(obj, where)}
-        if isinstance(obj, np.generic):
-            return {"t": "scalar", "ref": self._store(np.asarray(obj), where)}
         if isinstance(obj, dict):
             items = []
             for key, value in obj.items():

@@ -46,6 +46,8 @@ def training_state():
             "0.bias": tensor(np.zeros(3)),
             "bn.running_mean": np.zeros(3, dtype=np.float64),
             "bn.num_batches_tracked": np.int64(7),
+            "momentum": np.float64(0.1),
+            "eps": np.float32(1e-5),
         },
         "optimizer": {
             "state": {0: {"step": 3, "exp_avg": np.ones((3, 2), np.float32)}, 1: {}},

@@ -3,6 +3,7 @@ import pytest
 
 from autograd_engine import Tensor, tensor
 from nn.data import DataLoader, Dataset, Subset, TensorDataset, default_collate
+from nn.serialization import load, save
 
 
 class Squares(Dataset):
@@ -152,3 +153,17 @@ def test_state_between_epochs():
     other = DataLoader(ds, batch_size=5, shuffle=True, seed=99)
     other.load_state_dict(state)
     np.testing.assert_array_equal(labels_seen(other), following)
+
+
+def test_resume_through_a_checkpoint_file(tmp_path):
+    ds = TensorDataset(np.arange(40))
+    expected = labels_seen(DataLoader(ds, batch_size=6, shuffle=True, seed=2))
+
+    loader = DataLoader(ds, batch_size=6, shuffle=True, seed=2)
+    batches = iter(loader)
+    taken = [next(batches)[-1].numpy() for _ in range(4)]
+    save({"loader": loader.state_dict()}, tmp_path / "ckpt.npz")
+
+    resumed = DataLoader(ds, batch_size=6, shuffle=True)
+    resumed.load_state_dict(load(tmp_path / "ckpt.npz")["loader"])
+    np.testing.assert_array_equal(np.concatenate([*taken, labels_seen(resumed)]), expected)
