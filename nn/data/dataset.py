@@ -173,8 +173,8 @@ def train_val_test_split(
     """Shuffle equally long arrays together and cut them into train, validation and test parts.
 
     `val` and `test` are fractions of the samples (rounded to the nearest count) or counts.
-    With `stratify` (labels, one per sample) every part keeps the class proportions to within
-    one sample per class. Returns `(train, val, test)`, each a tuple with one entry per input
+    With `stratify` (labels, one per sample) every part keeps the class proportions (to within
+    two samples per class). Returns `(train, val, test)`, each a tuple with one entry per input
     array; Tensors come back as Tensors of the same dtype, anything else as NumPy arrays::
 
         (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = train_val_test_split(X, y, seed=0)
