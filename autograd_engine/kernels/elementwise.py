@@ -4,7 +4,8 @@ Each `_name` scalar function holds the formula once; the loops apply it to flat 
 arrays. Constants are cast to the array's dtype so float32 stays float32 inside the loop.
 Kernels built on exp run over two threads for large arrays; the memory-bound ones (ReLU,
 leaky ReLU and the backward passes that only multiply) stay serial because a second thread
-gains nothing at the memory bandwidth of two cores.
+gains nothing at the memory bandwidth of two cores. There is no tanh kernel: NumPy's single
+vectorised `np.tanh` is 3x to 7x faster than Numba's scalar tanh at every size.
 """
 
 from __future__ import annotations
@@ -75,18 +76,6 @@ def _sigmoid_backward_loop(y, g, out):
     one = y.dtype.type(1)
     for i in range(y.size):
         out[i] = g[i] * y[i] * (one - y[i])
-
-
-@njit(cache=True)
-def _tanh_loop(x, out):
-    for i in range(x.size):
-        out[i] = np.tanh(x[i])
-
-
-@njit(cache=True, parallel=True)
-def _tanh_par(x, out):
-    for i in prange(x.size):
-        out[i] = np.tanh(x[i])
 
 
 @njit(cache=True)
@@ -194,12 +183,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     out, o = _empty(g)
     _sigmoid_backward_loop(_flat(y), _flat(g), o)
-    return out
-
-
-def tanh(x: np.ndarray) -> np.ndarray:
-    out, o = _empty(x)
-    (_tanh_par if use_parallel(x.size) else _tanh_loop)(_flat(x), o)
     return out
 
 

@@ -31,13 +31,6 @@ def _ce_rows(logits, target, out):
         out[i] = lse_row(logits[i]) - logits[i, _class(target[i], n)]
 
 
-@njit(cache=True, parallel=True)
-def _ce_rows_par(logits, target, out):
-    n = logits.shape[1]
-    for i in prange(logits.shape[0]):
-        out[i] = lse_row(logits[i]) - logits[i, _class(target[i], n)]
-
-
 @njit(cache=True)
 def _ce_backward_row(logits, t, g, out):
     softmax_row(logits, out)
@@ -50,13 +43,6 @@ def _ce_backward_row(logits, t, g, out):
 def _ce_backward_rows(logits, target, g, out):
     n = logits.shape[1]
     for i in range(logits.shape[0]):
-        _ce_backward_row(logits[i], _class(target[i], n), g[i], out[i])
-
-
-@njit(cache=True, parallel=True)
-def _ce_backward_rows_par(logits, target, g, out):
-    n = logits.shape[1]
-    for i in prange(logits.shape[0]):
         _ce_backward_row(logits[i], _class(target[i], n), g[i], out[i])
 
 
@@ -93,20 +79,9 @@ def _bce_backward_par(x, t, g, out):
         out[i] = g[i] * (_sigmoid(x[i], one) - t[i])
 
 
-def _pick(serial, parallel, logits: np.ndarray, target: np.ndarray):
-    """The parallel kernel for large logits; it cannot raise, so targets are checked first."""
-    if not use_parallel(logits.size):
-        return serial
-    n = logits.shape[1]
-    if target.size and (target.min() < -n or target.max() >= n):
-        raise IndexError("target out of range")
-    return parallel
-
-
 def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
     out = np.empty(logits.shape[0], logits.dtype)
-    kernel = _pick(_ce_rows, _ce_rows_par, logits, target)
-    kernel(np.ascontiguousarray(logits), np.ascontiguousarray(target), out)
+    _ce_rows(np.ascontiguousarray(logits), np.ascontiguousarray(target), out)
     return out
 
 
@@ -114,9 +89,8 @@ def softmax_cross_entropy_backward(
     logits: np.ndarray, target: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
     out = np.empty(logits.shape, logits.dtype)
-    kernel = _pick(_ce_backward_rows, _ce_backward_rows_par, logits, target)
     lg, tg = np.ascontiguousarray(logits), np.ascontiguousarray(target)
-    kernel(lg, tg, np.ascontiguousarray(g), out)
+    _ce_backward_rows(lg, tg, np.ascontiguousarray(g), out)
     return out
 
 

@@ -1,16 +1,16 @@
 """Softmax, log-softmax and logsumexp along one axis, with their backward passes.
 
-The kernels work on the rows of a C-contiguous 2-D array; any other axis is moved last and the
-array flattened to rows first. Each row is shifted by its maximum so exp never overflows, and
-sums accumulate in float64 whatever the storage dtype.
+The kernels work on the rows of a C-contiguous 2-D array; any other axis is swapped with the
+last one and the array flattened to rows first (the row order does not matter). Each row is
+shifted by its maximum so exp never overflows, and sums accumulate in float64 whatever the
+storage dtype. The kernels are serial: exp is scalar in Numba here, so from about 4K elements
+NumPy's vectorised exp is faster and the dispatcher sends large arrays there.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
-
-from .threads import use_parallel
+from numba import njit
 
 # --- one row ---------------------------------------------------------------------------------
 
@@ -83,18 +83,12 @@ def _log_softmax_backward_row(y, g, out):
         out[j] = g[j] - np.exp(y[j]) * d
 
 
-# --- all rows, serially and over threads -----------------------------------------------------
+# --- all rows -----------------------------------------------------
 
 
 @njit(cache=True)
 def _lse_rows(x, out):
     for i in range(x.shape[0]):
-        out[i] = lse_row(x[i])
-
-
-@njit(cache=True, parallel=True)
-def _lse_rows_par(x, out):
-    for i in prange(x.shape[0]):
         out[i] = lse_row(x[i])
 
 
@@ -104,21 +98,9 @@ def _softmax_rows(x, out):
         softmax_row(x[i], out[i])
 
 
-@njit(cache=True, parallel=True)
-def _softmax_rows_par(x, out):
-    for i in prange(x.shape[0]):
-        softmax_row(x[i], out[i])
-
-
 @njit(cache=True)
 def _log_softmax_rows(x, out):
     for i in range(x.shape[0]):
-        _log_softmax_row(x[i], out[i])
-
-
-@njit(cache=True, parallel=True)
-def _log_softmax_rows_par(x, out):
-    for i in prange(x.shape[0]):
         _log_softmax_row(x[i], out[i])
 
 
@@ -128,21 +110,9 @@ def _softmax_backward_rows(y, g, out):
         _softmax_backward_row(y[i], g[i], out[i])
 
 
-@njit(cache=True, parallel=True)
-def _softmax_backward_rows_par(y, g, out):
-    for i in prange(y.shape[0]):
-        _softmax_backward_row(y[i], g[i], out[i])
-
-
 @njit(cache=True)
 def _log_softmax_backward_rows(y, g, out):
     for i in range(y.shape[0]):
-        _log_softmax_backward_row(y[i], g[i], out[i])
-
-
-@njit(cache=True, parallel=True)
-def _log_softmax_backward_rows_par(y, g, out):
-    for i in prange(y.shape[0]):
         _log_softmax_backward_row(y[i], g[i], out[i])
 
 
@@ -150,22 +120,26 @@ def _log_softmax_backward_rows_par(y, g, out):
 
 
 def _rows(a: np.ndarray, axis: int) -> np.ndarray:
-    """a with `axis` moved last, as a C-contiguous (rows, a.shape[axis]) array."""
-    moved = np.moveaxis(a, axis, -1)
-    return np.ascontiguousarray(moved).reshape(-1, a.shape[axis])
+    """a with `axis` swapped with the last one, as a C-contiguous (rows, a.shape[axis]) array."""
+    if axis != a.ndim - 1:
+        a = np.swapaxes(a, axis, -1)
+    return np.ascontiguousarray(a).reshape(-1, a.shape[-1])
 
 
 def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     """Inverse of `_rows` for an output of the input's shape."""
-    moved = shape[:axis] + shape[axis + 1 :] + (shape[axis],)
-    return np.moveaxis(rows.reshape(moved), -1, axis)
+    if axis == len(shape) - 1:
+        return rows.reshape(shape)
+    swapped = list(shape)
+    swapped[axis], swapped[-1] = shape[-1], shape[axis]
+    return np.swapaxes(rows.reshape(swapped), axis, -1)
 
 
-def _map_rows(serial, parallel, shape, axis, *arrays):
+def _map_rows(kernel, shape, axis, *arrays):
     axis = axis % len(shape)
     rows = [_rows(a, axis) for a in arrays]
     out = np.empty_like(rows[-1])
-    (parallel if use_parallel(out.size) and out.shape[0] > 1 else serial)(*rows, out)
+    kernel(*rows, out)
     return _unrows(out, shape, axis)
 
 
@@ -173,23 +147,24 @@ def logsumexp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
     axis = axis % x.ndim
     rows = _rows(x, axis)
     out = np.empty(rows.shape[0], x.dtype)
-    (_lse_rows_par if use_parallel(x.size) and out.size > 1 else _lse_rows)(rows, out)
-    out = out.reshape(x.shape[:axis] + x.shape[axis + 1 :])
-    return np.expand_dims(out, axis) if keepdims else out
+    _lse_rows(rows, out)
+    shape = list(x.shape)
+    shape[axis] = 1
+    out = _unrows(out, tuple(shape), axis)
+    return out if keepdims else out.squeeze(axis)
 
 
 def softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    return _map_rows(_softmax_rows, _softmax_rows_par, x.shape, axis, x)
+    return _map_rows(_softmax_rows, x.shape, axis, x)
 
 
 def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    return _map_rows(_softmax_backward_rows, _softmax_backward_rows_par, y.shape, axis, y, g)
+    return _map_rows(_softmax_backward_rows, y.shape, axis, y, g)
 
 
 def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    return _map_rows(_log_softmax_rows, _log_softmax_rows_par, x.shape, axis, x)
+    return _map_rows(_log_softmax_rows, x.shape, axis, x)
 
 
 def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    serial, parallel = _log_softmax_backward_rows, _log_softmax_backward_rows_par
-    return _map_rows(serial, parallel, y.shape, axis, y, g)
+    return _map_rows(_log_softmax_backward_rows, y.shape, axis, y, g)

@@ -13,7 +13,7 @@ import numba
 # step first beats the serial kernel between 16K and 64K elements (16K: 0.9x to 1.3x, 64K: 1.6x
 # to 2.0x); memory-bound kernels (ReLU and its backward) never gain, so they have no parallel
 # variant. A region also risks an ~8 ms stall when another process holds a core.
-PARALLEL_MIN_SIZE = 65_536
+PARALLEL_MIN_SIZE = 262_144
 
 
 def set_num_threads(n: int) -> None:
