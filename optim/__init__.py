@@ -1,0 +1,15 @@
+"""Optimizers and learning-rate schedules with torch.optim's names and semantics.
+
+>>> import optim
+>>> opt = optim.Adam(model.parameters(), lr=1e-3)  # doctest: +SKIP
+>>> sched = optim.lr_scheduler.StepLR(opt, step_size=10)  # doctest: +SKIP
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

@@ -1,0 +1,77 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay.
+
+With g the gradient (negated when maximizing), at step t:
+
+    d = g + weight_decay * p
+    b = d                                   (t = 1)
+    b = momentum * b + (1 - dampening) * d  (t > 1)
+    d = d + momentum * b  (nesterov)  or  b  (momentum != 0)
+    p = p - lr * d
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd_engine as ae
+
+from .optimizer import Optimizer, ParamsT
+
+
+class SGD(Optimizer):
+    """`SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+    maximize=False)`, as torch.optim.SGD."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "weight_decay": weight_decay,
+            "nesterov": nesterov,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        self._require_nonnegative(group, "momentum", "weight_decay")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(
+                f"SGD: Nesterov momentum needs momentum > 0 and dampening = 0, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+            )
+
+    def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"momentum_buffer": None}
+
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        buf = state["momentum_buffer"]
+        first_step = buf is None
+        if group["momentum"] and first_step:
+            buf = state["momentum_buffer"] = np.zeros(param.shape, param.dtype)
+        ae.kernels.sgd_step_(
+            param,
+            grad,
+            buf,
+            group["lr"],
+            group["momentum"],
+            group["dampening"],
+            group["nesterov"],
+            group["weight_decay"],
+            first_step,
+        )
