@@ -231,9 +231,20 @@ def adam_step_(
     """In-place Adam / AdamW step (torch.optim.Adam, AdamW); see `optim` for the arguments."""
     fast = _optim_numba(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
     (_optim.adam_step_ if fast else reference.adam_step_)(
-        param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-        weight_decay, amsgrad, decoupled_weight_decay,
-    )  # fmt: skip
+        param,
+        grad,
+        exp_avg,
+        exp_avg_sq,
+        max_exp_avg_sq,
+        step,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        amsgrad,
+        decoupled_weight_decay,
+    )
 
 
 def rmsprop_step_(
@@ -253,9 +264,18 @@ def rmsprop_step_(
     buf = momentum_buf if momentum > 0 else None
     fast = _optim_numba(param, grad, square_avg, buf, grad_avg if centered else None)
     (_optim.rmsprop_step_ if fast else reference.rmsprop_step_)(
-        param, grad, square_avg, lr, alpha, eps, weight_decay, momentum, momentum_buf,
-        centered, grad_avg,
-    )  # fmt: skip
+        param,
+        grad,
+        square_avg,
+        lr,
+        alpha,
+        eps,
+        weight_decay,
+        momentum,
+        momentum_buf,
+        centered,
+        grad_avg,
+    )
 
 
 def adagrad_step_(

@@ -1,0 +1,64 @@
+"""matmul follows np.matmul; the tiled reference kernel agrees with BLAS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import DTYPES, close, float_arrays
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_engine.kernels as K
+
+SHAPES = [
+    ((5,), (5,)),
+    ((5,), (5, 3)),
+    ((4, 5), (5,)),
+    ((4, 5), (5, 3)),
+    ((784, 1), (1, 256)),
+    ((2, 4, 5), (5, 3)),
+    ((5,), (2, 5, 3)),
+    ((2, 4, 5), (5,)),
+    ((3, 1, 4, 1), (2, 1, 6)),
+    ((2, 1, 4, 5), (3, 5, 2)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("sa", "sb"), SHAPES)
+def test_matmul_matches_numpy(dtype, sa, sb):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal(sa).astype(dtype)
+    b = rng.standard_normal(sb).astype(dtype)
+    expected = np.matmul(a, b)
+    for x, y in ((a, b), (np.asfortranarray(a), np.asfortranarray(b))):
+        actual = np.asarray(K.matmul(x, y))
+        close(actual, np.asarray(expected), float(np.sqrt(sa[-1])))
+
+
+def test_matmul_transposed_views_and_mixed_dtypes():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1, 7)).astype(np.float32)
+    g = rng.standard_normal((1, 3)).astype(np.float64)
+    close(K.matmul(x.T, g), np.matmul(x.T, g), 3.0)
+
+
+def test_matmul_rejects_scalars_and_mismatched_shapes():
+    with pytest.raises(ValueError):
+        K.matmul(np.ones(3), np.float64(2.0))
+    with pytest.raises(ValueError):
+        K.matmul(np.ones((2, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError):
+        K.matmul(np.ones((2, 2, 3)), np.ones((4, 2)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_tiled_kernel_equals_blas(dtype, data):
+    m, k, n = (data.draw(st.integers(1, 150)) for _ in range(3))
+    a = data.draw(float_arrays(dtype, bound=4.0, max_dims=1)).astype(dtype)
+    a = np.resize(a, (m, k)).astype(dtype)
+    b = np.resize(a[::-1], (k, n)).astype(dtype) * dtype(0.5)
+    close(K.matmul_tiled(a, b), K.matmul(a, b), 16.0 * k)
+    close(K.matmul_tiled(a.T.copy().T, b), np.dot(a, b), 16.0 * k)

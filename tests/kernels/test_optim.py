@@ -1,0 +1,180 @@
+"""Fused optimizer steps against the NumPy references and against torch.optim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import DTYPES
+
+import autograd_engine.kernels as K
+from autograd_engine.kernels import optim, reference
+
+STEPS = 5
+SHAPES = [(7, 3), (300_007,)]
+
+
+def run(step_fn, kind, config, p0, grads):
+    """Apply STEPS updates of optimizer `kind` to a copy of p0; returns the final parameter."""
+    p = p0.copy()
+    zeros = [np.zeros_like(p0) for _ in range(3)]
+    for t, g in enumerate(grads, 1):
+        if kind == "sgd":
+            step_fn(
+                p,
+                g,
+                zeros[0],
+                config["lr"],
+                config["momentum"],
+                config["dampening"],
+                config["nesterov"],
+                config["weight_decay"],
+                t == 1,
+            )
+        elif kind == "adam":
+            step_fn(
+                p,
+                g,
+                zeros[0],
+                zeros[1],
+                zeros[2],
+                t,
+                config["lr"],
+                *config["betas"],
+                config["eps"],
+                config["weight_decay"],
+                config["amsgrad"],
+                config["decoupled"],
+            )
+        elif kind == "rmsprop":
+            step_fn(
+                p,
+                g,
+                zeros[0],
+                config["lr"],
+                config["alpha"],
+                config["eps"],
+                config["weight_decay"],
+                config["momentum"],
+                zeros[1],
+                config["centered"],
+                zeros[2],
+            )
+        else:
+            step_fn(
+                p,
+                g,
+                zeros[0],
+                config["lr"],
+                config["lr_decay"],
+                config["weight_decay"],
+                config["eps"],
+                t,
+            )
+    return p
+
+
+CONFIGS = [
+    ("sgd", dict(lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0)),
+    ("sgd", dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=False, weight_decay=0.01)),
+    ("sgd", dict(lr=0.05, momentum=0.9, dampening=0.0, nesterov=True, weight_decay=0.0)),
+    (
+        "adam",
+        dict(
+            lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, decoupled=False
+        ),
+    ),
+    (
+        "adam",
+        dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1, amsgrad=True, decoupled=False),
+    ),
+    (
+        "adam",
+        dict(
+            lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1, amsgrad=False, decoupled=True
+        ),
+    ),
+    (
+        "adam",
+        dict(lr=0.02, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.05, amsgrad=True, decoupled=True),
+    ),
+    (
+        "rmsprop",
+        dict(lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False),
+    ),
+    (
+        "rmsprop",
+        dict(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.01, momentum=0.9, centered=True),
+    ),
+    ("adagrad", dict(lr=0.1, lr_decay=0.0, weight_decay=0.0, eps=1e-10)),
+    ("adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, eps=1e-10)),
+]
+IDS = [f"{kind}-{i}" for i, (kind, _) in enumerate(CONFIGS)]
+
+
+def problem(dtype, shape):
+    rng = np.random.default_rng(6)
+    p0 = rng.standard_normal(shape).astype(dtype)
+    grads = [rng.standard_normal(shape).astype(dtype) for _ in range(STEPS)]
+    return p0, grads
+
+
+def assert_params_close(actual, expected, dtype):
+    assert actual.dtype == dtype
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(actual, expected, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=["small", "large"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("kind", "config"), CONFIGS, ids=IDS)
+def test_kernel_matches_reference(kind, config, dtype, shape):
+    p0, grads = problem(dtype, shape)
+    expected = run(getattr(reference, f"{kind}_step_"), kind, config, p0, grads)
+    for module in (optim, K):
+        actual = run(getattr(module, f"{kind}_step_"), kind, config, p0, grads)
+        assert_params_close(actual, expected, dtype)
+
+
+def torch_optimizer(torch, kind, config, param):
+    if kind == "sgd":
+        return torch.optim.SGD([param], **config)
+    if kind == "adam":
+        config = dict(config)
+        cls = torch.optim.AdamW if config.pop("decoupled") else torch.optim.Adam
+        return cls([param], **config)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop([param], **config)
+    return torch.optim.Adagrad([param], **config)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("kind", "config"), CONFIGS, ids=IDS)
+def test_kernel_matches_torch(kind, config, dtype):
+    torch = pytest.importorskip("torch")
+    p0, grads = problem(dtype, (13, 5))
+    param = torch.tensor(p0, requires_grad=True)
+    opt = torch_optimizer(torch, kind, config, param)
+    for g in grads:
+        param.grad = torch.tensor(g)
+        opt.step()
+    actual = run(getattr(K, f"{kind}_step_"), kind, config, p0, grads)
+    assert_params_close(actual, param.detach().numpy(), dtype)
+
+
+def test_non_contiguous_state_falls_back_to_reference():
+    p0, grads = problem(np.float64, (6, 4))
+    p_view = np.asfortranarray(p0)
+    expected = p0.copy()
+    for g in grads:
+        K.sgd_step_(p_view, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+        reference.sgd_step_(expected, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    np.testing.assert_allclose(p_view, expected, rtol=1e-14)
+
+
+def test_state_arrays_are_updated_in_place():
+    p0, grads = problem(np.float32, (4, 3))
+    p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+    K.adam_step_(p, grads[0], m, v, None, 1, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False)
+    np.testing.assert_allclose(m, 0.1 * grads[0], rtol=1e-6)
+    np.testing.assert_allclose(v, 0.001 * grads[0] ** 2, rtol=1e-5)
+    assert not np.allclose(p, p0)
