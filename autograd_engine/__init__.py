@@ -8,6 +8,10 @@
 tensor([2., 4., 6.])
 """
 
+# isort: off
+from .tensor import Tensor  # first: the ops and the autograd engine need the class
+
+# isort: on
 from . import kernels, random
 from .autograd import backward, grad
 from .creation import (
@@ -115,7 +119,6 @@ from .ops import (
     where,
 )
 from .random import get_rng_state, manual_seed, set_rng_state
-from .tensor import Tensor
 
 __version__ = "0.1.0"
 

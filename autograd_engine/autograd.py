@@ -9,16 +9,14 @@ depth (100,000 chained operations) works without touching Python's recursion lim
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import BackwardError, DTypeError, ShapeError
 from .function import AccumulateGrad, Node, check_gradient_finite
 from .grad_mode import STATE
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
+from .ops.shape import sum_to
+from .tensor import Tensor
 
 
 def backward(
@@ -41,8 +39,6 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Return d outputs / d inputs without touching any `.grad` (torch.autograd.grad)."""
-    from .tensor import Tensor
-
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
@@ -63,7 +59,7 @@ def grad(
     found = _run(roots, retain, create_graph, targets=inputs)
     result = []
     for i, x in enumerate(inputs):
-        g = found.get(id(_target_key(x)))
+        g = found.get(_target_key(x))
         if g is None and not allow_unused:
             raise BackwardError(
                 f"grad: input {i} (shape {x.shape}) was not used to compute the outputs; "
@@ -74,8 +70,6 @@ def grad(
 
 
 def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
-    from .tensor import Tensor
-
     if not tensor.requires_grad:
         raise BackwardError(
             f"{op}: the tensor (shape {tensor.shape}) does not require grad and has no grad_fn; "
@@ -108,36 +102,37 @@ def _target_key(x: Tensor) -> Node | AccumulateGrad:
 
 
 def _topological_order(roots: list) -> list:
-    """Nodes reachable from the roots, each after every node that feeds it a gradient."""
+    """Nodes reachable from the roots, each after every node that feeds it a gradient.
+
+    Iterative depth-first post-order, reversed: no recursion, so any depth works.
+    """
     order: list = []
-    seen: set[int] = set()
+    seen: set = set(roots)
     for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next_functions))]
+        stack = [(root, 0)]
         while stack:
-            node, children = stack[-1]
-            for child in children:
-                if child is not None and id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(child.next_functions)))
+            node, i = stack.pop()
+            children = node.next_functions
+            while i < len(children):
+                child = children[i]
+                i += 1
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append((node, i))
+                    stack.append((child, 0))
                     break
             else:
-                stack.pop()
                 order.append(node)
     order.reverse()
     return order
 
 
-def _needed(order: list, targets: set[int]) -> set[int]:
-    """Ids of the nodes whose backward leads to one of the targets."""
-    needed: set[int] = set()
+def _needed(order: list, targets: set) -> set:
+    """The nodes whose backward leads to one of the targets."""
+    needed: set = set()
     for node in reversed(order):
-        if id(node) in targets or any(
-            c is not None and id(c) in needed for c in node.next_functions
-        ):
-            needed.add(id(node))
+        if node in targets or any(c in needed for c in node.next_functions if c is not None):
+            needed.add(node)
     return needed
 
 
@@ -146,59 +141,50 @@ def _run(
     retain_graph: bool,
     create_graph: bool,
     targets: list[Tensor] | None,
-) -> dict[int, Tensor]:
+) -> dict:
     """Propagate the root gradients; return the gradients reaching the targets (if any)."""
-    buffers: dict[int, Tensor] = {}
-    start = []
+    buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
-        key = id(node)
-        buffers[key] = buffers[key] + g if key in buffers else g
-        start.append(node)
-    order = _topological_order(start)
-    target_ids = None if targets is None else {id(_target_key(x)) for x in targets}
-    needed = None if target_ids is None else _needed(order, target_ids)
-    found: dict[int, Tensor] = {}
+        buffers[node] = buffers[node] + g if node in buffers else g
+    order = _topological_order(list(buffers))
+    target_set = None if targets is None else {_target_key(x) for x in targets}
+    needed = None if target_set is None else _needed(order, target_set)
+    found: dict = {}
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
         for node in order:
-            key = id(node)
-            g = buffers.pop(key, None)
+            g = buffers.pop(node, None)
             if g is None:
                 continue
-            if target_ids is not None and key in target_ids:
-                found[key] = g
-            if type(node) is AccumulateGrad:
-                if target_ids is None:
-                    _accumulate(node.variable, g, create_graph)
+            if target_set is not None:
+                if node in target_set:
+                    found[node] = g
+                if node not in needed or type(node) is AccumulateGrad:
+                    continue
+            elif type(node) is AccumulateGrad:
+                _accumulate(node.variable, g, create_graph)
                 continue
-            if node._retained is not None and target_ids is None:
+            elif node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            if needed is not None and key not in needed:
-                continue
             grads = _call_backward(node, g)
             if not retain_graph:
                 node.release()
             for child, gi in zip(node.next_functions, grads, strict=True):
-                if child is None or gi is None:
-                    continue
-                ckey = id(child)
-                buffers[ckey] = buffers[ckey] + gi if ckey in buffers else gi
+                if child is not None and gi is not None:
+                    buffers[child] = buffers[child] + gi if child in buffers else gi
     finally:
         STATE.grad_enabled = previous_mode
     return found
 
 
-def _call_backward(node: Node, grad_output: Tensor) -> tuple:
+def _call_backward(node: Node, grad_output: Tensor) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype."""
-    from .ops.shape import sum_to
-    from .tensor import Tensor
-
     raw = node.fn.backward(node, grad_output)
-    if not isinstance(raw, tuple):
+    if type(raw) is not tuple:
         raw = (raw,)
     if len(raw) != len(node.next_functions):
         raise BackwardError(
@@ -210,17 +196,11 @@ def _call_backward(node: Node, grad_output: Tensor) -> tuple:
         if gi is None or child is None:
             grads.append(None)
             continue
-        if not isinstance(gi, Tensor):
-            gi = Tensor._make(np.asarray(gi), False, None)
+        if type(gi) is not Tensor:
+            gi = Tensor._make(gi if type(gi) is np.ndarray else np.asarray(gi), False, None)
         shape, dtype = meta
         if gi.data.shape != shape:
-            try:
-                gi = sum_to(gi, shape)
-            except ValueError as exc:
-                raise ShapeError(
-                    f"{node.name}: backward returned a gradient of shape {gi.shape} for an "
-                    f"input of shape {shape}; it must have the input's shape or broadcast to it"
-                ) from exc
+            gi = _reduce_to_shape(node, gi, shape)
         if gi.data.dtype != dtype:
             if gi.data.dtype.kind != "f":
                 raise DTypeError(
@@ -229,16 +209,24 @@ def _call_backward(node: Node, grad_output: Tensor) -> tuple:
                 )
             gi = gi.to(dtype)
         grads.append(gi)
-    result = tuple(grads)
     if STATE.anomaly:
-        check_gradient_finite(node, result)
-    return result
+        check_gradient_finite(node, grads)
+    return grads
+
+
+def _reduce_to_shape(node: Node, g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to its input's shape (the adjoint of broadcasting)."""
+    try:
+        return sum_to(g, shape)
+    except ValueError as exc:
+        raise ShapeError(
+            f"{node.name}: backward returned a gradient of shape {g.shape} for an "
+            f"input of shape {shape}; it must have the input's shape or broadcast to it"
+        ) from exc
 
 
 def _accumulate(variable: Tensor, g: Tensor, create_graph: bool) -> None:
     """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
-    from .tensor import Tensor
-
     if not create_graph:
         g = Tensor._make(g.data, False, None)
     if variable._grad is None:

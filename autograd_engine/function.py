@@ -41,6 +41,8 @@ from .grad_mode import STATE
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+else:
+    Tensor = None  # bound by tensor.py once the class exists (the two modules need each other)
 
 _IN, _OUT, _CONST = 0, 1, 2
 
@@ -62,7 +64,6 @@ class Node:
         "_to_save",
         "fn",
         "input_meta",
-        "needs_input_grad",
         "next_functions",
         "output_ref",
         "scope",
@@ -107,30 +108,45 @@ class Node:
             )
         if kind == _IN:
             return value
-        from .tensor import Tensor
-
         if kind == _OUT:
             return Tensor._make(value, True, self)
         return Tensor._make(value, False, None) if isinstance(value, np.ndarray) else value
 
-    def _pack(self, args: tuple, arrays: list, out: Any, result: Tensor) -> None:
-        """Turn what forward saved into entries that remember where each value came from."""
-        from .tensor import Tensor
+    def _link(self, args: tuple) -> None:
+        """Record where each input's gradient goes, and the inputs' shapes and dtypes."""
+        nexts = []
+        meta = []
+        for a in args:
+            if isinstance(a, Tensor):
+                meta.append((a.data.shape, a.data.dtype))
+                if a._requires_grad:
+                    nexts.append(a.grad_fn or a._grad_accumulator())
+                    continue
+            else:
+                meta.append(None)
+            nexts.append(None)
+        self.next_functions = nexts
+        self.input_meta = meta
 
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each forward argument, whether its gradient is needed."""
+        return tuple([f is not None for f in self.next_functions])
+
+    def _pack(self, args: tuple, out: Any, result: Tensor) -> None:
+        """Turn what forward saved into entries that remember where each value came from."""
         packed = []
         for value in self._to_save:
-            entry = None
-            for arg, arr in zip(args, arrays, strict=True):
-                if value is arr and isinstance(arg, Tensor):
-                    entry = (_IN, arg, arg._vc, arg._vc[0])
+            for arg in args:
+                if isinstance(arg, Tensor) and value is arg.data:
+                    packed.append((_IN, arg, arg._vc, arg._vc[0]))
                     break
-            if entry is None:
+            else:
                 if value is out:
-                    entry = (_OUT, result.data, result._vc, result._vc[0])
+                    packed.append((_OUT, result.data, result._vc, result._vc[0]))
                 else:
-                    entry = (_CONST, value, None, 0)
-            packed.append(entry)
-        self._saved = tuple(packed)
+                    packed.append((_CONST, value, None, 0))
+        self._saved = packed
         self._to_save = ()
 
     def release(self) -> None:
@@ -182,18 +198,20 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        from .tensor import Tensor
-
-        record = False
-        if STATE.grad_enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
         ctx = Node(cls)
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a._requires_grad:
+                    record = True
+            else:
+                arrays.append(a)
+        if record and STATE.grad_enabled:
+            ctx._link(args)
+        else:
+            record = False
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:
@@ -209,18 +227,9 @@ class Function:
         if not record or out.dtype.kind != "f":
             return Tensor._make(out, False, None)
         result = Tensor._make(out, True, ctx)
-        ctx.next_functions = tuple(
-            (a.grad_fn or a._grad_accumulator())
-            if isinstance(a, Tensor) and a._requires_grad
-            else None
-            for a in args
-        )
-        ctx.input_meta = tuple(
-            (a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None for a in args
-        )
         ctx.output_ref = weakref.ref(result)
         if ctx._to_save:
-            ctx._pack(args, arrays, raw_out, result)
+            ctx._pack(args, raw_out, result)
         return result
 
 

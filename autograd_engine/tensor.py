@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, function
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .function import AccumulateGrad, Node
 from .grad_mode import STATE
@@ -120,9 +120,7 @@ class Tensor:
         create_graph: bool = False,
     ) -> None:
         """Compute d self / d leaf for every leaf that requires grad, into `leaf.grad`."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph)
+        autograd.backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
         """The same values (shared memory) cut off from the graph."""
@@ -434,7 +432,8 @@ def _bind_methods() -> None:
         setattr(Tensor, name, getattr(ops, name))
 
 
-from . import ops  # noqa: E402  (ops need the Tensor class defined above)
+function.Tensor = Tensor
+from . import autograd, ops  # noqa: E402  (both need the Tensor class defined above)
 
 _BINARY_OPS = {
     np.add: ops.elementwise.add,

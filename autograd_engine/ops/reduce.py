@@ -17,14 +17,17 @@ from ..grad_mode import STATE
 from ..tensor import Tensor
 from ._util import as_tensor, const, keepdims_shape, normalize_axis
 from .elementwise import exp, sqrt
-from .shape import broadcast_to, reshape
+from .shape import BroadcastTo, Reshape, reshape
 
 Axis = int | tuple[int, ...] | None
 
 
 def _spread(g: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
     """Broadcast a reduced gradient back over the reduced axes (the backward of a sum)."""
-    return broadcast_to(reshape(g, keepdims_shape(shape, axes)), shape)
+    kept = keepdims_shape(shape, axes)
+    if g.shape != kept:
+        g = Reshape.apply(g, kept)
+    return g if kept == shape else BroadcastTo.apply(g, shape)
 
 
 class Sum(Function):
@@ -75,14 +78,19 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):
-        out = K.logsumexp(x, axes, keepdims=True)
-        ctx.save_for_backward(x, out)
+        if len(axes) == 1:
+            out = K.logsumexp(x, axes[0], keepdims=True)
+        else:  # the kernel reduces one axis; several (or none, for 0-d) go to NumPy
+            out = K.reference.logsumexp(x, axes, keepdims=True)
+        result = out if keepdims else np.squeeze(out, axis=axes)
+        ctx.save_for_backward(x, result)  # the output itself, so create_graph sees lse(x)
         ctx.shape, ctx.axes = x.shape, axes
-        return out if keepdims else np.squeeze(out, axis=axes)
+        return result
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
+        out = reshape(out, keepdims_shape(ctx.shape, ctx.axes))
         # d lse / dx_i = exp(x_i - lse) = softmax(x)_i
         return _spread(g, ctx.shape, ctx.axes) * exp(x - out), None, None
 
