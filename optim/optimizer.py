@@ -35,7 +35,7 @@ class Optimizer:
                 f"{self._name}: params must be an iterable of Tensors or of dicts (param "
                 f"groups), got a single {type(params).__name__}; wrap it in a list"
             )
-        groups = list(params)
+        groups = self._as_list(params)
         if not groups:
             raise ValueError(f"{self._name}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -62,12 +62,7 @@ class Optimizer:
         if "params" not in param_group:
             raise ValueError(f"{self._name}: a param group needs a 'params' entry")
         params = param_group["params"]
-        if isinstance(params, set):
-            raise TypeError(
-                f"{self._name}: parameters must be given in an ordered collection (a set's "
-                "order changes between runs, which would scramble state dicts); use a list"
-            )
-        params = [params] if isinstance(params, ae.Tensor) else list(params)
+        params = [params] if isinstance(params, ae.Tensor) else self._as_list(params)
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         for p in params:
             if not isinstance(p, ae.Tensor):
@@ -89,6 +84,14 @@ class Optimizer:
         group.update((k, v) for k, v in param_group.items() if k not in group)
         self._check_group(group)
         self.param_groups.append(group)
+
+    def _as_list(self, params: Iterable[Any]) -> list[Any]:
+        if isinstance(params, set):
+            raise TypeError(
+                f"{self._name}: parameters must be given in an ordered collection (a set's "
+                "order changes between runs, which would scramble state dicts); use a list"
+            )
+        return list(params)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for an invalid option in `group` (subclasses extend this)."""
@@ -180,7 +183,13 @@ class Optimizer:
             )
         by_index: dict[int, tuple[ae.Tensor, dict[str, Any]]] = {}
         groups = []
-        for group, saved in zip(self.param_groups, saved_groups):
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            missing = sorted(set(self.defaults) - set(saved))
+            if missing:
+                raise ValueError(
+                    f"{self._name}.load_state_dict: param group {i} lacks the options {missing} "
+                    "(a state dict from another optimizer?)"
+                )
             new_group = {k: v for k, v in saved.items() if k != "params"}
             new_group["params"] = group["params"]
             self._check_group(new_group)
