@@ -1,0 +1,241 @@
+"""Stateless layer functions, with PyTorch's names and arguments (`import nn.functional as F`).
+
+Activations map to the core's fused primitives; `linear` is one fused operation; `dim=` is the
+PyTorch spelling of the core's `axis=`. Losses live in `nn.losses` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import autograd_engine as ae
+
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    gaussian_kl,
+    gaussian_nll_loss,
+    kl_div,
+    l1_loss,
+    l1_penalty,
+    l2_penalty,
+    mse_loss,
+    nll_loss,
+)
+
+Tensor = ae.Tensor
+
+__all__ = [
+    "batch_norm",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "gaussian_kl",
+    "gaussian_nll_loss",
+    "kl_div",
+    "l1_loss",
+    "l1_penalty",
+    "l2_penalty",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "maxout",
+    "mse_loss",
+    "nll_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
+
+class _Linear(ae.Function):
+    """y = x W^T + b in one node: BLAS reads W^T as a view, the bias is added in place."""
+
+    name = "linear"
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        if not ae.is_grad_enabled():  # first order: plain arrays, no graph
+            g, x, weight = g.data, x.data, weight.data
+        # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
+        g2 = g.reshape(-1, g.shape[-1])
+        x2 = x.reshape(-1, x.shape[-1])
+        grad_x = g @ weight if need_x else None
+        grad_w = g2.T @ x2 if need_w else None
+        grad_b = g2.sum(axis=0) if need_b else None
+        return grad_x, grad_w, grad_b
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x W^T + b for x of shape (..., in), W of shape (out, in) and b of shape (out,)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ae.ShapeError(
+            f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
+            f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
+            f"{tuple(weight.shape)})"
+        )
+    return _Linear.apply(input, weight, bias)
+
+
+# ----------------------------------------------------------------------------- activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(0, x). `inplace` is accepted for PyTorch compatibility; the result is always new."""
+    return ae.relu(input)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """sigma(x) = 1 / (1 + e^-x)."""
+    return ae.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    return ae.tanh(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """max(negative_slope x, x) for 0 <= negative_slope <= 1."""
+    return ae.leaky_relu(input, negative_slope)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    return ae.elu(input, alpha)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+    scaled = input if beta == 1 else input * beta
+    smooth = ae.softplus(scaled) if beta == 1 else ae.softplus(scaled) / beta
+    return ae.where(scaled.data > threshold, input, smooth)
+
+
+def _softmax_dim(dim: int | None, ndim: int) -> int:
+    """PyTorch's legacy choice when no dim is given: 0 for 0-, 1- and 3-D inputs, else 1."""
+    if dim is not None:
+        return dim
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """e^x_i / sum_j e^x_j along `dim`."""
+    return ae.softmax(input, axis=_softmax_dim(dim, input.ndim))
+
+
+def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
+    """x_i - log sum_j e^x_j along `dim`, finite where log(softmax(x)) would underflow."""
+    return ae.log_softmax(input, axis=_softmax_dim(dim, input.ndim))
+
+
+def maxout(input: Tensor, weight: Tensor, bias: Tensor | None, pieces: int) -> Tensor:
+    """max_k (W_k x + b_k): `weight` stacks the k affine maps, shape (out * pieces, in)."""
+    z = linear(input, weight, bias)
+    z = z.reshape(*z.shape[:-1], z.shape[-1] // pieces, pieces)
+    return z.max(axis=-1)
+
+
+# ----------------------------------------------------------------------------- regularisation
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Inverted dropout: zero each element with probability p and scale the rest by 1/(1-p),
+    so that nothing changes at evaluation time. The mask comes from the engine's seeded
+    generator (`ae.manual_seed`)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    keep = ae.random.generator().random(input.shape) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * (keep * scale).astype(input.dtype)
+
+
+# ----------------------------------------------------------------------------- normalisation
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """y = (x - mu) / sqrt(sigma^2 + eps) * gamma + beta per channel (dimension 1).
+
+    In training, mu and sigma^2 (biased) come from the batch, and the running statistics are
+    updated in place: r <- (1 - momentum) r + momentum * s, with the unbiased variance as
+    PyTorch. Otherwise the running statistics are used.
+    """
+    if input.ndim not in (2, 3):
+        raise ae.ShapeError(
+            f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape "
+            f"{tuple(input.shape)}"
+        )
+    axes = (0,) if input.ndim == 2 else (0, 2)
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training or running_mean is None:
+        count = math.prod(input.shape[a] for a in axes)
+        if training and count <= 1:
+            raise ValueError(
+                f"batch_norm: expected more than 1 value per channel when training, got input "
+                f"of shape {tuple(input.shape)}"
+            )
+        mean = input.mean(axis=axes, keepdims=True)
+        centred = input - mean
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        if training and running_mean is not None:
+            with ae.no_grad():
+                running_mean.mul_(1.0 - momentum).add_(momentum * mean.data.reshape(-1))
+                unbiased = var.data.reshape(-1) * (count / (count - 1))
+                running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
+    else:
+        centred = input - running_mean.reshape(shape)
+        var = running_var.reshape(shape)
+    out = centred / ae.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | tuple[int, ...],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing `normalized_shape` dimensions of each sample (biased
+    variance), then scale by gamma and shift by beta elementwise."""
+    dims = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(dims) :]) != dims:
+        raise ae.ShapeError(
+            f"layer_norm: the input's trailing dimensions {tuple(input.shape)} do not match "
+            f"normalized_shape {dims}"
+        )
+    axes = tuple(range(input.ndim - len(dims), input.ndim))
+    centred = input - input.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    out = centred / ae.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
