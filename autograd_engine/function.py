@@ -127,6 +127,8 @@ class Node:
             nexts.append(None)
         self.next_functions = nexts
         self.input_meta = meta
+        if STATE.keep_args:  # viz.recording(): drawings also show the constant inputs
+            self.recorded_args = args
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:

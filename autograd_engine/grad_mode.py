@@ -19,6 +19,7 @@ class _State:
     grad_enabled: bool = True
     anomaly: bool = False
     scope: tuple[str, ...] = ()
+    keep_args: bool = False
 
 
 STATE = _State()

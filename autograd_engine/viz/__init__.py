@@ -1,0 +1,200 @@
+"""Draw computational graphs the way the lectures draw them (Louppe, lecture 2).
+
+    with viz.recording():            # optional: also keep constant inputs such as x
+        loss = model(x)
+    viz.draw_graph(loss, names=locals(), params=model.named_parameters()).save("graph.svg")
+    viz.draw_backward(loss, names=locals()).save("backward.svg")
+
+White vertices are inputs and outputs, red ones parameters, blue ones operations; module calls
+are boxes that can be collapsed. `draw_backward` adds the order in which backpropagation visits
+the nodes and the gradient flowing along each edge; `backward_steps` gives one picture per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import STATE
+from ..tensor import Tensor
+from .backward import annotate, replay
+from .dot import DIRECTIONS, to_dot
+from .errors import DrawingError, GraphTooLargeError, GraphvizError, GraphvizNotFoundError
+from .graph import Graph, Style, build, name_table
+from .modules import Collapse, fit
+from .render import Drawing
+
+MAX_NODES = 400
+
+__all__ = [
+    "Drawing",
+    "DrawingError",
+    "GraphTooLargeError",
+    "GraphvizError",
+    "GraphvizNotFoundError",
+    "backward_steps",
+    "draw_backward",
+    "draw_graph",
+    "recording",
+]
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """Keep every operation's arguments while the block runs, so drawings show constant inputs.
+
+    Without it, inputs that do not require grad (the data x) are not part of the graph and
+    appear as anonymous "input" vertices; inside it they keep their names and values. Costs
+    memory (inputs stay alive with the graph), so it is off by default.
+    """
+    previous = STATE.keep_args
+    STATE.keep_args = True
+    try:
+        yield
+    finally:
+        STATE.keep_args = previous
+
+
+def _check(outputs: tuple[Any, ...], direction: str) -> None:
+    if not outputs:
+        raise DrawingError("draw_graph needs at least one output tensor")
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            raise DrawingError(f"output {i} is a {type(t).__name__}, not a Tensor")
+    if direction not in DIRECTIONS:
+        raise DrawingError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+
+
+def _drawing(
+    graph: Graph,
+    title: str | None,
+    direction: str,
+    group_modules: bool,
+    collapse: Collapse,
+    max_nodes: int | None,
+    timeout: float,
+    legend: bool,
+) -> Drawing:
+    if title:
+        graph.notes.insert(0, title)
+    graph = fit(graph, collapse, max_nodes)
+    return Drawing(to_dot(graph, direction, group_modules, legend), timeout, len(graph.vertices))
+
+
+def draw_graph(
+    *outputs: Tensor,
+    names: Mapping[str, Any] | None = None,
+    params: Iterable[tuple[str, Any]] | None = None,
+    show_shapes: bool = True,
+    show_values: bool | None = None,
+    show_grads: bool = False,
+    direction: str = "LR",
+    group_modules: bool = True,
+    collapse: Collapse = None,
+    max_nodes: int | None = MAX_NODES,
+    timeout: float = 30.0,
+    legend: bool = True,
+    title: str | None = None,
+) -> Drawing:
+    """The forward graph of `outputs`.
+
+    names: name -> tensor (`names=locals()` works); params: `model.named_parameters()`.
+    show_values: True, False, or None for tensors of at most 6 elements. show_grads: add the
+    `.grad` of parameters (and retained grads) after `backward()`. collapse: module names
+    ("encoder", "encoder.0", "Linear") or a depth to draw as single vertices. Above
+    `max_nodes` vertices, modules are collapsed until it fits or `GraphTooLargeError` is raised.
+    """
+    _check(outputs, direction)
+    style = Style(show_shapes, show_values, show_grads)
+    graph = build(outputs, name_table(names, params), style)
+    return _drawing(graph, title, direction, group_modules, collapse, max_nodes, timeout, legend)
+
+
+def _backward_graphs(
+    output: Tensor,
+    gradient: Any,
+    names: Mapping[str, Any] | None,
+    params: Iterable[tuple[str, Any]] | None,
+    show_shapes: bool,
+    show_values: bool | None,
+    steps: bool,
+) -> Iterator[tuple[Graph, int, int]]:
+    _check((output,), "LR")
+    visits = replay(output, gradient)
+    table = name_table(names, list(params or ()))
+    style = Style(show_shapes, show_values, False)
+    for upto in range(1, len(visits) + 1) if steps else [None]:
+        graph = build((output,), table, style)
+        annotate(graph, output, visits, show_values, upto)
+        yield graph, upto or len(visits), len(visits)
+
+
+def draw_backward(
+    output: Tensor,
+    gradient: Tensor | np.ndarray | float | None = None,
+    *,
+    names: Mapping[str, Any] | None = None,
+    params: Iterable[tuple[str, Any]] | None = None,
+    show_shapes: bool = True,
+    show_values: bool | None = None,
+    direction: str = "LR",
+    group_modules: bool = True,
+    collapse: Collapse = None,
+    max_nodes: int | None = MAX_NODES,
+    timeout: float = 30.0,
+    legend: bool = True,
+    title: str | None = None,
+) -> Drawing:
+    """The forward graph plus the backward pass of `output`: each node's visit order and
+    gradient, and a dashed arrow carrying each gradient back to the input it belongs to.
+
+    Computed by replaying the engine's backward without touching any `.grad`; the graph must
+    not have been freed by an earlier `backward()` (use `retain_graph=True`).
+    """
+    _check((output,), direction)
+    ((graph, _, _),) = _backward_graphs(
+        output, gradient, names, params, show_shapes, show_values, steps=False
+    )
+    return _drawing(graph, title, direction, group_modules, collapse, max_nodes, timeout, legend)
+
+
+def backward_steps(
+    output: Tensor,
+    gradient: Tensor | np.ndarray | float | None = None,
+    *,
+    names: Mapping[str, Any] | None = None,
+    params: Iterable[tuple[str, Any]] | None = None,
+    show_shapes: bool = True,
+    show_values: bool | None = None,
+    direction: str = "LR",
+    group_modules: bool = True,
+    collapse: Collapse = None,
+    max_nodes: int | None = MAX_NODES,
+    timeout: float = 30.0,
+    legend: bool = True,
+    title: str | None = None,
+) -> list[Drawing]:
+    """One picture per backward step, the node being visited outlined in orange: a teacher
+    can step through backpropagation as on the slides."""
+    _check((output,), direction)
+    drawings = []
+    for graph, step, total in _backward_graphs(
+        output, gradient, names, params, show_shapes, show_values, steps=True
+    ):
+        caption = f"backward step {step} of {total}"
+        drawings.append(
+            _drawing(
+                graph,
+                f"{title}\n{caption}" if title else caption,
+                direction,
+                group_modules,
+                collapse,
+                max_nodes,
+                timeout,
+                legend,
+            )
+        )
+    return drawings

@@ -1,0 +1,115 @@
+"""The backward pass, replayed for drawing: visit order and the gradient on every edge.
+
+The replay walks the nodes in the engine's own order (`autograd._topological_order`) and calls
+each node's backward through the engine (`autograd._call_backward`), exactly what `backward()`
+does, but it never writes `.grad` and never frees saved values, so drawing changes nothing.
+This is the lecture's backward picture (Louppe, lecture 2): walking from the output to the
+parameters and accumulating the chain-rule terms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..autograd import _call_backward, _root_gradient, _topological_order
+from ..errors import BackwardError, NotDifferentiableError
+from ..function import AccumulateGrad, Node
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+from . import labels
+from .graph import Edge, Graph
+
+
+@dataclass
+class Visit:
+    """One step of the backward pass: a node, the gradient of its output, what it sent on."""
+
+    step: int
+    node: Node | AccumulateGrad
+    grad: np.ndarray
+    sent: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (argument, gradient)
+    blocked: bool = False  # the op has no gradient (sign): backpropagation stops here
+
+
+def replay(output: Tensor, gradient: Tensor | np.ndarray | float | None = None) -> list[Visit]:
+    """The visits of `output.backward(gradient)`, in order, without side effects."""
+    seed = _root_gradient(output, gradient, "draw_backward")
+    if output.grad_fn is None:
+        return [Visit(1, output._grad_accumulator(), seed.data)]
+    order = _topological_order([output.grad_fn])
+    for node in order:
+        if getattr(node, "_freed", False):
+            raise BackwardError(
+                "draw_backward: backward() already ran and freed this graph's saved values; "
+                "draw first, or call backward(retain_graph=True)"
+            )
+    buffers: dict[int, Tensor] = {id(output.grad_fn): seed}
+    visits: list[Visit] = []
+    with no_grad():
+        for node in order:
+            g = buffers.pop(id(node), None)
+            if g is None:
+                continue
+            visit = Visit(len(visits) + 1, node, g.data)
+            visits.append(visit)
+            if type(node) is AccumulateGrad:
+                continue
+            try:
+                grads = _call_backward(node, g)
+            except NotDifferentiableError:
+                visit.blocked = True
+                continue
+            for i, (child, gi) in enumerate(zip(node.next_functions, grads, strict=True)):
+                if child is None or gi is None:
+                    continue
+                visit.sent.append((i, gi.data))
+                key = id(child)
+                buffers[key] = buffers[key] + gi if key in buffers else gi
+    return visits
+
+
+CURRENT = {"color": '"#e67e22"', "penwidth": "3"}
+
+
+def annotate(
+    graph: Graph,
+    output: Tensor,
+    visits: list[Visit],
+    show_values: bool | None,
+    upto: int | None = None,
+) -> None:
+    """Add the visits (up to step `upto`) to a forward graph: step numbers, the gradient at
+    each node and dashed arrows carrying each gradient back to its input."""
+    root = graph.outputs.get(id(output))
+    top = graph.names.get(root or "")
+    if root is not None and output.grad_fn is not None:
+        seed = visits[0].grad
+        label = f"∂{top}/∂{top} = 1" if top and seed.size == 1 and seed.item() == 1 else ""
+        label = label or labels.summary(seed, show_values)
+        graph.edges.append(Edge(graph.where[id(output.grad_fn)], root, label, True, 0))
+    for visit in visits:
+        if upto is not None and visit.step > upto:
+            break
+        key = graph.where[id(visit.node)]
+        vertex = graph.vertices[key]
+        name = graph.names.get(key)
+        grad = labels.summary(visit.grad, show_values)
+        if top and name:
+            values_shown = labels.wants_values(visit.grad, show_values)
+            grad = f"∂{top}/∂{name}" + (f" = {grad}" if values_shown else "")
+        else:
+            grad = f"grad {grad}"
+        vertex.lines += [f"step {visit.step}", grad]
+        if visit.blocked:
+            vertex.lines.append("no gradient: backprop stops")
+        if visit.step == upto:
+            vertex.attrs.update(CURRENT)
+        for i, gi in visit.sent:
+            producer = graph.where[id(visit.node.next_functions[i])]
+            flow = labels.summary(gi, show_values)
+            below = graph.names.get(producer)
+            if not labels.wants_values(gi, show_values) and top and name and below:
+                flow = f"∂{top}/∂{name} · ∂{name}/∂{below}" if name != top else f"∂{top}/∂{below}"
+            graph.edges.append(Edge(producer, key, f"{visit.step}: {flow}", True, visit.step))

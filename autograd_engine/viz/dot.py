@@ -1,0 +1,130 @@
+"""DOT text of a `Graph`, in the lecture's colours, with module boxes and a legend.
+
+Louppe (lecture 2): "white nodes correspond to inputs and outputs; red nodes correspond to
+model parameters; blue nodes correspond to intermediate operations." The text is built by hand,
+without the `dot` binary, and depends only on the graph, so it is identical byte for byte.
+"""
+
+from __future__ import annotations
+
+from .graph import INPUT, MODULE, OP, OUTPUT, PARAM, Graph, Vertex
+from .modules import split_label
+
+WHITE, RED, BLUE, GRADIENT = "#ffffff", "#f4a3a3", "#a9c9f2", "#c0392b"
+FILL = {INPUT: WHITE, OUTPUT: WHITE, PARAM: RED, OP: BLUE, MODULE: BLUE}
+SHAPE = {INPUT: "ellipse", OUTPUT: "ellipse", PARAM: "ellipse", OP: "box", MODULE: "box3d"}
+DIRECTIONS = ("LR", "TB", "RL", "BT")
+FONT = "Helvetica"
+
+
+def quote(text: str) -> str:
+    """A DOT string literal; newlines become centred line breaks."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _vertex(v: Vertex) -> str:
+    style = "rounded,filled" if v.kind == OP else "filled"
+    attrs = {
+        "label": quote("\n".join(v.lines)),
+        "shape": SHAPE[v.kind],
+        "style": quote(style),
+        "fillcolor": quote(FILL[v.kind]),
+    }
+    attrs.update(v.attrs)
+    return f"{v.key} [{', '.join(f'{k}={val}' for k, val in attrs.items())}];"
+
+
+def _clusters(graph: Graph, indent: str) -> list[str]:
+    """Nested `subgraph cluster_i` blocks, one per module scope, in order of appearance."""
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
+    members: dict[tuple[str, ...], list[Vertex]] = {(): []}
+    for v in graph.vertices.values():
+        for depth in range(1, len(v.scope) + 1):
+            scope = v.scope[:depth]
+            if scope not in members:
+                members[scope] = []
+                children[scope] = []
+                children[scope[:-1]].append(scope)
+        members[v.scope].append(v)
+    ids = {scope: i for i, scope in enumerate(s for s in members if s)}
+
+    def block(scope: tuple[str, ...], pad: str) -> list[str]:
+        lines = [pad + _vertex(v) for v in members[scope]]
+        for child in children[scope]:
+            attr, cls = split_label(child[-1])
+            title = f"{attr}: {cls}" if cls else attr
+            lines.append(f"{pad}subgraph cluster_{ids[child]} {{")
+            lines.append(
+                f'{pad}  label={quote(title)}; style="rounded,dashed"; color="#7f7f7f"; '
+                "fontsize=10;"
+            )
+            lines += block(child, pad + "  ")
+            lines.append(pad + "}")
+        return lines
+
+    return block((), indent)
+
+
+def _legend(graph: Graph) -> list[str]:
+    kinds = {v.kind for v in graph.vertices.values()}
+    items = [
+        ("legend_io", "input / output", "ellipse", WHITE),
+        ("legend_param", "parameter", "ellipse", RED),
+        ("legend_op", "operation", "box", BLUE),
+    ]
+    if MODULE in kinds:
+        items.append(("legend_module", "module (collapsed)", "box3d", BLUE))
+    lines = [
+        "  subgraph cluster_legend {",
+        '    label="legend"; style="rounded"; color="#bfbfbf"; fontsize=10;',
+    ]
+    for key, text, shape, fill in items:
+        style = "rounded,filled" if shape == "box" else "filled"
+        lines.append(
+            f'    {key} [label={quote(text)}, shape={shape}, style="{style}", '
+            f'fillcolor="{fill}", fontsize=9];'
+        )
+    if any(e.label and not e.backward for e in graph.edges):
+        lines.append(
+            '    legend_arg [label="0, 1 on an arrow:\\nargument position", shape=plaintext, '
+            "fontsize=9];"
+        )
+    if any(e.backward for e in graph.edges):
+        lines.append(
+            f'    legend_grad [label="dashed arrow:\\ngradient (step: value)", shape=plaintext, '
+            f'fontcolor="{GRADIENT}", fontsize=9];'
+        )
+    lines.append("  }")
+    return lines
+
+
+def to_dot(graph: Graph, direction: str, group_modules: bool, legend: bool) -> str:
+    """The whole `digraph`, one statement per line."""
+    lines = [
+        "digraph autograd {",
+        f'  graph [rankdir={direction}, fontname="{FONT}", nodesep=0.3, ranksep=0.45];',
+        f'  node [fontname="{FONT}", fontsize=11, penwidth=1.2];',
+        f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
+    ]
+    if graph.notes:
+        lines.append(f"  labelloc=t; labeljust=l; label={quote(chr(10).join(graph.notes))};")
+    if group_modules:
+        lines += _clusters(graph, "  ")
+    else:
+        lines += ["  " + _vertex(v) for v in graph.vertices.values()]
+    for e in graph.edges:
+        attrs = [f"label={quote(e.label)}"] if e.label else []
+        if e.backward:
+            attrs += [
+                "dir=back",
+                "style=dashed",
+                f'color="{GRADIENT}"',
+                f'fontcolor="{GRADIENT}"',
+            ]
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  {e.tail} -> {e.head}{suffix};")
+    if legend:
+        lines += _legend(graph)
+    lines.append("}")
+    return "\n".join(lines) + "\n"

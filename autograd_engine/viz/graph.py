@@ -1,0 +1,254 @@
+"""The drawable graph: vertices and edges recovered from the recorded `Node`s of some outputs.
+
+Following the lecture's convention (Louppe, lecture 2), a vertex is an input or output (white),
+a parameter (red: a leaf that requires grad) or an operation (blue). An operation vertex also
+stands for the intermediate value it produces (u1, u2, ...), so a graph has one vertex per
+recorded operation plus its leaves. Vertex ids follow the traversal order ("n0", "n1", ...),
+never `id()`, so the same graph always gives the same text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..function import AccumulateGrad, Node
+from ..tensor import Tensor
+from . import labels
+
+INPUT, OUTPUT, PARAM, OP, MODULE = "input", "output", "param", "op", "module"
+
+# Ops whose operand order does not matter: their edges carry no argument position.
+COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum"})
+# Ops whose Python-number arguments are operands (x ** 2), drawn as constant inputs.
+NUMBER_OPERANDS = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
+
+
+@dataclass
+class Vertex:
+    """One node of the picture: its kind (colour), label lines and module scope (box)."""
+
+    key: str
+    kind: str
+    lines: list[str]
+    scope: tuple[str, ...] = ()
+    attrs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Edge:
+    """An arrow from `tail` to `head`; backward edges carry a gradient and point back."""
+
+    tail: str
+    head: str
+    label: str = ""
+    backward: bool = False
+    step: int = 0
+
+
+@dataclass
+class Graph:
+    """Vertices in drawing order, edges, caption lines, and where each graph object went."""
+
+    vertices: dict[str, Vertex] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    where: dict[int, str] = field(default_factory=dict)  # id(Node or AccumulateGrad) -> key
+    names: dict[str, str] = field(default_factory=dict)  # vertex key -> user's name
+    outputs: dict[int, str] = field(default_factory=dict)  # id(output tensor) -> key
+
+    def add(self, kind: str, lines: list[str], scope: tuple[str, ...] = ()) -> Vertex:
+        vertex = Vertex(f"n{len(self.vertices)}", kind, lines, scope)
+        self.vertices[vertex.key] = vertex
+        return vertex
+
+
+@dataclass(frozen=True)
+class Style:
+    """What the labels show (the `draw_graph` options)."""
+
+    show_shapes: bool = True
+    show_values: bool | None = None
+    show_grads: bool = False
+
+
+def name_table(
+    names: Mapping[str, Any] | None, params: Iterable[tuple[str, Any]] | None
+) -> dict[int, str]:
+    """id(tensor) -> name from `names=locals()`-style mappings and `named_parameters()`."""
+    table: dict[int, str] = {}
+    for name, value in list(params or ()) + list((names or {}).items()):
+        if isinstance(value, Tensor) and not name.startswith("_"):
+            table.setdefault(id(value), name)
+    return table
+
+
+class _Builder:
+    def __init__(self, names: dict[int, str], style: Style) -> None:
+        self.names = names
+        self.style = style
+        self.graph = Graph()
+        self.constants: dict[int, str] = {}  # id(constant tensor) -> key
+        self.slots: dict[tuple[int, int], str] = {}  # (id(node), arg) -> key of a constant
+        self.consumers: dict[str, list[tuple[str, ...]]] = {}  # param key -> consumer scopes
+        self.outputs: set[int] = set()  # ids of the drawn outputs
+
+    # ------------------------------------------------------------------ labels
+    def _value_lines(self, title: str, tensor: Tensor | None, meta: Any) -> list[str]:
+        lines = [title] if title else []
+        if self.style.show_shapes:
+            if tensor is not None:
+                lines.append(labels.shape_text(tensor.shape, tensor.dtype))
+            elif meta is not None:
+                lines.append(labels.shape_text(*meta))
+        if tensor is None:
+            return lines
+        if labels.wants_values(tensor.data, self.style.show_values):
+            lines.append(labels.values(tensor.data))
+        if self.style.show_grads and tensor.grad is not None:
+            lines.append("grad " + labels.summary(tensor.grad.data, self.style.show_values))
+        return lines
+
+    def _name(self, tensor: Tensor | None) -> str | None:
+        return None if tensor is None else self.names.get(id(tensor))
+
+    # ------------------------------------------------------------------ vertices
+    def _param(self, acc: AccumulateGrad) -> str:
+        var = acc.variable
+        name = self._name(var)
+        vertex = self.graph.add(PARAM, self._value_lines(name or "parameter", var, None))
+        self.graph.where[id(acc)] = vertex.key
+        if name:
+            self.graph.names[vertex.key] = name
+        self.consumers[vertex.key] = []
+        return vertex.key
+
+    def _constant(self, node: Node, i: int) -> None:
+        meta = node.input_meta[i]
+        recorded = getattr(node, "recorded_args", None)
+        if recorded is None:
+            if meta is not None:  # a tensor we did not keep: shape only
+                key = self.graph.add(INPUT, self._value_lines("input", None, meta)).key
+                self.slots[(id(node), i)] = key
+            return
+        arg = recorded[i]
+        if isinstance(arg, Tensor):
+            key = self.constants.get(id(arg))
+            if key is None:
+                name = self._name(arg)
+                vertex = self.graph.add(INPUT, self._value_lines(name or "input", arg, None))
+                key = self.constants[id(arg)] = vertex.key
+                if name:
+                    self.graph.names[key] = name
+            self.slots[(id(node), i)] = key
+        elif _is_number(arg) and node.name in NUMBER_OPERANDS:
+            key = self.graph.add(INPUT, [labels.number(arg)], node.scope).key
+            self.slots[(id(node), i)] = key
+
+    def _op(self, node: Node, meta: Any) -> None:
+        out = node.output_ref()
+        name = self._name(out)
+        lines = [labels.op_title(node)]
+        if id(out) not in self.outputs:  # an output's own vertex shows its name and value
+            if name:
+                lines.append(name)
+            lines += self._value_lines("", out, meta)
+        vertex = self.graph.add(OP, lines, tuple(node.scope))
+        self.graph.where[id(node)] = vertex.key
+        if name:
+            self.graph.names[vertex.key] = name
+        labelled = (
+            node.name not in COMMUTATIVE
+            and sum(1 for i in range(len(node.next_functions)) if self._producer(node, i)) > 1
+        )
+        for i in range(len(node.next_functions)):
+            producer = self._producer(node, i)
+            if producer is None:
+                continue
+            self.graph.edges.append(Edge(producer, vertex.key, str(i) if labelled else ""))
+            if producer in self.consumers:
+                self.consumers[producer].append(vertex.scope)
+
+    def _producer(self, node: Node, i: int) -> str | None:
+        child = node.next_functions[i]
+        if child is None:
+            return self.slots.get((id(node), i))
+        return self.graph.where[id(child)]
+
+    # ------------------------------------------------------------------ traversal
+    def visit(self, root: Node | AccumulateGrad, meta: Any) -> str:
+        """Add everything `root` depends on, producers before consumers; return its key."""
+        if id(root) in self.graph.where:
+            return self.graph.where[id(root)]
+        if type(root) is AccumulateGrad:
+            return self._param(root)
+        metas = {id(root): meta}
+        stack = [(root, iter(range(len(root.next_functions))))]
+        while stack:
+            node, args = stack[-1]
+            for i in args:
+                child = node.next_functions[i]
+                if child is None:
+                    self._constant(node, i)
+                elif id(child) in self.graph.where:
+                    continue
+                elif type(child) is AccumulateGrad:
+                    self._param(child)
+                else:
+                    metas[id(child)] = node.input_meta[i]
+                    stack.append((child, iter(range(len(child.next_functions)))))
+                    break
+            else:
+                stack.pop()
+                self._op(node, metas[id(node)])
+        return self.graph.where[id(root)]
+
+    def output(self, tensor: Tensor, index: int, count: int) -> None:
+        """Draw `tensor` as an output: a white vertex fed by the operation that made it."""
+        if tensor.grad_fn is None:
+            if tensor.requires_grad:
+                self.visit(tensor._grad_accumulator(), None)
+            elif id(tensor) not in self.constants:
+                name = self._name(tensor)
+                key = self.graph.add(INPUT, self._value_lines(name or "input", tensor, None)).key
+                self.constants[id(tensor)] = key
+            return
+        producer = self.visit(tensor.grad_fn, (tensor.shape, tensor.dtype))
+        name = self._name(tensor)
+        default = "output" if count == 1 else f"output {index}"
+        vertex = self.graph.add(OUTPUT, self._value_lines(name or default, tensor, None))
+        if name:
+            self.graph.names[vertex.key] = name
+        self.graph.outputs[id(tensor)] = vertex.key
+        self.graph.edges.append(Edge(producer, vertex.key))
+
+    def finish(self) -> Graph:
+        """Put each parameter in the innermost module box shared by all its consumers."""
+        for key, scopes in self.consumers.items():
+            if scopes:
+                self.graph.vertices[key].scope = _common_prefix(scopes)
+        return self.graph
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _common_prefix(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
+    prefix = scopes[0]
+    for scope in scopes[1:]:
+        n = 0
+        while n < min(len(prefix), len(scope)) and prefix[n] == scope[n]:
+            n += 1
+        prefix = prefix[:n]
+    return prefix
+
+
+def build(outputs: tuple[Tensor, ...], names: dict[int, str], style: Style) -> Graph:
+    """The graph of everything the outputs were computed from."""
+    builder = _Builder(names, style)
+    builder.outputs = {id(t) for t in outputs}
+    for index, tensor in enumerate(outputs):
+        builder.output(tensor, index, len(outputs))
+    return builder.finish()
