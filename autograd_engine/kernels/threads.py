@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numba
 
-# Measured by bench/kernels_threshold.py on 2 Zen 2 cores: a 2-thread sigmoid, softmax or Adam
-# step first beats the serial kernel between 16K and 64K elements (16K: 0.9x to 1.3x, 64K: 1.6x
-# to 2.0x); memory-bound kernels (ReLU and its backward) never gain, so they have no parallel
-# variant. A region also risks an ~8 ms stall when another process holds a core.
+# Measured by bench/kernels_threshold.py on 2 shared Zen 2 cores (serial time / 2-thread time at
+# 16K, 64K, 256K, 1M elements): sigmoid 0.96-1.7, 1.2-1.9, 1.0-1.05, 1.1-2.0; Adam step 1.6,
+# 1.7-1.9, 1.6-1.9, 0.6-1.8; ReLU backward 1.0 everywhere (memory-bound: it has no parallel
+# variant). When another process holds the second core, a 2-thread region can stall for a
+# scheduler slice (about 8 ms; seen as 10x to 25x slowdowns at 64K to 256K), so the gate sits
+# where a kernel takes a millisecond or more rather than at the first break-even.
 PARALLEL_MIN_SIZE = 262_144
 
 
