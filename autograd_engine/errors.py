@@ -39,6 +39,10 @@ class AnomalyError(AutogradError, RuntimeError):
     """`detect_anomaly()` found NaN or Inf in the forward or backward of an operation."""
 
 
+class GradcheckError(AutogradError, AssertionError):
+    """`testing.gradcheck` found an analytic gradient that disagrees with finite differences."""
+
+
 def broadcast_error(op: str, *shapes: tuple[int, ...]) -> ShapeError:
     """The error for operands whose shapes do not broadcast together."""
     listed = " and ".join(str(tuple(s)) for s in shapes)

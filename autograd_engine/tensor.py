@@ -312,7 +312,9 @@ class Tensor:
             self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
         ):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
-            return self._rebase(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
+            # clone: never alias src's array (or a read-only broadcast view of it)
+            copied = ops.shape.clone(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
+            return self._rebase(copied)
         value = src.data if isinstance(src, Tensor) else src
         np.copyto(self.data, value, casting="unsafe")
         self._vc[0] += 1

@@ -1,0 +1,614 @@
+"""The catalogue of public differentiable operations: input strategies and PyTorch twins.
+
+Each `Case` draws `(tensors, kwargs)`, calls the engine as `call(*tensors, **kwargs)` and PyTorch
+as `torch_call(torch, *torch_tensors, **kwargs)`. `op` is the public function (or Tensor method)
+the case covers; `test_op_catalogue.py` fails when a public op has no case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_engine as ae
+from autograd_engine import Tensor, ops
+from autograd_engine.testing import strategies as ts
+
+Drawn = tuple[tuple[Tensor, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    op: Callable[..., Any]
+    inputs: st.SearchStrategy[Drawn]
+    call: Callable[..., Tensor]
+    torch_call: Callable[..., Any] | None
+    second_order: bool = True
+    eps: float = 1e-6
+    atol: float = 1e-5
+
+
+REAL = ts.real_elements()
+POSITIVE = ts.positive_elements()
+NONZERO = ts.nonzero_elements()
+GRID = ts.grid_elements()
+UNIT = ts._floats(0.0, 1.0)
+# Distinct values at least 0.1 apart: no ties for max / min, positive variance for std.
+DISTINCT = ts.grid_elements(-20.0, 20.0)
+
+
+def _args(tensors: st.SearchStrategy[tuple[Tensor, ...]], **kwargs: Any) -> st.SearchStrategy:
+    """(tensors, kwargs) with each keyword drawn from its strategy (or fixed)."""
+    fixed = {k: v if isinstance(v, st.SearchStrategy) else st.just(v) for k, v in kwargs.items()}
+    return st.tuples(tensors, st.fixed_dictionaries(fixed))
+
+
+def _one(elements: st.SearchStrategy = REAL, **kwargs: Any) -> st.SearchStrategy:
+    return ts.tensors(elements=elements, **kwargs).map(lambda x: (x,))
+
+
+def _pair(a: st.SearchStrategy = REAL, b: st.SearchStrategy = REAL) -> st.SearchStrategy:
+    return ts.broadcastable_tensors(2, elements=[a, b])
+
+
+def _dims(axis: Any, ndim: int) -> Any:
+    """PyTorch's dim for an engine axis: None becomes every dimension."""
+    return tuple(range(ndim)) if axis is None else axis
+
+
+def _axes(ndim: int) -> st.SearchStrategy:
+    """None, one int axis (negative too) or a tuple of distinct axes."""
+    if ndim == 0:
+        return st.none()
+    return st.none() | st.integers(-ndim, ndim - 1) | hnp.valid_tuple_axes(ndim, min_size=1)
+
+
+def _with_axes(x: st.SearchStrategy[Tensor], single: bool = False, **kwargs: Any):
+    """(x,) with an `axis` fitting x (one int if `single`) and `keepdims` unless single."""
+
+    def build(t: Tensor) -> st.SearchStrategy:
+        if single:
+            return _args(st.just((t,)), axis=st.integers(-t.ndim, t.ndim - 1), **kwargs)
+        return _args(st.just((t,)), axis=_axes(t.ndim), keepdims=st.booleans(), **kwargs)
+
+    return x.flatmap(build)
+
+
+@st.composite
+def _matmul(draw: st.DrawFn, batched: bool) -> tuple[Tensor, Tensor]:
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    batch_a, batch_b = draw(ts.broadcastable_shapes(2, max_dims=2)) if batched else ((), ())
+    a_vec, b_vec = draw(st.booleans()), draw(st.booleans())
+    if batched and a_vec and b_vec:
+        a_vec = False
+    a = (k,) if a_vec else (*batch_a, n, k)
+    b = (k,) if b_vec else (*batch_b, k, m)
+    return draw(ts.tensors(a)), draw(ts.tensors(b))
+
+
+@st.composite
+def _broadcast_source(draw: st.DrawFn, minus_one: bool) -> Drawn:
+    """x and a shape it broadcasts to; with `minus_one`, kept sizes may be given as -1."""
+    target = draw(ts.shapes())
+    lead = draw(st.integers(0, len(target)))
+    source = tuple(1 if draw(st.booleans()) else n for n in target[lead:])
+    x = draw(ts.tensors(source))
+    if minus_one:
+        kept = [i >= lead and source[i - lead] == n and draw(st.booleans()) for i, n in enumerate(target)]
+        target = tuple(-1 if keep else n for keep, n in zip(kept, target))
+    return (x,), {"shape": target}
+
+
+@st.composite
+def _reshape(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors())
+    options = [(-1,), x.shape[::-1], (1, *x.shape), (x.data.size, 1)]
+    return (x,), {"shape": draw(st.sampled_from(options))}
+
+
+@st.composite
+def _flatten(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    start = draw(st.integers(0, x.ndim - 1))
+    end = draw(st.integers(start, x.ndim - 1))
+    negative = draw(st.booleans())
+    return (x,), {"start_dim": start, "end_dim": end - x.ndim if negative else end}
+
+
+@st.composite
+def _transpose(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=2)))
+    dims = st.integers(-x.ndim, x.ndim - 1)
+    return (x,), {"dim0": draw(dims), "dim1": draw(dims)}
+
+
+@st.composite
+def _permute(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors())
+    return (x,), {"dims": tuple(draw(st.permutations(range(x.ndim))))}
+
+
+@st.composite
+def _squeeze(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(max_side=2)))
+    axis = draw(st.none() | st.integers(-x.ndim, x.ndim - 1)) if x.ndim else None
+    return (x,), {"axis": axis}
+
+
+@st.composite
+def _unsqueeze(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors())
+    return (x,), {"axis": draw(st.integers(-x.ndim - 1, x.ndim))}
+
+
+@st.composite
+def _basic_index(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    key = draw(hnp.basic_indices(x.shape, allow_newaxis=True, allow_ellipsis=True))
+    return (x,), {"key": key}
+
+
+@st.composite
+def _array_index(draw: st.DrawFn) -> Drawn:
+    """Integer arrays (with repeats and negative entries), alone or mixed with slices."""
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    n = x.shape[0]
+    idx = draw(hnp.arrays(np.int64, ts.shapes(max_dims=2), elements=st.integers(-n, n - 1)))
+    form = draw(st.sampled_from(("array", "list", "tensor", "array_slice", "all_axes")))
+    if form == "list":
+        key = idx.reshape(-1).tolist() or [0]
+    elif form == "tensor":
+        key = ae.tensor(idx)
+    elif form == "array_slice":
+        key = (slice(None), idx % x.shape[1]) if x.ndim > 1 else (Ellipsis, idx)
+    elif form == "all_axes":
+        key = draw(hnp.integer_array_indices(x.shape, result_shape=ts.shapes(max_dims=2)))
+    else:
+        key = idx
+    return (x,), {"key": key}
+
+
+@st.composite
+def _mask_index(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    lead = draw(st.integers(1, x.ndim))
+    return (x,), {"key": draw(hnp.arrays(np.bool_, x.shape[:lead]))}
+
+
+@st.composite
+def _concatenate(draw: st.DrawFn) -> Drawn:
+    shape = draw(ts.shapes(min_dims=1))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    sizes = draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    parts = []
+    for size in sizes:
+        part = list(shape)
+        part[axis] = size
+        parts.append(draw(ts.tensors(tuple(part))))
+    return tuple(parts), {"axis": axis}
+
+
+@st.composite
+def _stack(draw: st.DrawFn) -> Drawn:
+    shape = draw(ts.shapes())
+    count = draw(st.integers(1, 3))
+    axis = draw(st.integers(-len(shape) - 1, len(shape)))
+    return tuple(draw(ts.tensors(shape)) for _ in range(count)), {"axis": axis}
+
+
+@st.composite
+def _pad(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    width = st.integers(0, 2)
+    form = draw(st.sampled_from(("int", "pair", "per_axis")))
+    if form == "int":
+        pad_width: Any = draw(width)
+    elif form == "pair":
+        pad_width = (draw(width), draw(width))
+    else:
+        pad_width = tuple((draw(width), draw(width)) for _ in range(x.ndim))
+    return (x,), {"pad_width": pad_width, "value": draw(st.sampled_from((0.0, -1.5)))}
+
+
+def _torch_pad(torch: Any, x: Any, pad_width: Any, value: float) -> Any:
+    widths = np.broadcast_to(np.asarray(pad_width), (x.ndim, 2))
+    flat = [int(w) for pair in widths[::-1] for w in pair]
+    return torch.nn.functional.pad(x, flat, value=value)
+
+
+@st.composite
+def _inplace_pair(draw: st.DrawFn, b_elements: st.SearchStrategy = REAL) -> Drawn:
+    """a and b where b broadcasts to a's shape (an in-place update keeps a's shape)."""
+    a = draw(ts.tensors())
+    lead = draw(st.integers(0, a.ndim))
+    b_shape = tuple(1 if draw(st.booleans()) else n for n in a.shape[lead:])
+    return (a, draw(ts.tensors(b_shape, elements=b_elements))), {}
+
+
+@st.composite
+def _setitem(draw: st.DrawFn) -> Drawn:
+    a = draw(ts.tensors(ts.shapes(min_dims=1)))
+    key = draw(hnp.basic_indices(a.shape, allow_ellipsis=True))
+    target = np.empty(a.shape)[key].shape
+    lead = draw(st.integers(0, len(target)))
+    return (a, draw(ts.tensors(target[lead:]))), {"key": key}
+
+
+@st.composite
+def _where(draw: st.DrawFn) -> tuple[Tensor, Tensor, Tensor]:
+    c, a, b = draw(ts.broadcastable_shapes(3))
+    return draw(ts.tensors(c, dtype=np.bool_)), draw(ts.tensors(a)), draw(ts.tensors(b))
+
+
+@st.composite
+def _cross_entropy(draw: st.DrawFn) -> tuple[Tensor, Tensor]:
+    n, c = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    logits = draw(ts.tensors((n, c), elements=ts.real_elements(5.0)))
+    target = draw(ts.tensors((n,), dtype=np.int64, elements=st.integers(0, c - 1)))
+    return logits, target
+
+
+def _torch_key(torch: Any, key: Any) -> Any:
+    """An index for a torch tensor, or None if PyTorch cannot express it (negative steps)."""
+    if isinstance(key, tuple):
+        parts = [_torch_key(torch, k) for k in key]
+        return None if any(p is None for p in parts) else tuple(parts)
+    if isinstance(key, slice) and key.step is not None and key.step < 0:
+        return None
+    if isinstance(key, Tensor):
+        return torch.from_numpy(key.data.copy())
+    if isinstance(key, np.ndarray):
+        return torch.from_numpy(key.copy())
+    return key
+
+
+def _torch_getitem(torch: Any, x: Any, key: Any) -> Any:
+    tkey = _torch_key(torch, key)
+    return NotImplemented if tkey is None else x[tkey]
+
+
+def _setitem_call(a: Tensor, b: Tensor, key: Any) -> Tensor:
+    c = a.clone()
+    c[key] = b
+    return c
+
+
+def _torch_setitem(torch: Any, a: Any, b: Any, key: Any) -> Any:
+    tkey = _torch_key(torch, key)
+    if tkey is None:
+        return NotImplemented
+    c = a.clone()
+    c[tkey] = b
+    return c
+
+
+def _reflected(x: Tensor) -> Tensor:
+    """Python numbers and NumPy arrays on the left of every operator."""
+    ones = np.ones(x.shape)
+    return 2.0 - x + 3.0 * x + 1.0 / (x * x + 1.0) + 2.0**x + ones * x - ones / (x * x + 2.0)
+
+
+def _torch_reflected(torch: Any, x: Any) -> Any:
+    ones = torch.ones(x.shape, dtype=torch.float64)
+    return 2.0 - x + 3.0 * x + 1.0 / (x * x + 1.0) + 2.0**x + ones * x - ones / (x * x + 2.0)
+
+
+def _iop(method: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """a.clone().<method>(b): an in-place op recorded on a non-leaf tensor."""
+    return lambda a, b: getattr(a.clone(), method)(b)
+
+
+def _torch_iop(method: str) -> Callable[..., Any]:
+    return lambda torch, a, b: getattr(a.clone(), method)(b)
+
+
+CASES: list[Case] = [
+    # ---- arithmetic, with broadcasting
+    Case("add", ae.add, _args(_pair()), ae.add, lambda t, a, b: a + b),
+    Case("sub", ae.sub, _args(_pair()), ae.sub, lambda t, a, b: a - b),
+    Case("mul", ae.mul, _args(_pair()), ae.mul, lambda t, a, b: a * b),
+    Case("div", ae.div, _args(_pair(REAL, NONZERO)), ae.div, lambda t, a, b: a / b),
+    Case("neg", ae.neg, _args(_one()), ae.neg, lambda t, a: -a),
+    Case(
+        "pow_tensor_exponent",
+        ae.pow,
+        _args(_pair(POSITIVE, ts.real_elements(2.0))),
+        ae.pow,
+        lambda t, a, b: a**b,
+    ),
+    Case(
+        "pow_number_exponent",
+        ae.pow,
+        _args(_one(NONZERO), p=st.sampled_from((2, 3, -1, 0.5, -2.5))),
+        lambda x, p: abs(x) ** p if p % 1 else x**p,
+        lambda t, x, p: x.abs() ** p if p % 1 else x**p,
+    ),
+    Case("rpow", ae.pow, _args(_one()), lambda x: 2.0**x, lambda t, x: 2.0**x),
+    Case("reflected_operators", ae.add, _args(_one()), _reflected, _torch_reflected),
+    # ---- elementwise math and activations
+    Case("exp", ae.exp, _args(_one()), ae.exp, lambda t, x: t.exp(x)),
+    Case("log", ae.log, _args(_one(POSITIVE)), ae.log, lambda t, x: t.log(x)),
+    Case("sqrt", ae.sqrt, _args(_one(POSITIVE)), ae.sqrt, lambda t, x: t.sqrt(x)),
+    Case("abs", ae.abs, _args(_one(NONZERO)), ae.abs, lambda t, x: t.abs(x)),
+    Case("sin", ae.sin, _args(_one()), ae.sin, lambda t, x: t.sin(x)),
+    Case("cos", ae.cos, _args(_one()), ae.cos, lambda t, x: t.cos(x)),
+    Case("tanh", ae.tanh, _args(_one()), ae.tanh, lambda t, x: t.tanh(x)),
+    Case(
+        "sigmoid",
+        ae.sigmoid,
+        _args(_one(ts.real_elements(6.0))),
+        ae.sigmoid,
+        lambda t, x: t.sigmoid(x),
+    ),
+    Case("relu", ae.relu, _args(_one(NONZERO)), ae.relu, lambda t, x: t.relu(x)),
+    Case(
+        "leaky_relu",
+        ae.leaky_relu,
+        _args(_one(NONZERO), negative_slope=st.sampled_from((0.01, 0.2))),
+        ae.leaky_relu,
+        lambda t, x, negative_slope: t.nn.functional.leaky_relu(x, negative_slope),
+    ),
+    Case(
+        "elu",
+        ae.elu,
+        _args(_one(NONZERO), alpha=st.sampled_from((1.0, 0.5))),
+        ae.elu,
+        lambda t, x, alpha: t.nn.functional.elu(x, alpha),
+    ),
+    Case(
+        "softplus",
+        ae.softplus,
+        _args(_one(ts.real_elements(6.0))),
+        ae.softplus,
+        lambda t, x: t.nn.functional.softplus(x),
+    ),
+    Case(
+        "clip",
+        ae.clip,
+        _args(_one(GRID), bounds=st.sampled_from(((-0.5, 0.5), (None, 0.5), (-0.5, None)))),
+        lambda x, bounds: ae.clip(x, *bounds),
+        lambda t, x, bounds: t.clamp(x, *bounds),
+    ),
+    Case("maximum", ae.maximum, _args(_pair(GRID, GRID)), ae.maximum, lambda t, a, b: t.maximum(a, b)),
+    Case("minimum", ae.minimum, _args(_pair(GRID, GRID)), ae.minimum, lambda t, a, b: t.minimum(a, b)),
+    Case("where", ae.where, _args(_where()), ae.where, lambda t, c, a, b: t.where(c, a, b)),
+    # ---- reductions
+    Case(
+        "sum",
+        ae.sum,
+        _with_axes(ts.tensors()),
+        ae.sum,
+        lambda t, x, axis, keepdims: x.sum(dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "mean",
+        ae.mean,
+        _with_axes(ts.tensors()),
+        ae.mean,
+        lambda t, x, axis, keepdims: x.mean(dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "max",
+        ae.max,
+        _with_axes(ts.tensors(elements=DISTINCT, unique=True)),
+        ae.max,
+        lambda t, x, axis, keepdims: t.amax(x, dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "min",
+        ae.min,
+        _with_axes(ts.tensors(elements=DISTINCT, unique=True)),
+        ae.min,
+        lambda t, x, axis, keepdims: t.amin(x, dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "var",
+        ae.var,
+        _with_axes(
+            ts.tensors(ts.shapes(min_dims=1, min_side=2), elements=DISTINCT, unique=True),
+            correction=st.sampled_from((0, 1)),
+        ),
+        ae.var,
+        lambda t, x, axis, keepdims, correction: t.var(
+            x, dim=_dims(axis, x.ndim), keepdim=keepdims, correction=correction
+        ),
+    ),
+    Case(
+        "std",
+        ae.std,
+        _with_axes(
+            ts.tensors(ts.shapes(min_dims=1, min_side=2), elements=DISTINCT, unique=True),
+            correction=st.sampled_from((0, 1)),
+        ),
+        ae.std,
+        lambda t, x, axis, keepdims, correction: t.std(
+            x, dim=_dims(axis, x.ndim), keepdim=keepdims, correction=correction
+        ),
+    ),
+    Case(
+        "logsumexp",
+        ae.logsumexp,
+        _with_axes(ts.tensors()),
+        ae.logsumexp,
+        lambda t, x, axis, keepdims: t.logsumexp(x, dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "softmax",
+        ae.softmax,
+        _with_axes(ts.tensors(ts.shapes(min_dims=1)), single=True),
+        ae.softmax,
+        lambda t, x, axis: t.softmax(x, dim=axis),
+    ),
+    Case(
+        "log_softmax",
+        ae.log_softmax,
+        _with_axes(ts.tensors(ts.shapes(min_dims=1)), single=True),
+        ae.log_softmax,
+        lambda t, x, axis: t.log_softmax(x, dim=axis),
+    ),
+    # ---- losses
+    Case(
+        "bce_with_logits",
+        ae.bce_with_logits,
+        _args(_pair(ts.real_elements(6.0), UNIT)),
+        ae.bce_with_logits,
+        lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(
+            *t.broadcast_tensors(x, y), reduction="none"
+        ),
+    ),
+    Case(
+        "softmax_cross_entropy",
+        ae.softmax_cross_entropy,
+        _args(_cross_entropy()),
+        ae.softmax_cross_entropy,
+        lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction="none"),
+    ),
+    # ---- matrix products
+    Case("matmul", ae.matmul, _args(_matmul(batched=False)), ae.matmul, lambda t, a, b: a @ b),
+    Case(
+        "matmul_batched", ae.matmul, _args(_matmul(batched=True)), ae.matmul, lambda t, a, b: a @ b
+    ),
+    # ---- shape
+    Case(
+        "reshape",
+        ae.reshape,
+        _reshape(),
+        lambda x, shape: ae.reshape(x, shape),
+        lambda t, x, shape: x.reshape(shape),
+    ),
+    Case(
+        "flatten",
+        ae.flatten,
+        _flatten(),
+        ae.flatten,
+        lambda t, x, start_dim, end_dim: x.flatten(start_dim, end_dim),
+    ),
+    Case(
+        "transpose",
+        ae.transpose,
+        _transpose(),
+        ae.transpose,
+        lambda t, x, dim0, dim1: x.transpose(dim0, dim1),
+    ),
+    Case(
+        "permute",
+        ae.permute,
+        _permute(),
+        lambda x, dims: ae.permute(x, dims),
+        lambda t, x, dims: x.permute(dims),
+    ),
+    Case(
+        "broadcast_to",
+        ae.broadcast_to,
+        _broadcast_source(minus_one=False),
+        lambda x, shape: ae.broadcast_to(x, shape),
+        lambda t, x, shape: t.broadcast_to(x, shape),
+    ),
+    Case(
+        "expand",
+        ae.expand,
+        _broadcast_source(minus_one=True),
+        lambda x, shape: ae.expand(x, *shape),
+        lambda t, x, shape: x.expand(*shape),
+    ),
+    Case("squeeze", ae.squeeze, _squeeze(), ae.squeeze, lambda t, x, axis: t.squeeze(x, axis) if axis is not None else t.squeeze(x)),
+    Case("unsqueeze", ae.unsqueeze, _unsqueeze(), ae.unsqueeze, lambda t, x, axis: t.unsqueeze(x, axis)),
+    Case(
+        "getitem_basic",
+        ops.getitem,
+        _basic_index(),
+        lambda x, key: x[key],
+        _torch_getitem,
+    ),
+    Case("getitem_int_arrays", ops.getitem, _array_index(), lambda x, key: x[key], _torch_getitem),
+    Case("getitem_bool_mask", ops.getitem, _mask_index(), lambda x, key: x[key], _torch_getitem),
+    Case(
+        "concatenate",
+        ae.concatenate,
+        _concatenate(),
+        lambda *xs, axis: ae.concatenate(xs, axis=axis),
+        lambda t, *xs, axis: t.cat(xs, dim=axis),
+    ),
+    Case(
+        "stack",
+        ae.stack,
+        _stack(),
+        lambda *xs, axis: ae.stack(xs, axis=axis),
+        lambda t, *xs, axis: t.stack(xs, dim=axis),
+    ),
+    Case("pad", ae.pad, _pad(), ae.pad, _torch_pad),
+    Case(
+        "cast",
+        ops.cast,
+        _args(_one()),
+        lambda x: x.to(ae.float32).to(ae.float64),
+        lambda t, x: x.to(t.float32).to(t.float64),
+        eps=1e-2,
+        atol=1e-4,
+    ),
+    Case("clone", ops.clone, _args(_one()), lambda x: x.clone(), lambda t, x: x.clone()),
+    # ---- in-place operations recorded on non-leaf tensors
+    Case(
+        "add_",
+        Tensor.add_,
+        _inplace_pair(),
+        lambda a, b: a.clone().add_(b, alpha=0.5),
+        lambda t, a, b: a.clone().add_(b, alpha=0.5),
+    ),
+    Case("sub_", Tensor.sub_, _inplace_pair(), _iop("sub_"), _torch_iop("sub_")),
+    Case("mul_", Tensor.mul_, _inplace_pair(), _iop("mul_"), _torch_iop("mul_")),
+    Case("div_", Tensor.div_, _inplace_pair(NONZERO), _iop("div_"), _torch_iop("div_")),
+    Case(
+        "copy_",
+        Tensor.copy_,
+        _inplace_pair(),
+        lambda a, b: (a * 2.0).copy_(b) * a,
+        lambda t, a, b: (a * 2.0).copy_(b) * a,
+    ),
+    Case(
+        "clamp_",
+        Tensor.clamp_,
+        _args(_one(GRID)),
+        lambda x: x.clone().clamp_(-0.5, 0.5),
+        lambda t, x: x.clone().clamp_(-0.5, 0.5),
+    ),
+    Case(
+        "fill_",
+        Tensor.fill_,
+        _args(_one()),
+        lambda x: x.clone().fill_(0.5) * x,
+        lambda t, x: x.clone().fill_(0.5) * x,
+    ),
+    Case(
+        "zero_",
+        Tensor.zero_,
+        _args(_one()),
+        lambda x: x.clone().zero_() + x,
+        lambda t, x: x.clone().zero_() + x,
+    ),
+    Case("setitem", Tensor.__setitem__, _setitem(), _setitem_call, _torch_setitem),
+]
+
+# Public names that are not differentiable operations.
+NON_DIFFERENTIABLE = frozenset(
+    {
+        "all", "allclose", "any", "argmax", "argmin", "eq", "ge", "gt", "isfinite", "isnan",
+        "le", "logical_and", "logical_not", "logical_or", "lt", "ne", "sign",
+    }
+)  # fmt: skip
+NOT_OPERATIONS = frozenset(
+    {
+        "Function", "arange", "backward", "eye", "full", "full_like", "get_default_dtype",
+        "get_rng_state", "grad", "is_grad_enabled", "linspace", "manual_seed", "ones",
+        "ones_like", "rand", "rand_like", "randint", "randn", "randn_like", "set_default_dtype",
+        "set_grad_enabled", "set_rng_state", "tensor", "zeros", "zeros_like",
+    }
+)  # fmt: skip
+# In-place Tensor methods that are not operations on values.
+NOT_INPLACE_OPERATIONS = frozenset({"detach_", "requires_grad_"})
