@@ -119,6 +119,7 @@ from .ops import (
     where,
 )
 from .random import get_rng_state, manual_seed, set_rng_state
+from .viz import draw_graph
 
 __version__ = "0.1.0"
 
@@ -152,6 +153,7 @@ __all__ = [
     "cos",
     "detect_anomaly",
     "div",
+    "draw_graph",
     "elu",
     "enable_grad",
     "exp",

@@ -30,6 +30,7 @@ from .render import Drawing
 MAX_NODES = 400
 
 __all__ = [
+    "DIRECTIONS",
     "Drawing",
     "DrawingError",
     "GraphTooLargeError",

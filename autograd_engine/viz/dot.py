@@ -8,7 +8,6 @@ without the `dot` binary, and depends only on the graph, so it is identical byte
 from __future__ import annotations
 
 from .graph import INPUT, MODULE, OP, OUTPUT, PARAM, Graph, Vertex
-from .modules import split_label
 
 WHITE, RED, BLUE, GRADIENT = "#ffffff", "#f4a3a3", "#a9c9f2", "#c0392b"
 FILL = {INPUT: WHITE, OUTPUT: WHITE, PARAM: RED, OP: BLUE, MODULE: BLUE}
@@ -52,11 +51,9 @@ def _clusters(graph: Graph, indent: str) -> list[str]:
     def block(scope: tuple[str, ...], pad: str) -> list[str]:
         lines = [pad + _vertex(v) for v in members[scope]]
         for child in children[scope]:
-            attr, cls = split_label(child[-1])
-            title = f"{attr}: {cls}" if cls else attr
             lines.append(f"{pad}subgraph cluster_{ids[child]} {{")
             lines.append(
-                f'{pad}  label={quote(title)}; style="rounded,dashed"; color="#7f7f7f"; '
+                f'{pad}  label={quote(child[-1])}; style="rounded,dashed"; color="#7f7f7f"; '
                 "fontsize=10;"
             )
             lines += block(child, pad + "  ")
@@ -83,7 +80,7 @@ def _legend(graph: Graph) -> list[str]:
         style = "rounded,filled" if shape == "box" else "filled"
         lines.append(
             f'    {key} [label={quote(text)}, shape={shape}, style="{style}", '
-            f'fillcolor="{fill}", fontsize=9];'
+            f'fillcolor="{fill}", fontsize=9, height=0.3];'
         )
     if any(e.label and not e.backward for e in graph.edges):
         lines.append(

@@ -177,8 +177,20 @@ class _Builder:
         return self.graph.where[id(child)]
 
     # ------------------------------------------------------------------ traversal
+    def _leaves(self, node: Node) -> None:
+        """Add the leaves `node` reads, just before it: first use decides a leaf's place."""
+        for i, child in enumerate(node.next_functions):
+            if child is None:
+                self._constant(node, i)
+            elif type(child) is AccumulateGrad and id(child) not in self.graph.where:
+                self._param(child)
+
     def visit(self, root: Node | AccumulateGrad, meta: Any) -> str:
-        """Add everything `root` depends on, producers before consumers; return its key."""
+        """Add everything `root` depends on, producers before consumers; return its key.
+
+        Depth-first in argument order, each operation after its inputs, and each leaf just
+        before its first consumer: the order of a forward pass, and so of the vertex ids.
+        """
         if id(root) in self.graph.where:
             return self.graph.where[id(root)]
         if type(root) is AccumulateGrad:
@@ -189,18 +201,13 @@ class _Builder:
             node, args = stack[-1]
             for i in args:
                 child = node.next_functions[i]
-                if child is None:
-                    self._constant(node, i)
-                elif id(child) in self.graph.where:
-                    continue
-                elif type(child) is AccumulateGrad:
-                    self._param(child)
-                else:
+                if type(child) is Node and id(child) not in self.graph.where:
                     metas[id(child)] = node.input_meta[i]
                     stack.append((child, iter(range(len(child.next_functions)))))
                     break
             else:
                 stack.pop()
+                self._leaves(node)
                 self._op(node, metas[id(node)])
         return self.graph.where[id(root)]
 

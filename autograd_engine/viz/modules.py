@@ -16,9 +16,10 @@ Collapse = int | Iterable[str] | None
 
 
 def split_label(label: str) -> tuple[str, str]:
-    """ "encoder: Sequential" -> ("encoder", "Sequential"); a bare label is the attribute."""
-    attr, _, cls = label.partition(": ")
-    return attr, cls
+    """ "encoder: Sequential" -> ("encoder", "Sequential"); a bare label (the model called
+    directly, "MLP") is a class name."""
+    attr, colon, cls = label.partition(": ")
+    return (attr, cls) if colon else ("", label)
 
 
 def _rule(collapse: int | Iterable[str]) -> Callable[[tuple[str, ...]], int | None]:
@@ -39,8 +40,9 @@ def _rule(collapse: int | Iterable[str]) -> Callable[[tuple[str, ...]], int | No
         path: list[str] = []
         for depth, label in enumerate(scope, start=1):
             attr, cls = split_label(label)
-            path.append(attr)
-            if ".".join(path) in wanted or cls in wanted or label in wanted:
+            if attr:
+                path.append(attr)
+            if (attr and ".".join(path) in wanted) or cls in wanted or label in wanted:
                 return depth
         return None
 

@@ -19,6 +19,12 @@ FORMATS = ("svg", "png", "pdf")
 TEXT_SUFFIXES = (".dot", ".gv")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class Drawing:
     """A drawn graph: `.source` (DOT text), `.pipe(fmt)`, `.save(path)`, Jupyter display."""
 
@@ -74,6 +80,7 @@ class Drawing:
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
+            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; save like open()
             os.replace(temp, path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

@@ -1,0 +1,155 @@
+"""The `autograd-engine` command line: one small function per subcommand, in one table.
+
+Every subcommand is a `Command` in `COMMANDS`: a help line, a function adding its arguments,
+and a function running it. Errors end as one line on stderr and a non-zero exit code, never a
+traceback. This is the only module of `autograd_engine` that may import `nn` and `optim`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import lecture_graphs
+from .creation import randn
+from .dtypes import float64
+from .random import manual_seed
+from .tensor import Tensor
+from .viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: `add_arguments(parser)` declares its options, `run(args)` returns the
+    exit code."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# ---------------------------------------------------------------------------- graph
+def _graph_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "name",
+        metavar="NAME",
+        help=f"a lecture graph ({', '.join(lecture_graphs.GRAPHS)}) or module:attribute of a "
+        "model, or of a function returning (model, example_input)",
+    )
+    parser.add_argument("--out", required=True, help="output file: .svg, .png, .pdf or .dot")
+    parser.add_argument("--direction", choices=DIRECTIONS, default="LR", help="layout direction")
+    parser.add_argument(
+        "--show-grads", action="store_true", help="run backward() and show the gradients"
+    )
+    passes = parser.add_mutually_exclusive_group()
+    passes.add_argument(
+        "--backward", dest="backward", action="store_true", default=None, help="draw backprop"
+    )
+    passes.add_argument(
+        "--forward", dest="backward", action="store_false", help="draw the forward graph only"
+    )
+
+
+def _load(path: str) -> Any:
+    """The object named by "package.module:attribute.subattribute"."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise DrawingError(f"expected module:attribute, got {path!r}")
+    obj: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _example_input(model: Any) -> Tensor:
+    """What to feed a bare model: its `example_input`, else a batch of 2 rows sized by the
+    first module that declares `in_features`."""
+    example = getattr(model, "example_input", None)
+    if example is not None:
+        return example() if callable(example) else example
+    for module in model.modules() if hasattr(model, "modules") else [model]:
+        size = getattr(module, "in_features", None)
+        if isinstance(size, int):
+            manual_seed(0)
+            return randn(2, size, dtype=float64)
+    raise DrawingError(
+        "cannot guess an input for this model; give it an `example_input` attribute or name a "
+        "function returning (model, example_input)"
+    )
+
+
+def _model_drawing(args: argparse.Namespace) -> Any:
+    obj = _load(args.name)
+    if hasattr(obj, "named_parameters"):
+        model, x = obj, _example_input(obj)
+    elif callable(obj):
+        model, x = obj()
+    else:
+        raise DrawingError(f"{args.name} is neither a model nor a function returning one")
+    with recording():
+        out = model(x)
+    if not isinstance(out, Tensor):
+        raise DrawingError(f"the model returned a {type(out).__name__}, not a Tensor")
+    options = {
+        "names": {"x": x, "output": out},
+        "params": list(model.named_parameters()),
+        "direction": args.direction,
+    }
+    if args.backward:
+        return draw_backward(out if out.numel() == 1 else out.sum(), **options)
+    if args.show_grads:
+        if out.numel() != 1:
+            raise DrawingError(
+                "--show-grads needs a model that returns a single number (a loss); this one "
+                f"returns shape {tuple(out.shape)}"
+            )
+        out.backward(retain_graph=True)
+    return draw_graph(out, show_grads=args.show_grads, **options)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    if ":" in args.name:
+        drawing = _model_drawing(args)
+    else:
+        drawing = lecture_graphs.draw(
+            args.name,
+            direction=args.direction,
+            backward=args.backward,
+            show_grads=args.show_grads or None,
+        )
+    drawing.save(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "graph": Command("draw a lecture graph or a model", _graph_arguments, _graph),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser with one subparser per entry of `COMMANDS`."""
+    top = argparse.ArgumentParser(
+        prog="autograd-engine", description="Reverse-mode autodiff engine for teaching."
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; any error becomes one line on stderr and exit code 1."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except KeyboardInterrupt:
+        print("autograd-engine: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the command line reports, it does not crash
+        print(f"autograd-engine {args.command}: error: {exc}", file=sys.stderr)
+        return 1
