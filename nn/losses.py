@@ -195,7 +195,8 @@ def _sample_weights(
 def _reduce_weighted(loss: Tensor, w: np.ndarray | None, reduction: str, shape: tuple) -> Tensor:
     """Mean = sum(w_i l_i) / sum(w_i), as PyTorch's weighted and ignore_index losses."""
     if reduction == "mean" and w is not None:
-        return loss.sum() / w.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as PyTorch
+            return loss.sum() / w.sum()
     if reduction == "none":
         return loss.reshape(shape)
     return _reduce(loss, reduction)

@@ -59,10 +59,12 @@ class Module:
                 f"{type(self).__name__}.__init__() calls super().__init__()"
             )
 
-    def _forget(self, name: str) -> None:
+    def _forget(self, name: str, keep: str) -> None:
+        """Drop `name` from every registry but `keep` (where re-registering keeps its place)."""
         d = self.__dict__
-        for registry in (d["_parameters"], d["_buffers"], d["_modules"]):
-            registry.pop(name, None)
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry != keep:
+                d[registry].pop(name, None)
         d["_non_persistent"].discard(name)
         d.pop(name, None)
 
@@ -131,7 +133,7 @@ class Module:
                 f"cannot register a {type(param).__name__} as parameter '{name}': wrap it in "
                 "nn.Parameter(...)"
             )
-        self._forget(name)
+        self._forget(name, "_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: ae.Tensor | None, persistent: bool = True) -> None:
@@ -142,7 +144,7 @@ class Module:
             raise TypeError(
                 f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}"
             )
-        self._forget(name)
+        self._forget(name, "_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
@@ -153,7 +155,7 @@ class Module:
         self._check_name("module", name)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"'{name}' must be a Module or None, got {type(module).__name__}")
-        self._forget(name)
+        self._forget(name, "_modules")
         self._modules[name] = module
         if module is not None:
             object.__setattr__(module, "_scope_label", f"{name}: {type(module).__name__}")
