@@ -60,7 +60,6 @@ def cases(n: int, dtype):
     return {
         "relu_backward": (reference.relu_backward, elementwise.relu_backward, (x, g)),
         "sigmoid": (reference.sigmoid, elementwise.sigmoid, (x,)),
-        "tanh": (reference.tanh, elementwise.tanh, (x,)),
         "tanh_backward": (reference.tanh_backward, elementwise.tanh_backward, (x, g)),
         "elu": (reference.elu, elementwise.elu, (x, 1.0)),
         "softplus_backward": (reference.softplus_backward, elementwise.softplus_backward, (x, g)),

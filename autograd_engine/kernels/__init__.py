@@ -46,7 +46,8 @@ _NEVER = sys.maxsize
 # Fused elementwise kernels and optimizer steps win at every size (the references make several
 # passes and temporaries); the softmax family is fused and wins while the call overhead
 # dominates, up to about 4K elements, and loses to NumPy's vectorised exp above. tanh is a single
-# NumPy ufunc that beats Numba's scalar tanh everywhere, so it is always NumPy.
+# NumPy ufunc that beat a scalar Numba tanh kernel everywhere (NumPy/Numba 0.4 at 1 element,
+# 0.15 to 0.3 from 4K; that kernel was then removed), so it is always NumPy.
 _ALWAYS = (0, 0)
 _ROWS = (4096, _NEVER)
 ROUTES: dict[str, tuple[int, int]] = {
