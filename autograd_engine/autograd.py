@@ -107,8 +107,11 @@ def _topological_order(roots: list) -> list:
     Iterative depth-first post-order, reversed: no recursion, so any depth works.
     """
     order: list = []
-    seen: set = set(roots)
+    seen: set = set()
     for root in roots:
+        if root in seen:  # reached from an earlier root: already placed after its feeders
+            continue
+        seen.add(root)
         stack = [(root, 0)]
         while stack:
             node, i = stack.pop()
