@@ -74,7 +74,8 @@ class _Linear(ae.Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if not ae.is_grad_enabled():  # first order: plain arrays, no graph
-            g, x, weight = g.data, x.data, weight.data
+            # A broadcast gradient (from sum or mean) has zero strides, which BLAS cannot read.
+            g, x, weight = np.ascontiguousarray(g.data), x.data, weight.data
         # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
         g2 = g.reshape(-1, g.shape[-1])
         x2 = x.reshape(-1, x.shape[-1])
