@@ -29,7 +29,7 @@ from .viz import Drawing, DrawingError, draw_backward, draw_graph, recording
 Built = tuple[Tensor, dict[str, Tensor]]  # the output and the names of the values to label
 
 
-class CrossEnt(Function):
+class _CrossEnt(Function):
     """Binary cross-entropy -(y log p + (1 - y) log(1 - p)) of a probability p."""
 
     name = "cross_ent"
@@ -45,7 +45,7 @@ class CrossEnt(Function):
         return None, g * (p - y) / (p * (1 - p))  # d/dp; the label y gets none
 
 
-class Norm(Function):
+class _Norm(Function):
     """The Euclidean norm ||W||_2 of all entries."""
 
     name = "norm"
@@ -85,9 +85,9 @@ def mlp_backprop() -> Built:
     u2 = sigmoid(u1)
     u3 = u2 @ W2  # W2^T u2
     y_hat = sigmoid(u3)
-    u4 = CrossEnt.apply(y, y_hat)
-    u5 = Norm.apply(W1)
-    u6 = Norm.apply(W2)
+    u4 = _CrossEnt.apply(y, y_hat)
+    u5 = _Norm.apply(W1)
+    u6 = _Norm.apply(W2)
     u7 = u5 + u6
     u8 = lam * u7
     loss = u4 + u8
