@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nn.jobs import commands as jobs
+
 from . import lecture_graphs
 from .creation import randn
 from .dtypes import float64
@@ -128,6 +130,9 @@ def _graph(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Command] = {
     "graph": Command("draw a lecture graph or a model", _graph_arguments, _graph),
+    "train": Command("train a model, write a run folder", jobs.train_arguments, jobs.train),
+    "evaluate": Command("report a run's test metrics", jobs.evaluate_arguments, jobs.evaluate),
+    "sample": Command("draw samples from a VAE or GAN run", jobs.sample_arguments, jobs.sample),
 }
 
 

@@ -1,0 +1,84 @@
+"""The command line's datasets by name, cut into train / validation / test splits.
+
+Splits are a pure function of (name, seed): `evaluate` rebuilds exactly the test set that
+`train` held out. Images are flattened with pixels in [0, 1]; the 2-D synthetic sets keep
+their coordinates. The bundled digits and the synthetic sets are split 70/15/15 (stratified);
+MNIST-like sets keep their official test set and hold out 5,000 training images for
+validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import (
+    MNIST,
+    DatasetNotFoundError,
+    FashionMNIST,
+    load_digits,
+    make_blobs,
+    make_gaussian_mixture_ring,
+    make_moons,
+    make_spirals,
+    train_val_test_split,
+)
+
+RING_NOISE = 0.05
+SYNTHETIC = {
+    "moons": lambda seed: make_moons(n=1000, noise=0.2, seed=seed),
+    "spirals": lambda seed: make_spirals(n=1500, noise=0.2, seed=seed),
+    "blobs": lambda seed: make_blobs(n=1000, noise=1.5, centers=4, seed=seed),
+    "ring": lambda seed: make_gaussian_mixture_ring(n=5000, noise=RING_NOISE, seed=seed),
+}
+IDX_SETS = {"fashion-mnist": FashionMNIST, "mnist": MNIST}
+DATASETS = ("digits", *IDX_SETS, *SYNTHETIC)
+IMAGE_SHAPES = {"digits": (8, 8), "fashion-mnist": (28, 28), "mnist": (28, 28)}
+IDX_VALIDATION = 5000
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class Splits:
+    """Train, validation and test (X, y) arrays and what the models need to know about them."""
+
+    name: str
+    train: Arrays
+    val: Arrays
+    test: Arrays
+    num_classes: int
+    image_shape: tuple[int, int] | None
+
+    @property
+    def features(self) -> int:
+        return self.train[0].shape[1]
+
+
+def load_splits(name: str, seed: int = 0, root: str | None = None) -> Splits:
+    """The named dataset's splits; raises ValueError (one line) if it cannot be loaded."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+    if name in IDX_SETS:
+        train, val, test = _idx_splits(name, seed, root)
+    else:
+        x, y = load_digits(scale=True) if name == "digits" else SYNTHETIC[name](seed)
+        train, val, test = train_val_test_split(x, y, val=0.15, test=0.15, seed=seed, stratify=y)
+    classes = int(max(train[1].max(), val[1].max(), test[1].max())) + 1
+    return Splits(name, train, val, test, classes, IMAGE_SHAPES.get(name))
+
+
+def _idx_splits(name: str, seed: int, root: str | None) -> tuple[Arrays, Arrays, Arrays]:
+    try:
+        train_set = IDX_SETS[name](root=root, split="train")
+        test_set = IDX_SETS[name](root=root, split="test")
+    except DatasetNotFoundError as e:
+        where = f" in {root} or" if root else ""
+        raise ValueError(
+            f"dataset {name} not found{where} in the default locations "
+            f"({IDX_SETS[name].install_hint or 'pass --data-root DIR'})"
+        ) from e
+    x, y = train_set.as_arrays()
+    train, val, _ = train_val_test_split(x, y, val=IDX_VALIDATION, test=0, seed=seed, stratify=y)
+    return train, val, test_set.as_arrays()

@@ -1,0 +1,399 @@
+"""How the command line builds, trains, tests and pictures each model: one `Recipe` per name.
+
+A recipe turns the train command's `Settings` and the data into a model config (the keyword
+arguments of the model's constructor, saved in the checkpoint so that `evaluate` and `sample`
+can rebuild the model), trains the model, and reports its test metrics and pictures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+import autograd_engine as ae
+import optim
+
+from .. import functional as F
+from ..data import DataLoader, TensorDataset, ring_centers
+from ..metrics import accuracy, mode_counts
+from ..models import GAN, LDA, MLP, VAE, Autoencoder, DenoisingAutoencoder, Perceptron
+from ..models import LogisticRegression as LogReg
+from ..module import Module
+from ..training import Callback, History, evaluate, fit, save_checkpoint
+from . import plots
+from .data import RING_NOISE, Splits
+
+OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
+EVAL_BATCH = 1000
+
+
+@dataclass
+class Settings:
+    """The train command's options, with each model's defaults filled in."""
+
+    model: str
+    dataset: str = "digits"
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    hidden: tuple[int, ...] = (128,)
+    latent: int = 16
+    dropout: float = 0.0
+    batch_norm: bool = False
+    noise: str = "gaussian"
+    noise_level: float = 0.3
+    patience: int | None = None
+    seed: int = 0
+    data_root: str | None = None
+
+
+def make_optimizer(name: str, params: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999)):
+    """Adam, AdamW, RMSprop or SGD with momentum 0.9, by name."""
+    if name == "adam":
+        return optim.Adam(params, lr=lr, betas=betas)
+    if name == "adamw":
+        return optim.AdamW(params, lr=lr, betas=betas)
+    if name == "rmsprop":
+        return optim.RMSprop(params, lr=lr)
+    if name == "sgd":
+        return optim.SGD(params, lr=lr, momentum=0.9)
+    raise ValueError(f"unknown optimizer {name!r}; choose from {', '.join(OPTIMIZERS)}")
+
+
+def loader(arrays: tuple[np.ndarray, ...], batch_size: int, seed: int | None = None) -> DataLoader:
+    """Batches of `arrays`, shuffled with `seed` (training) or in order (seed None)."""
+    return DataLoader(
+        TensorDataset(*arrays), batch_size=batch_size, shuffle=seed is not None, seed=seed
+    )
+
+
+@dataclass
+class Training:
+    """Where and how `Recipe.train` runs: the checkpoint path and what goes in it, the
+    callbacks and whether a progress bar is shown."""
+
+    checkpoint: Path
+    extra: dict[str, Any]
+    callbacks: tuple[Callback, ...] = ()
+    progress: bool | None = None
+
+
+class Recipe:
+    """Base recipe; `defaults` override `Settings`' field defaults for this model."""
+
+    defaults: ClassVar[dict[str, Any]] = {}
+    standardize = False  # classifiers see standardized inputs (statistics of the training set)
+    images_only = False
+
+    def check(self, splits: Splits) -> None:
+        if self.images_only and splits.image_shape is None:
+            raise ValueError("this model needs an image dataset (digits, fashion-mnist, mnist)")
+
+    def config(self, settings: Settings, splits: Splits) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def build(self, config: dict[str, Any]) -> Module:
+        raise NotImplementedError
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        raise NotImplementedError
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        raise NotImplementedError
+
+    def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
+        """What graph.svg draws: the model applied to a small batch."""
+        return model(x)
+
+    def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
+        """Write the model's pictures (image grids) into `folder`; returns the file names."""
+        return []
+
+
+# ----------------------------------------------------------------------------- classifiers
+class GradientClassifier(Recipe):
+    """Classifiers trained by `nn.training.fit` on the cross-entropy, best epoch by
+    validation accuracy."""
+
+    standardize = True
+
+    def loss_fn(self, model: Module) -> Any:
+        return F.cross_entropy
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        return fit(
+            model,
+            self.loss_fn(model),
+            make_optimizer(s.optimizer, model.parameters(), s.lr),
+            loader(splits.train, s.batch_size, seed=s.seed),
+            loader(splits.val, EVAL_BATCH),
+            epochs=s.epochs,
+            metrics={"accuracy": accuracy},
+            monitor="val_accuracy",
+            callbacks=run.callbacks,
+            checkpoint=run.checkpoint,
+            checkpoint_extra=run.extra,
+            early_stopping=s.patience,
+            progress=run.progress,
+            seed=s.seed,
+        )
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        metrics = {"accuracy": accuracy}
+        return evaluate(model, self.loss_fn(model), loader(splits.test, EVAL_BATCH), metrics)
+
+
+class MLPRecipe(GradientClassifier):
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 32, "hidden": (128,)}
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {
+            "in_features": splits.features,
+            "hidden": list(s.hidden),
+            "out_features": splits.num_classes,
+            "dropout": s.dropout,
+            "batch_norm": s.batch_norm,
+        }
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return MLP(**config)
+
+
+class LogRegRecipe(GradientClassifier):
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 32, "lr": 1e-2}
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {"in_features": splits.features, "num_classes": splits.num_classes}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return LogReg(**config)
+
+    def loss_fn(self, model: Module) -> Any:
+        return model.loss
+
+
+class ClosedFormClassifier(Recipe):
+    """Classifiers with their own `fit` on the whole training set (no optimizer)."""
+
+    standardize = True
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {"in_features": splits.features, "num_classes": splits.num_classes}
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        x, y = splits.test
+        return {"accuracy": float((model.predict(x) == y).mean())}
+
+
+class PerceptronRecipe(ClosedFormClassifier):
+    """Rosenblatt's rule for at most `epochs` passes; the history counts each epoch's
+    mistakes."""
+
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 100, "lr": 1.0}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return Perceptron(**config)
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        x, y = splits.train
+        epochs = model.fit(x, y, epochs=s.epochs, lr=s.lr)
+        history = History()
+        for mistakes in model.mistakes:
+            history.append({"mistakes": mistakes, "accuracy": 1.0 - mistakes / len(y)})
+        history.stop_reason = "completed" if model.converged else "not separable"
+        save_checkpoint(run.checkpoint, model, epochs, extra=run.extra)
+        return history
+
+    def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
+        return ae.sign(model(x))  # the lecture's f(x) = sign(w^T x + b)
+
+
+class LDARecipe(ClosedFormClassifier):
+    """The closed form: one pass over the training set, no epochs."""
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return LDA(**config)
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        model.fit(*splits.train)
+        save_checkpoint(run.checkpoint, model, 0, extra=run.extra)
+        return History()
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        return evaluate(model, model.loss, loader(splits.test, EVAL_BATCH), {"accuracy": accuracy})
+
+
+# ----------------------------------------------------------------------------- generative
+class ReconstructionRecipe(Recipe):
+    """Models trained to give back their input (autoencoders, the VAE): the loss is the
+    model's own `loss`, the best epoch the one with the lowest validation loss."""
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        return fit(
+            model,
+            model.loss,
+            make_optimizer(s.optimizer, model.parameters(), s.lr),
+            loader(splits.train[:1], s.batch_size, seed=s.seed),
+            loader(splits.val[:1], EVAL_BATCH),
+            epochs=s.epochs,
+            callbacks=run.callbacks,
+            checkpoint=run.checkpoint,
+            checkpoint_extra=run.extra,
+            early_stopping=s.patience,
+            progress=run.progress,
+            seed=s.seed,
+        )
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        return evaluate(model, model.loss, loader(splits.test[:1], EVAL_BATCH))
+
+    def reconstruction_rows(self, model: Module, x: np.ndarray) -> dict[str, np.ndarray]:
+        return {"data": x, "reconstruction": model.reconstruct(x).numpy()}
+
+    def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
+        x = splits.test[0][:16]
+        rows = self.reconstruction_rows(model, x)
+        if splits.image_shape is None:
+            plots.scatter(rows, folder / "reconstructions.png", "test data and reconstructions")
+        else:
+            path = folder / "reconstructions.png"
+            plots.image_grid(list(rows.values()), splits.image_shape, path, list(rows))
+        return ["reconstructions.png"]
+
+
+class AutoencoderRecipe(ReconstructionRecipe):
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 64, "hidden": (128,)}
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        output = "sigmoid" if splits.image_shape is not None else None
+        return {"sizes": [splits.features, *s.hidden, s.latent], "output": output}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return Autoencoder.from_sizes(**config)
+
+
+class DAERecipe(AutoencoderRecipe):
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {**super().config(s, splits), "noise": s.noise, "level": s.noise_level}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return DenoisingAutoencoder.from_sizes(**config)
+
+    def reconstruction_rows(self, model: Module, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The clean data, a corrupted copy and the reconstruction of that copy."""
+        noisy = model.corrupt(ae.tensor(x)).numpy()
+        return {"data": x, "corrupted": noisy, "reconstruction": model.reconstruct(noisy).numpy()}
+
+
+class VAERecipe(ReconstructionRecipe):
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 64, "hidden": (256,)}
+    images_only = True  # the decoder is a Bernoulli model of pixels in [0, 1]
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {"sizes": [splits.features, *s.hidden, s.latent]}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return VAE.from_sizes(**config)
+
+    def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
+        return model(x).logits
+
+    def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
+        names = super().pictures(model, splits, folder)
+        path = folder / "samples.png"
+        return [*names, *samples_picture(model, splits, path, sample_count(splits))]
+
+
+class GANRecipe(Recipe):
+    """Alternating D and G updates with Adam (beta1 = 0.5, as DCGAN); the checkpoint is the
+    last epoch (a GAN's losses do not rank its epochs)."""
+
+    defaults: ClassVar[dict[str, Any]] = {
+        "epochs": 50,
+        "batch_size": 64,
+        "lr": 2e-4,
+        "hidden": (128, 256),
+    }
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        return {
+            "data_features": splits.features,
+            "latent_features": s.latent,
+            "hidden": list(s.hidden),
+            "output": "sigmoid" if splits.image_shape is not None else None,
+        }
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return GAN.from_sizes(**config)
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        betas = (0.5, 0.999)
+        d_opt = make_optimizer(s.optimizer, model.discriminator.parameters(), s.lr, betas)
+        g_opt = make_optimizer(s.optimizer, model.generator.parameters(), s.lr, betas)
+        return fit(
+            model,
+            None,
+            None,
+            loader(splits.train[:1], s.batch_size, seed=s.seed),
+            epochs=s.epochs,
+            monitor=None,
+            callbacks=run.callbacks,
+            checkpoint=run.checkpoint,
+            checkpoint_extra=run.extra,
+            progress=run.progress,
+            seed=s.seed,
+            step=lambda batch: model.train_step(batch[0], d_opt, g_opt),
+        )
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        """Mean D(x) on the test set and D(G(z)) on as many samples (1/2 each when D is
+        fooled), and for the ring of Gaussians the number of modes G covers."""
+        x = splits.test[0]
+        fake = model.sample(len(x))
+        with ae.no_grad():
+            d_real = ae.sigmoid(model.discriminator(ae.tensor(x))).numpy().mean()
+            d_fake = ae.sigmoid(model.discriminator(fake)).numpy().mean()
+        metrics = {"d_real": float(d_real), "d_fake": float(d_fake)}
+        if splits.name == "ring":
+            counts = mode_counts(fake, ring_centers(), max_distance=3 * RING_NOISE)
+            metrics["modes_covered"] = int((counts > 0).sum())
+        return metrics
+
+    def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
+        return model.discriminator(model.generator(model.noise(x.shape[0])))
+
+    def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
+        return samples_picture(model, splits, folder / "samples.png", sample_count(splits))
+
+
+def sample_count(splits: Splits) -> int:
+    """How many samples a picture shows: an 8x8 grid of images, or as many 2-D points as the
+    test set has."""
+    return 64 if splits.image_shape is not None else len(splits.test[0])
+
+
+def samples_picture(model: Module, splits: Splits, path: Path, n: int) -> list[str]:
+    """Draw n samples of a VAE or GAN into `path`: an image grid, or for 2-D data a scatter
+    plot over the test data. Returns [the file name]."""
+    samples = model.sample(n).numpy()
+    if splits.image_shape is None:
+        plots.scatter({"test data": splits.test[0], "samples": samples}, path, "samples")
+    else:
+        plots.image_grid([samples], splits.image_shape, path)
+    return [path.name]
+
+
+RECIPES: dict[str, Recipe] = {
+    "mlp": MLPRecipe(),
+    "logreg": LogRegRecipe(),
+    "perceptron": PerceptronRecipe(),
+    "lda": LDARecipe(),
+    "autoencoder": AutoencoderRecipe(),
+    "dae": DAERecipe(),
+    "vae": VAERecipe(),
+    "gan": GANRecipe(),
+}
