@@ -88,7 +88,7 @@ def annotate(
         seed = visits[0].grad
         label = f"∂{top}/∂{top} = 1" if top and seed.size == 1 and seed.item() == 1 else ""
         label = label or labels.summary(seed, show_values)
-        graph.edges.append(Edge(graph.where[id(output.grad_fn)], root, label, True, 0))
+        graph.edges.append(Edge(graph.where[id(output.grad_fn)], root, label, True))
     for visit in visits:
         if upto is not None and visit.step > upto:
             break
@@ -112,4 +112,4 @@ def annotate(
             below = graph.names.get(producer)
             if not labels.wants_values(gi, show_values) and top and name and below:
                 flow = f"∂{top}/∂{name} · ∂{name}/∂{below}" if name != top else f"∂{top}/∂{below}"
-            graph.edges.append(Edge(producer, key, f"{visit.step}: {flow}", True, visit.step))
+            graph.edges.append(Edge(producer, key, f"{visit.step}: {flow}", True))

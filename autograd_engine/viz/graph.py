@@ -44,7 +44,6 @@ class Edge:
     head: str
     label: str = ""
     backward: bool = False
-    step: int = 0
 
 
 @dataclass
@@ -85,6 +84,8 @@ def name_table(
 
 
 class _Builder:
+    """Walks the recorded nodes once, turning them into vertices and edges."""
+
     def __init__(self, names: dict[int, str], style: Style) -> None:
         self.names = names
         self.style = style

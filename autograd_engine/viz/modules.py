@@ -79,7 +79,7 @@ def collapse_modules(graph: Graph, collapse: int | Iterable[str]) -> Graph:
         if tail == head:
             continue
         if edge.backward:
-            out.edges.append(Edge(tail, head, edge.label, True, edge.step))
+            out.edges.append(Edge(tail, head, edge.label, True))
         elif (tail, head) not in seen:
             seen.add((tail, head))
             label = "" if out.vertices[head].kind == MODULE else edge.label
