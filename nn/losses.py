@@ -241,7 +241,12 @@ def cross_entropy(
 def _cross_entropy_probabilities(
     input: Tensor, target: Any, weight: Any, reduction: str, label_smoothing: float
 ) -> Tensor:
-    _check_same_shape("cross_entropy", input, target)
+    if tuple(input.shape) != np.shape(_array(target)):
+        raise ae.ShapeError(
+            f"cross_entropy: floating-point targets are class probabilities and need the "
+            f"input's shape {tuple(input.shape)}, got {np.shape(_array(target))}; class "
+            "indices must be an integer tensor (e.g. target.long())"
+        )
     dim = 0 if input.ndim == 1 else 1
     classes = input.shape[dim]
     if label_smoothing > 0:
