@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import BackwardError, DTypeError, ShapeError
+from .errors import AnomalyError, BackwardError, DTypeError, ShapeError
 from .function import AccumulateGrad, Node, check_gradient_finite
 from .grad_mode import STATE
 from .ops.shape import sum_to
@@ -186,7 +186,10 @@ def _run(
 
 def _call_backward(node: Node, grad_output: Tensor) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype."""
-    raw = node.fn.backward(node, grad_output)
+    try:
+        raw = node.fn.backward(node, grad_output)
+    except AnomalyError as exc:  # raised by an op inside this backward: name this node
+        raise AnomalyError(f"{node.name}: its backward produced NaN or Inf: {exc}") from exc
     if type(raw) is not tuple:
         raw = (raw,)
     if len(raw) != len(node.next_functions):

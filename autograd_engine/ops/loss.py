@@ -46,14 +46,14 @@ class BCEWithLogits(Function):
     @staticmethod
     def forward(ctx, x, t):
         ctx.save_for_backward(x, t)
-        return K.bce_with_logits(x, t)
+        return K.bce_with_logits(x, np.asarray(t, dtype=x.dtype))  # t may be a Python number
 
     @staticmethod
     def backward(ctx, g):
         x, t = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
         if not STATE.grad_enabled and not need_t:
-            x_data, t_data = np.broadcast_arrays(x.data, np.asarray(t.data))
+            x_data, t_data = np.broadcast_arrays(x.data, np.asarray(getattr(t, "data", t)))
             return K.bce_with_logits_backward(x_data, t_data, g.data), None
         # d/dx = sigma(x) - t,  d/dt = -x
         return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)

@@ -481,6 +481,15 @@ CASES: list[Case] = [
         ),
     ),
     Case(
+        "bce_with_logits_number_target",
+        ae.bce_with_logits,
+        _args(_one(ts.real_elements(6.0)), target=st.sampled_from((0.0, 0.25, 1.0))),
+        ae.bce_with_logits,
+        lambda t, x, target: t.nn.functional.binary_cross_entropy_with_logits(
+            x, t.full_like(x, target), reduction="none"
+        ),
+    ),
+    Case(
         "softmax_cross_entropy",
         ae.softmax_cross_entropy,
         _args(_cross_entropy()),
