@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if not args.check:
             nbformat.write(nb, path)
-        size = path.stat().st_size / 1024
-        print(f"ok   {path.name}  {time.perf_counter() - start:5.1f} s  {size:6.0f} KiB", flush=True)
+        seconds, size = time.perf_counter() - start, path.stat().st_size / 1024
+        print(f"ok   {path.name}  {seconds:5.1f} s  {size:6.0f} KiB", flush=True)
     if failed:
         print(f"{len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1
