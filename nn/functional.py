@@ -64,7 +64,7 @@ class _Linear(ae.Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x, weight.T)
+        out = ae.kernels.matmul(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -79,8 +79,10 @@ class _Linear(ae.Function):
         # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
         g2 = g.reshape(-1, g.shape[-1])
         x2 = x.reshape(-1, x.shape[-1])
-        grad_x = g @ weight if need_x else None
-        grad_w = g2.T @ x2 if need_w else None
+        # Arrays go to the BLAS kernel (np.dot: no slow path for the batch-1 weight gradient).
+        mm = ae.kernels.matmul if isinstance(g, np.ndarray) else ae.matmul
+        grad_x = mm(g, weight) if need_x else None
+        grad_w = mm(g2.T, x2) if need_w else None
         grad_b = g2.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 
