@@ -1,16 +1,15 @@
 """Measure where the Numba kernels start to beat the NumPy references, and their speed-ups.
 
-Run from the repository root: PYTHONPATH=. python bench/kernels_threshold.py [--quick] [kernel ...]
+Run from the repository root: python -m bench.kernels_threshold [--quick] [kernel ...]
 Prints, per kernel family, the NumPy/Numba time ratio over sizes (ratio > 1: Numba faster),
 serial against 2-thread times for the kernels with a parallel variant, and matmul GFLOP/s
 against NumPy. The thresholds in autograd_engine/kernels/__init__.py and threads.py come from
-this output. Timings are medians after warm-up; compare ratios from one run only.
+this output. Timings are medians after warm-up (bench.timing); compare ratios from one run only.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 
 import numpy as np
 
@@ -24,26 +23,18 @@ from autograd_engine.kernels import (
     threads,
 )
 
+from .timing import Budget, time_case
+
 QUICK = "--quick" in sys.argv
 ONLY = [a for a in sys.argv[1:] if not a.startswith("--")]
 SIZES = [1, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576]
 
 
+BUDGET = Budget(rounds=5, round_time=0.0 if QUICK else 0.04, settle=0.0)
+
+
 def median_time(f, *args) -> float:
-    f(*args)
-    reps = 5 if QUICK else max(5, min(300, int(0.2 / max(_once(f, *args), 1e-7))))
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f(*args)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
-
-
-def _once(f, *args) -> float:
-    t = time.perf_counter()
-    f(*args)
-    return time.perf_counter() - t
+    return time_case(lambda: f(*args), BUDGET).median
 
 
 def cases(n: int, dtype):

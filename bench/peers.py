@@ -1,0 +1,49 @@
+"""Optional peers (PyTorch, micrograd) and the thread counts shared with them."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+import numba
+
+
+def optional(name: str) -> ModuleType | None:
+    """The module if installed, else None."""
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+def torch_or_none() -> ModuleType | None:
+    """PyTorch if installed, else None (its columns are then left empty)."""
+    return optional("torch")
+
+
+def has_micrograd() -> bool:
+    return importlib.util.find_spec("micrograd") is not None
+
+
+MICROGRAD_NOTE = "micrograd is not installed: its column is skipped (`pip install micrograd`)."
+
+
+def set_threads(n: int | None) -> int:
+    """Give Numba and PyTorch the same thread count (Numba's default when n is None); with an
+    explicit n, NumPy's BLAS too (through threadpoolctl, when installed)."""
+    if n is not None:
+        numba.set_num_threads(n)
+        threadpoolctl = optional("threadpoolctl")
+        if threadpoolctl is not None:
+            threadpoolctl.threadpool_limits(n, user_api="blas")
+    threads = numba.get_num_threads()
+    torch = torch_or_none()
+    if torch is not None:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def blas_threads() -> str:
+    threadpoolctl = optional("threadpoolctl")
+    if threadpoolctl is None:
+        return "default (one per core)"
+    pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    return ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in pools) or "unknown"

@@ -1,0 +1,36 @@
+"""One matplotlib figure per section, written as PNG with the Agg backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+
+
+def figure(ncols: int = 1) -> tuple[plt.Figure, list[Axes]]:
+    fig, axes = plt.subplots(1, ncols, figsize=(5.5 * ncols, 4), squeeze=False)
+    return fig, list(axes[0])
+
+
+def bars(ax: Axes, groups: list[str], series: dict[str, list[float]], ylabel: str) -> None:
+    """Grouped bars: one group per label, one bar per series (NaN bars are left out)."""
+    width = 0.8 / max(1, len(series))
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar([g + i * width for g in range(len(groups))], values, width, label=name)
+    ax.set_xticks([g + 0.4 - width / 2 for g in range(len(groups))], groups, fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+
+
+def save(fig: plt.Figure, plot_dir: Path, name: str) -> Path:
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    path = plot_dir / f"{name}.png"
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

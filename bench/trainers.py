@@ -1,0 +1,154 @@
+"""One MLP in three implementations (engine, hand-written NumPy, PyTorch) from one set of weights.
+
+`trainers(spec, batch_size)` gives each implementation's training step on the same batch, ready
+to time; `check_same_step` asserts that the engine's updated weights equal the NumPy peer's (and
+PyTorch's) after a few steps from the same weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import autograd_engine as ae
+import nn
+import nn.functional as F
+import optim
+
+from .numpy_mlp import NumpyMLP
+from .peers import torch_or_none
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Layer widths, loss ("cross_entropy" or "mse") and optimizer ("sgd" or "adam")."""
+
+    widths: tuple[int, ...]
+    loss: str
+    optimizer: str
+
+    @property
+    def lr(self) -> float:
+        return 0.05 if self.optimizer == "sgd" else 1e-3
+
+    def __str__(self) -> str:
+        widths = "-".join(map(str, self.widths))
+        return f"{widths} {self.loss.replace('_', '-')} {self.optimizer.upper()}"
+
+
+@dataclass
+class Trainers:
+    """The three models and a zero-argument training step for each, on the same batch."""
+
+    engine: nn.Module
+    numpy: NumpyMLP
+    torch: object | None
+    steps: dict[str, Callable[[], object]]
+
+    def weights(self) -> dict[str, list[np.ndarray]]:
+        found = {
+            "engine": [p.numpy() for p in self.engine.parameters()],
+            "numpy": self.numpy.params,
+        }
+        if self.torch is not None:
+            found["torch"] = [p.detach().numpy() for p in self.torch.parameters()]
+        return found
+
+
+def engine_model(widths: tuple[int, ...]) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        layers += [nn.ReLU()] if i else []
+        layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+def torch_model(torch, widths: tuple[int, ...], weights: list[np.ndarray] | None = None):
+    """PyTorch's Sequential of the same layers, with `weights` copied in when given."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
+        layers += [torch.nn.ReLU()] if i else []
+        layers.append(torch.nn.Linear(n_in, n_out))
+    model = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for p, w in zip(model.parameters(), weights or []):
+            p.copy_(torch.from_numpy(w))
+    return model
+
+
+def batch(spec: Spec, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.standard_normal((size, spec.widths[0])).astype(np.float32)
+    if spec.loss == "mse":
+        return x, rng.standard_normal((size, spec.widths[-1])).astype(np.float32)
+    return x, rng.integers(0, spec.widths[-1], size)
+
+
+def engine_step(spec: Spec, model: nn.Module) -> Callable[[object, object], object]:
+    """zero_grad, forward, loss, backward, optimizer step: the loop a user writes."""
+    make = optim.SGD if spec.optimizer == "sgd" else optim.Adam
+    opt = make(model.parameters(), lr=spec.lr)
+    loss_fn = F.cross_entropy if spec.loss == "cross_entropy" else F.mse_loss
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def torch_step(torch, spec: Spec, model) -> Callable[[object, object], object]:
+    make = torch.optim.SGD if spec.optimizer == "sgd" else torch.optim.Adam
+    opt = make(model.parameters(), lr=spec.lr)
+    fn = torch.nn.functional
+    loss_fn = fn.cross_entropy if spec.loss == "cross_entropy" else fn.mse_loss
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def trainers(spec: Spec, batch_size: int, seed: int = 0) -> Trainers:
+    ae.manual_seed(seed)
+    model = engine_model(spec.widths)
+    initial = [p.numpy().copy() for p in model.parameters()]
+    x, y = batch(spec, batch_size, np.random.default_rng(seed))
+    mine = engine_step(spec, model)
+    tx, ty = ae.tensor(x), ae.tensor(y)
+    peer = NumpyMLP([w.copy() for w in initial], spec.loss, spec.optimizer, spec.lr)
+    steps = {"engine": lambda: mine(tx, ty), "numpy": lambda: peer.step(x, y)}
+    torch = torch_or_none()
+    reference = None
+    if torch is not None:
+        reference = torch_model(torch, spec.widths, initial)
+        theirs = torch_step(torch, spec, reference)
+        px, py = torch.from_numpy(x), torch.from_numpy(y)
+        steps["torch"] = lambda: theirs(px, py)
+    return Trainers(model, peer, reference, steps)
+
+
+def check_same_step(spec: Spec, batch_size: int, steps: int = 3, rtol: float = 1e-4) -> None:
+    """Assert that every implementation's weights match the engine's after `steps` steps."""
+    trio = trainers(spec, batch_size)
+    for _ in range(steps):
+        for step in trio.steps.values():
+            step()
+    found = trio.weights()
+    for name, weights in found.items():
+        for i, (mine, theirs) in enumerate(zip(found["engine"], weights)):
+            scale = float(np.abs(mine).max()) or 1.0
+            err = float(np.abs(mine - theirs).max()) / scale
+            assert err <= rtol, (
+                f"{spec}, batch {batch_size}: parameter {i} after {steps} steps differs between "
+                f"the engine and {name} by {err:.2e} of its largest value (allowed {rtol:g})"
+            )
