@@ -92,13 +92,15 @@ def header(fields: list[tuple[str, str]], end_load: str) -> str:
         *[f"| {k} | {v} |" for k, v in fields],
         f"| load average at end | {end_load} |",
         "",
-        "Method: every figure is a median over interleaved timed rounds after warm-up "
-        "(bench/timing.py); the first call of each case (JIT compilation, cache loading) is "
-        "timed apart and never enters a median. Ratios are formed from timings of the same run "
-        "and rounds. PyTorch runs with as many threads as Numba (torch.set_num_threads); NumPy's "
-        "BLAS keeps its default (one thread per core). The machine is shared: compare ratios, "
-        "not absolute times across runs. `speed-up` columns are peer time / engine time "
-        "(> 1: the engine is faster).",
+        "Method (bench/timing.py): each case runs in its own block of timed rounds after a "
+        "short pause, so the previous library's spinning worker threads do not starve it; the "
+        "first call of each case (JIT compilation, cache loading) is timed apart and never "
+        "enters a median; figures are medians of the rounds. The cases of one comparison run "
+        "back to back and ratios are formed only between them. PyTorch runs with as many "
+        "threads as Numba (torch.set_num_threads); with `--threads N` NumPy's BLAS gets N too, "
+        "otherwise it keeps its default (one thread per core). The machine is shared: compare "
+        "ratios, not absolute times across runs. `speed-up` columns are peer time / engine "
+        "time (> 1: the engine is faster).",
         f"Python executable: `{sys.executable}`.",
     ]
     return "\n".join(lines)

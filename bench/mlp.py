@@ -11,9 +11,9 @@ import math
 from . import plots
 from .config import Config
 from .profiling import profile
-from .report import Section, Target, times, us
-from .timing import measure
-from .trainers import Spec, check_same_step, trainers
+from .report import Section, Target, table, times, us
+from .timing import measure, phases
+from .trainers import Spec, check_same_step, phase_cases, trainers
 
 MNIST_SGD = Spec((784, 256, 128, 10), "cross_entropy", "sgd")
 MNIST_ADAM = Spec((784, 256, 128, 10), "cross_entropy", "adam")
@@ -103,7 +103,17 @@ def run(cfg: Config) -> Section:
         worst = min((t for t in section.missed), key=lambda t: float(t.measured.rstrip("x")))
         size = next(b for b in batches if f"batch {b}," in worst.what)
         spec = SMALL_SGD if str(SMALL_SGD) in worst.what else MNIST_SGD
-        section.profile = f"Profiled: {spec}, batch {size}.\n\n" + profile(
-            trainers(spec, size).steps["engine"], cfg.pick(300, 10)
+        parts = phase_cases(spec, size)
+        split = {name: phases(p, cfg.pick(300, 5)) for name, p in parts.items()}
+        rows = [
+            [part, us(t), us(split.get("torch", {}).get(part, math.nan))]
+            for part, t in split["engine"].items()
+        ]
+        section.profile = "\n\n".join(
+            [
+                f"Profiled: {spec}, batch {size}. Median time of each part of the step:",
+                table(["part", "engine us", "PyTorch us"], rows),
+                profile(trainers(spec, size).steps["engine"], cfg.pick(300, 10)),
+            ]
         )
     return section

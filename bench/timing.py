@@ -69,6 +69,16 @@ def time_case(fn: Callable[[], object], budget: Budget) -> Timing:
     return Timing(first, tuple(_seconds(fn, calls) for _ in range(budget.rounds)))
 
 
+def phases(parts: Mapping[str, Callable[[], object]], passes: int) -> dict[str, float]:
+    """Median seconds of each part over `passes` passes that run the parts in order (for work
+    whose parts depend on each other: forward, then backward, then the update)."""
+    samples: dict[str, list[float]] = {name: [] for name in parts}
+    for _ in range(passes):
+        for name, fn in parts.items():
+            samples[name].append(_seconds(fn))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
 def measure(cases: Mapping[str, Callable[[], object]], budget: Budget) -> dict[str, Timing]:
     """Time the cases one after another; return a Timing per case name."""
     return {name: time_case(fn, budget) for name, fn in cases.items()}

@@ -86,36 +86,53 @@ def batch(spec: Spec, size: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     return x, rng.integers(0, spec.widths[-1], size)
 
 
-def engine_step(spec: Spec, model: nn.Module) -> Callable[[object, object], object]:
-    """zero_grad, forward, loss, backward, optimizer step: the loop a user writes."""
+def engine_training(spec: Spec, model: nn.Module) -> tuple[optim.Optimizer, Callable]:
+    """The engine's optimizer over the model and its loss function."""
     make = optim.SGD if spec.optimizer == "sgd" else optim.Adam
-    opt = make(model.parameters(), lr=spec.lr)
     loss_fn = F.cross_entropy if spec.loss == "cross_entropy" else F.mse_loss
-
-    def step(x, y):
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return make(model.parameters(), lr=spec.lr), loss_fn
 
 
-def torch_step(torch, spec: Spec, model) -> Callable[[object, object], object]:
+def torch_training(torch, spec: Spec, model) -> tuple[object, Callable]:
     make = torch.optim.SGD if spec.optimizer == "sgd" else torch.optim.Adam
-    opt = make(model.parameters(), lr=spec.lr)
     fn = torch.nn.functional
     loss_fn = fn.cross_entropy if spec.loss == "cross_entropy" else fn.mse_loss
+    return make(model.parameters(), lr=spec.lr), loss_fn
 
-    def step(x, y):
+
+def split_step(model, opt, loss_fn: Callable, x, y) -> dict[str, Callable[[], object]]:
+    """The training step in its four parts, to run in order; works for both frameworks."""
+    state = {}
+
+    def forward() -> None:
+        state["loss"] = loss_fn(model(x), y)
+
+    return {
+        "zero_grad": opt.zero_grad,
+        "forward + loss": forward,
+        "backward": lambda: state["loss"].backward(),
+        "optimizer step": opt.step,
+    }
+
+
+def make_step(model, opt, loss_fn: Callable) -> Callable[[object, object], None]:
+    """zero_grad, forward, loss, backward, optimizer step: the loop a user writes."""
+
+    def step(x, y) -> None:
         opt.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        return loss
 
     return step
+
+
+def engine_step(spec: Spec, model: nn.Module) -> Callable[[object, object], None]:
+    return make_step(model, *engine_training(spec, model))
+
+
+def torch_step(torch, spec: Spec, model) -> Callable[[object, object], None]:
+    return make_step(model, *torch_training(torch, spec, model))
 
 
 def trainers(spec: Spec, batch_size: int, seed: int = 0) -> Trainers:
@@ -135,6 +152,23 @@ def trainers(spec: Spec, batch_size: int, seed: int = 0) -> Trainers:
         px, py = torch.from_numpy(x), torch.from_numpy(y)
         steps["torch"] = lambda: theirs(px, py)
     return Trainers(model, peer, reference, steps)
+
+
+def phase_cases(spec: Spec, batch_size: int) -> dict[str, dict[str, Callable[[], object]]]:
+    """The engine's and PyTorch's step parts on one batch, for a per-part breakdown."""
+    trio = trainers(spec, batch_size)
+    x, y = batch(spec, batch_size, np.random.default_rng(0))
+    found = {
+        "engine": split_step(
+            trio.engine, *engine_training(spec, trio.engine), ae.tensor(x), ae.tensor(y)
+        )
+    }
+    torch = torch_or_none()
+    if torch is not None:
+        model = trio.torch
+        parts = torch_training(torch, spec, model)
+        found["torch"] = split_step(model, *parts, torch.from_numpy(x), torch.from_numpy(y))
+    return found
 
 
 def check_same_step(spec: Spec, batch_size: int, steps: int = 3, rtol: float = 1e-4) -> None:
