@@ -249,7 +249,9 @@ def _numeric_direction(
     return (f_hi - f_lo) / (2 * eps)
 
 
-def _compare_full(i: int, analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float):
+def _compare_full(
+    i: int, analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float
+) -> None:
     excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     excess = np.where(np.isfinite(analytic) & np.isfinite(numeric), excess, np.inf)
     bad = excess > 0

@@ -220,6 +220,7 @@ def test_detect_anomaly_names_the_forward_op():
     assert ae.log(x).shape == (2,)  # outside the block: no check
 
 
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
 def test_detect_anomaly_names_the_backward_op():
     x = ae.tensor([0.0, 4.0], requires_grad=True)
     with ae.detect_anomaly():
