@@ -306,9 +306,9 @@ class Tensor:
     __imul__ = mul_
     __itruediv__ = div_
 
-    def copy_(self, src: Any) -> Tensor:
+    def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
-        if self._check_inplace("copy_") and (
+        if self._check_inplace(_op) and (
             self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
         ):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
@@ -320,11 +320,11 @@ class Tensor:
         self._vc[0] += 1
         return self
 
-    def fill_(self, value: float) -> Tensor:
-        return self.copy_(np.asarray(value, dtype=self.dtype))
+    def fill_(self, value: float, _op: str = "fill_") -> Tensor:
+        return self.copy_(np.asarray(value, dtype=self.dtype), _op)
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return self.fill_(0, "zero_")
 
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         if self._check_inplace("clamp_") and self._requires_grad:
