@@ -267,6 +267,8 @@ def train(args: argparse.Namespace) -> int:
     test = "  ".join(f"{k} {v:.4g}" for k, v in report["test"].items())
     print(f"test: {test}")
     print(f"{report['epochs_run']} epochs in {report['train_seconds']} s; wrote {folder}/")
+    if report["stop_reason"] != "completed":
+        print(f"stopped: {report['stop_reason']}")
     for note in report["notes"]:
         print(f"note: {note}")
     if report["stop_reason"] == "interrupted":

@@ -7,6 +7,7 @@ can rebuild the model), trains the model, and reports its test metrics and pictu
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +20,16 @@ import optim
 from .. import functional as F
 from ..data import DataLoader, TensorDataset, ring_centers
 from ..metrics import accuracy, mode_counts
-from ..models import GAN, LDA, MLP, VAE, Autoencoder, DenoisingAutoencoder, Perceptron
+from ..models import (
+    GAN,
+    LDA,
+    MLP,
+    VAE,
+    Autoencoder,
+    DenoisingAutoencoder,
+    NotSeparableWarning,
+    Perceptron,
+)
 from ..models import LogisticRegression as LogReg
 from ..module import Module
 from ..training import Callback, History, evaluate, fit, save_checkpoint
@@ -200,7 +210,9 @@ class PerceptronRecipe(ClosedFormClassifier):
 
     def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
         x, y = splits.train
-        epochs = model.fit(x, y, epochs=s.epochs, lr=s.lr)
+        with warnings.catch_warnings():  # reported as the history's stop reason instead
+            warnings.simplefilter("ignore", NotSeparableWarning)
+            epochs = model.fit(x, y, epochs=s.epochs, lr=s.lr)
         history = History()
         for mistakes in model.mistakes:
             history.append({"mistakes": mistakes, "accuracy": 1.0 - mistakes / len(y)})

@@ -51,6 +51,9 @@ class RunFolder:
         self.final = Path(final)
         self.force = force
         self._check_free()
+        parent = self.final.parent
+        if parent.exists() and not parent.is_dir():
+            raise RunFolderError(f"cannot write to {parent}: it is not a folder")
         try:
             self.final.parent.mkdir(parents=True, exist_ok=True)
             self.staging = Path(
