@@ -29,6 +29,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def write(out: Path, text: str) -> None:
+    """(Re)write the results after every section, so a long run's figures survive a failure."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     threads = set_threads(args.threads)
@@ -44,11 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         missed = ", ".join(t.what for t in section.missed) or "none"
         print(f"[bench] {name}: {section.seconds:.1f} s, missed: {missed}", flush=True)
         sections.append(section)
-    text = render(machine.header(fields, machine.load()), sections, out.parent)
+        write(out, render(machine.header(fields, machine.load()), sections, out.parent))
     if not args.quick and ANALYSIS.exists():
-        text += "\n" + ANALYSIS.read_text()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+        write(out, out.read_text() + "\n" + ANALYSIS.read_text())
     print(f"[bench] wrote {out}")
     return 0
 
