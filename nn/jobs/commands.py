@@ -143,7 +143,7 @@ def prepared_splits(
 ) -> tuple[Splits, dict[str, Any] | None]:
     """The run's data splits, standardized for the classifiers with the training set's mean
     and std (fitted here, or restored from `transform`); returns the transform's state too."""
-    splits = load_splits(s.dataset, s.seed, root or s.data_root)
+    splits = load_splits(s.dataset, root or s.data_root)
     recipe.check(splits)
     if not recipe.standardize:
         return splits, None

@@ -1,10 +1,11 @@
 """The command line's datasets by name, cut into train / validation / test splits.
 
-Splits are a pure function of (name, seed): `evaluate` rebuilds exactly the test set that
-`train` held out. Images are flattened with pixels in [0, 1]; the 2-D synthetic sets keep
-their coordinates. The bundled digits and the synthetic sets are split 70/15/15 (stratified);
-MNIST-like sets keep their official test set and hold out 5,000 training images for
-validation.
+Splits are a pure function of the name (drawn with the fixed `SPLIT_SEED`, whatever the run's
+seed): `evaluate` rebuilds exactly the test set that `train` held out, and runs with different
+seeds are compared on the same test set. Images are flattened with pixels in [0, 1]; the 2-D
+synthetic sets keep their coordinates. The bundled digits and the synthetic sets are split
+70/15/15 (stratified); MNIST-like sets keep their official test set and hold out 5,000
+training images for validation.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ IDX_SETS = {"fashion-mnist": FashionMNIST, "mnist": MNIST}
 DATASETS = ("digits", *IDX_SETS, *SYNTHETIC)
 IMAGE_SHAPES = {"digits": (8, 8), "fashion-mnist": (28, 28), "mnist": (28, 28)}
 IDX_VALIDATION = 5000
+SPLIT_SEED = 0
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -56,20 +58,22 @@ class Splits:
         return self.train[0].shape[1]
 
 
-def load_splits(name: str, seed: int = 0, root: str | None = None) -> Splits:
+def load_splits(name: str, root: str | None = None) -> Splits:
     """The named dataset's splits; raises ValueError (one line) if it cannot be loaded."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     if name in IDX_SETS:
-        train, val, test = _idx_splits(name, seed, root)
+        train, val, test = _idx_splits(name, root)
     else:
-        x, y = load_digits(scale=True) if name == "digits" else SYNTHETIC[name](seed)
-        train, val, test = train_val_test_split(x, y, val=0.15, test=0.15, seed=seed, stratify=y)
+        x, y = load_digits(scale=True) if name == "digits" else SYNTHETIC[name](SPLIT_SEED)
+        train, val, test = train_val_test_split(
+            x, y, val=0.15, test=0.15, seed=SPLIT_SEED, stratify=y
+        )
     classes = int(max(train[1].max(), val[1].max(), test[1].max())) + 1
     return Splits(name, train, val, test, classes, IMAGE_SHAPES.get(name))
 
 
-def _idx_splits(name: str, seed: int, root: str | None) -> tuple[Arrays, Arrays, Arrays]:
+def _idx_splits(name: str, root: str | None) -> tuple[Arrays, Arrays, Arrays]:
     try:
         train_set = IDX_SETS[name](root=root, split="train")
         test_set = IDX_SETS[name](root=root, split="test")
@@ -80,5 +84,7 @@ def _idx_splits(name: str, seed: int, root: str | None) -> tuple[Arrays, Arrays,
             f"({IDX_SETS[name].install_hint or 'pass --data-root DIR'})"
         ) from e
     x, y = train_set.as_arrays()
-    train, val, _ = train_val_test_split(x, y, val=IDX_VALIDATION, test=0, seed=seed, stratify=y)
+    train, val, _ = train_val_test_split(
+        x, y, val=IDX_VALIDATION, test=0, seed=SPLIT_SEED, stratify=y
+    )
     return train, val, test_set.as_arrays()
