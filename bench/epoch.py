@@ -88,7 +88,7 @@ def run(cfg: Config) -> Section:
         Budget(rounds=3, round_time=0.0), Budget(rounds=1, round_time=0.0, settle=0.01)
     )
     t = measure({name: fn for name, (fn, _) in runs.items()}, budget)
-    epochs = budget.rounds + 2
+    epochs = budget.rounds + 1
     mine = t["engine (nn.data DataLoader)"].median
     rows = [
         [

@@ -11,7 +11,7 @@ from .report import table
 
 # First matching path fragment names the component a function belongs to.
 COMPONENTS = [
-    ("autograd_engine/kernels", "kernels (Numba dispatch + NumPy routes)"),
+    ("autograd_engine/kernels", "kernels (Numba kernels, BLAS calls, NumPy routes)"),
     ("autograd_engine/autograd", "core: backward engine"),
     ("autograd_engine/function", "core: Function.apply / graph recording"),
     ("autograd_engine/tensor", "core: Tensor"),
@@ -60,7 +60,9 @@ def profile(fn: Callable[[], object], calls: int, top: int = 12) -> str:
     return "\n\n".join(
         [
             f"Profiled over {calls} calls; cProfile's own overhead inflates Python-heavy parts, "
-            "so read shares, not absolute times.",
+            "so read shares, not absolute times. A function's self time includes the compiled "
+            "code it reaches through operators and NumPy's dispatchers (`@`, `np.dot`, ufuncs "
+            "on arrays) and the Numba kernels it calls.",
             table(["component (self time)", "us per call", "share"], comp_rows),
             table(["function", "calls per call", "self us", "cumulative us"], func_rows),
         ]

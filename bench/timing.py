@@ -5,9 +5,10 @@ worker threads of the previous case's library (OpenBLAS spins about 0.1 s after 
 OpenMP pools spin too) otherwise starve the next case's threads, and interleaving cases call by
 call was measured to inflate 50 us products to 40 ms. The first call of each case pays for JIT
 compilation or cache loading and is reported apart; a second call calibrates how many calls
-fill a round; the figure is the median of the rounds' per-call means. The cases of one `measure`
-call run back to back, so ratios between them come from the same minute. The garbage collector
-stays on: its pauses are part of what a training loop pays.
+fill a round (skipped when a round is one call); the figure is the median of the rounds'
+per-call means. The cases of one `measure` call run back to back, so ratios between them come
+from the same minute. The garbage collector stays on: its pauses are part of what a training
+loop pays.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _seconds(fn: Callable[[], object], calls: int = 1) -> float:
 def time_case(fn: Callable[[], object], budget: Budget) -> Timing:
     time.sleep(budget.settle)
     first = _seconds(fn)
-    calls = max(1, round(budget.round_time / max(_seconds(fn), 1e-9)))
+    calls = max(1, round(budget.round_time / max(_seconds(fn), 1e-9))) if budget.round_time else 1
     return Timing(first, tuple(_seconds(fn, calls) for _ in range(budget.rounds)))
 
 
