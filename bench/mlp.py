@@ -25,7 +25,7 @@ SMALL_VS_TORCH = 3.0
 
 
 def run(cfg: Config) -> Section:
-    batches = cfg.pick([1, 32, 128, 512], [1, 32])
+    batches = cfg.pick([1, 32, 128, 512], [32])
     configs = [(s, b) for s in (MNIST_SGD, MNIST_ADAM) for b in batches]
     configs += [(SMALL_SGD, 32), (SMALL_ADAM, 32)]
     rows, targets, results = [], [], {}

@@ -59,7 +59,7 @@ def run(cfg: Config) -> Section:
         results["engine, warm Numba cache"] = medians(
             [child([*step, "engine"], cold_dirs[0]) for _ in range(cfg.pick(5, 1))]
         )
-    if torch_or_none() is not None:
+    if torch_or_none() is not None and not cfg.quick:
         results["PyTorch"] = medians([child([*step, "torch"], None) for _ in range(repeats)])
     rows = [
         [
@@ -89,6 +89,7 @@ def run(cfg: Config) -> Section:
             "`autograd_engine`, `nn` and `optim` (NumPy and Numba included); the first step builds "
             "the model and runs zero_grad, forward, cross-entropy, backward and the SGD step.",
             "`process wall` adds interpreter start-up and exit to the two timed parts.",
+            "Quick mode leaves out the PyTorch row.",
         ],
     )
     fig, (ax,) = plots.figure()
