@@ -89,7 +89,7 @@ def save_checkpoint(
     path: str | os.PathLike[str],
     model: Module,
     epoch: int,
-    monitor: str | None = None,
+    monitor: str | Sequence[str] | None = None,
     value: float | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
@@ -134,7 +134,7 @@ def fit(
     *,
     epochs: int = 10,
     metrics: Mapping[str, Metric] | None = None,
-    monitor: str | None = "auto",
+    monitor: str | Sequence[str] | None = "auto",
     scheduler: Any = None,
     callbacks: Sequence[Callback] = (),
     checkpoint: str | os.PathLike[str] | None = None,
@@ -150,8 +150,9 @@ def fit(
     `step(batch)` does a whole custom update (a GAN's) and returns its named losses. `metrics`
     maps names to metric(output, target) -> float (e.g. {"accuracy": nn.metrics.accuracy}).
     `monitor` names the value that picks the best epoch ("auto": "val_loss" with a validation
-    set, else "loss"; accuracies are maximised, the rest minimised; None: every epoch counts
-    as the best). `checkpoint`: the path where the best epoch's
+    set, else "loss"; accuracies are maximised, the rest minimised), or several names compared
+    in order, the later ones breaking ties of the earlier (("val_accuracy", "val_loss")); None:
+    every epoch counts as the best. `checkpoint`: the path where the best epoch's
     `{"model": state_dict, "epoch", "monitor", "value", **checkpoint_extra}` is saved.
     `early_stopping`: stop after that many epochs without improvement. `scheduler.step()`
     runs after each epoch (`step(value)` for ReduceLROnPlateau). Each callback gets
@@ -168,7 +169,9 @@ def fit(
     metrics = dict(metrics or {})
     if monitor == "auto":
         monitor = "val_loss" if val_loader is not None else "loss"
+    names = (monitor,) if isinstance(monitor, str) else tuple(monitor or ())
     history = History()
+    best_score: tuple[float, ...] | None = None
     stale = 0
     try:
         for epoch in range(1, epochs + 1):
@@ -210,18 +213,20 @@ def fit(
             bar.close()
             history.append(logs)
 
-            if monitor is not None and monitor not in logs:
-                raise KeyError(f"fit: monitor {monitor!r} is not among the logged {sorted(logs)}")
-            value = logs[monitor] if monitor is not None else None
-            if _improved(value, history.best, monitor):
-                history.best_epoch, history.best, stale = epoch, value, 0
+            missing = [name for name in names if name not in logs]
+            if missing:
+                raise KeyError(f"fit: monitor {missing} is not among the logged {sorted(logs)}")
+            score = tuple(logs[n] if higher_is_better(n) else -logs[n] for n in names)
+            if not names or best_score is None or score > best_score:
+                value = logs[names[0]] if names else None
+                best_score, history.best_epoch, history.best, stale = score, epoch, value, 0
                 if checkpoint is not None:
                     save_checkpoint(checkpoint, model, epoch, monitor, value, checkpoint_extra)
             else:
                 stale += 1
             if scheduler is not None:
                 if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(logs[monitor or "loss"])
+                    scheduler.step(logs[names[0] if names else "loss"])
                 else:
                     scheduler.step()
             if True in [callback(epoch, logs) for callback in callbacks]:
@@ -233,9 +238,3 @@ def fit(
     except KeyboardInterrupt:
         history.stop_reason = "interrupted"
     return history
-
-
-def _improved(value: float | None, best: float | None, monitor: str | None) -> bool:
-    if value is None or best is None:
-        return True
-    return value > best if higher_is_better(monitor or "") else value < best

@@ -79,6 +79,15 @@ def test_best_checkpoint_holds_the_best_epoch(tmp_path):
     )
 
 
+def test_later_monitor_names_break_ties():
+    model, optimizer, train, val = _setup()
+    history = _fit(model, optimizer, train, val, epochs=8, monitor=("val_accuracy", "val_loss"))
+    best = max(history["val_accuracy"])
+    tied = [i for i, a in enumerate(history["val_accuracy"]) if a == best]
+    expected = min(tied, key=lambda i: history["val_loss"][i]) + 1
+    assert history.best_epoch == expected and history.best == best
+
+
 def test_same_seed_same_run():
     runs = [_fit(*_setup(seed=3, dropout=0.3), seed=3)["loss"] for _ in range(2)]
     assert runs[0] == runs[1]
