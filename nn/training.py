@@ -178,39 +178,35 @@ def fit(
             started = time.perf_counter()
             model.train()
             bar = tqdm(
-                train_loader,
+                total=len(train_loader) if hasattr(train_loader, "__len__") else None,
                 desc=f"epoch {epoch}/{epochs}",
                 disable=not _progress_enabled(progress),
-                leave=True,
                 dynamic_ncols=True,
             )
-            averages = _Averages()
-            for batch in bar:
-                if step is not None:
-                    values = step(batch)
-                else:
-                    inputs, target = split_batch(batch)
-                    output = model(*inputs)
-                    loss = loss_fn(output, target)
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                    values = _batch_values(output, target, loss, metrics)
-                averages.add(values, batch[0].shape[0])
-                bar.set_postfix(averages.means(), refresh=False)
-            logs = averages.means()
-            if val_loader is not None and loss_fn is not None:
-                logs.update(
-                    {
-                        f"val_{k}": v
-                        for k, v in evaluate(model, loss_fn, val_loader, metrics).items()
-                    }
-                )
+            with bar:
+                averages = _Averages()
+                for batch in train_loader:
+                    if step is not None:
+                        values = step(batch)
+                    else:
+                        inputs, target = split_batch(batch)
+                        output = model(*inputs)
+                        loss = loss_fn(output, target)
+                        optimizer.zero_grad()
+                        loss.backward()
+                        optimizer.step()
+                        values = _batch_values(output, target, loss, metrics)
+                    averages.add(values, batch[0].shape[0])
+                    bar.update()
+                    bar.set_postfix(averages.means(), refresh=False)
+                logs = averages.means()
+                if val_loader is not None and loss_fn is not None:
+                    val_logs = evaluate(model, loss_fn, val_loader, metrics)
+                    logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                bar.set_postfix(logs)
             if optimizer is not None:
                 logs["lr"] = optimizer.param_groups[0]["lr"]
             logs["time"] = time.perf_counter() - started
-            bar.set_postfix({k: v for k, v in logs.items() if k not in ("lr", "time")})
-            bar.close()
             history.append(logs)
 
             missing = [name for name in names if name not in logs]
