@@ -9,6 +9,7 @@ depth (100,000 chained operations) works without touching Python's recursion lim
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -145,10 +146,16 @@ def _run(
     create_graph: bool,
     targets: list[Tensor] | None,
 ) -> dict:
-    """Propagate the root gradients; return the gradients reaching the targets (if any)."""
+    """Propagate the root gradients; return the gradients reaching the targets (if any).
+
+    Gradients travel as Tensors when a graph of the backward pass is being recorded
+    (`create_graph=True`) and as plain NumPy arrays otherwise, which is the common case and
+    skips creating a Tensor for every intermediate gradient.
+    """
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
+        g = g if create_graph else g.data
         buffers[node] = buffers[node] + g if node in buffers else g
     order = _topological_order(list(buffers))
     target_set = None if targets is None else {_target_key(x) for x in targets}
@@ -163,7 +170,7 @@ def _run(
                 continue
             if target_set is not None:
                 if node in target_set:
-                    found[node] = g
+                    found[node] = g if create_graph else Tensor._make(g, False, None)
                 if node not in needed or type(node) is AccumulateGrad:
                     continue
             elif type(node) is AccumulateGrad:
@@ -173,7 +180,7 @@ def _run(
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            grads = _call_backward(node, g)
+            grads = _call_backward(node, g, create_graph)
             if not retain_graph:
                 node.release()
             for child, gi in zip(node.next_functions, grads, strict=True):
@@ -184,8 +191,16 @@ def _run(
     return found
 
 
-def _call_backward(node: Node, grad_output: Tensor) -> list:
-    """Run one node's backward and bring each gradient to its input's shape and dtype."""
+def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
+    """Run one node's backward and bring each gradient to its input's shape and dtype.
+
+    With `create_graph` the gradients are Tensors, otherwise NumPy arrays; functions that
+    declare `raw_backward` receive the arrays directly, the others get them wrapped.
+    """
+    raw_mode = not create_graph and node.fn.raw_backward
+    node._raw = raw_mode
+    if not create_graph and not raw_mode:
+        grad_output = Tensor._make(grad_output, False, None)
     try:
         raw = node.fn.backward(node, grad_output)
     except AnomalyError as exc:  # raised by an op inside this backward: name this node
@@ -202,25 +217,28 @@ def _call_backward(node: Node, grad_output: Tensor) -> list:
         if gi is None or child is None:
             grads.append(None)
             continue
-        if type(gi) is not Tensor:
-            gi = Tensor._make(gi if type(gi) is np.ndarray else np.asarray(gi), False, None)
+        if create_graph:
+            if type(gi) is not Tensor:
+                gi = Tensor._make(np.asarray(gi), False, None)
+        elif type(gi) is not np.ndarray:
+            gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
-        if gi.data.shape != shape:
+        if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
-        if gi.data.dtype != dtype:
-            if gi.data.dtype.kind != "f":
+        if gi.dtype is not dtype and gi.dtype != dtype:
+            if gi.dtype.kind != "f":
                 raise DTypeError(
-                    f"{node.name}: backward returned a {gi.data.dtype} gradient for a {dtype} "
+                    f"{node.name}: backward returned a {gi.dtype} gradient for a {dtype} "
                     "input; gradients must be floating point"
                 )
-            gi = gi.to(dtype)
+            gi = gi.astype(dtype)
         grads.append(gi)
     if STATE.anomaly:
         check_gradient_finite(node, grads)
     return grads
 
 
-def _reduce_to_shape(node: Node, g: Tensor, shape: tuple[int, ...]) -> Tensor:
+def _reduce_to_shape(node: Node, g: Tensor | np.ndarray, shape: tuple[int, ...]) -> Any:
     """Sum a broadcast gradient back to its input's shape (the adjoint of broadcasting)."""
     try:
         return sum_to(g, shape)
@@ -231,14 +249,12 @@ def _reduce_to_shape(node: Node, g: Tensor, shape: tuple[int, ...]) -> Tensor:
         ) from exc
 
 
-def _accumulate(variable: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) -> None:
     """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
-    if not create_graph:
-        g = Tensor._make(g.data, False, None)
-    if variable._grad is None:
-        # Copy so that later in-place updates of .grad never alias a graph value.
-        variable._grad = g if create_graph else Tensor._make(g.data.copy(), False, None)
-    elif create_graph:
-        variable._grad = variable._grad + g
+    if create_graph:
+        variable._grad = g if variable._grad is None else variable._grad + g
+    elif variable._grad is None:
+        # A copy, so that later in-place updates of .grad never alias a value of the graph.
+        variable._grad = Tensor._make(np.array(g, dtype=variable.data.dtype), False, None)
     else:
-        np.add(variable._grad.data, g.data, out=variable._grad.data, casting="same_kind")
+        np.add(variable._grad.data, g, out=variable._grad.data, casting="same_kind")

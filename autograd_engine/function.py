@@ -59,6 +59,7 @@ class Node:
         "__dict__",
         "__weakref__",
         "_freed",
+        "_raw",
         "_retained",
         "_saved",
         "_to_save",
@@ -74,6 +75,7 @@ class Node:
         self._to_save: tuple = ()
         self._saved: tuple | None = None
         self._freed = False
+        self._raw = False
         self._retained: weakref.ref | None = None
         self.scope = STATE.scope
 
@@ -88,7 +90,10 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
-        """The saved values as Tensors, after checking none was changed in place since."""
+        """The saved values as Tensors, after checking none was changed in place since.
+
+        During a first-order backward of a `raw_backward` function they are NumPy arrays.
+        """
         if self._freed:
             raise BackwardError(
                 f"{self.name}: trying to backward through the graph a second time, but its saved "
@@ -106,6 +111,8 @@ class Node:
                 f"in-place operation after it was saved (version {version}, now {cell[0]}); use "
                 "an out-of-place operation (x = x + 1 instead of x += 1) or clone() it first"
             )
+        if self._raw:
+            return value.data if kind == _IN else value
         if kind == _IN:
             return value
         if kind == _OUT:
@@ -182,7 +189,16 @@ class Function:
     arguments and returns an array, and `backward(ctx, grad_output)`, which receives the
     upstream gradient as a Tensor and returns one gradient per forward argument (a Tensor, an
     array or None). Call them with `MyOp.apply(*args)`.
+
+    Speed option: a backward written only with operations that NumPy arrays and Tensors share
+    (`+ - * / @`, indexing, `.reshape`, `.sum`, `.astype`, ...) can set `raw_backward = True`.
+    In the ordinary first-order backward it then receives plain arrays (and `saved_tensors`
+    are arrays), which skips wrapping every intermediate gradient in a Tensor; under
+    `create_graph=True` it still receives Tensors. Branch on `ae.is_grad_enabled()` where the
+    two need different code (it is False exactly in the array case).
     """
+
+    raw_backward = False
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -248,4 +264,4 @@ def check_gradient_finite(node: Node, grads: tuple) -> None:
     """Anomaly mode: name the operation whose backward returned NaN or Inf."""
     for g in grads:
         if g is not None:
-            _check_finite(node.name, "backward", g.data)
+            _check_finite(node.name, "backward", g.data if isinstance(g, Tensor) else g)

@@ -6,7 +6,32 @@ from typing import Any
 
 import numpy as np
 
+from ..function import Function
 from ..tensor import Tensor
+
+
+class Primitive(Function):
+    """A built-in operation. Its backward formula is written with operations that NumPy arrays
+    and Tensors share, so the engine runs it on plain arrays in a first-order backward."""
+
+    raw_backward = True
+
+
+def xp(x: Any) -> Any:
+    """The namespace whose functions fit x: NumPy for arrays, the engine's ops for Tensors.
+
+    Lets one backward formula use exp, log, where, ... on either (see `Primitive`).
+    """
+    if isinstance(x, np.ndarray):
+        return np
+    from .. import ops
+
+    return ops
+
+
+def value(x: Any) -> Any:
+    """The array behind a Tensor; arrays and numbers as they are."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def as_tensor(x: Any) -> Tensor:

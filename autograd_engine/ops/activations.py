@@ -1,8 +1,8 @@
 """Activation functions, backed by the fused kernels.
 
-Each backward has two forms side by side: the fused kernel, used in the ordinary first-order
-backward (no graph is being recorded), and the same derivative written with Tensor operations,
-used under `create_graph=True` so that it can be differentiated again.
+Each backward has two forms side by side: the fused kernel on arrays, used in the ordinary
+first-order backward (no graph is being recorded), and the same derivative written with Tensor
+operations, used under `create_graph=True` so that it can be differentiated again.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import Any
 import numpy as np
 
 from .. import kernels as K
-from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import as_tensor, const
+from ._util import Primitive, as_tensor
 from .elementwise import exp, minimum, where
 
 
-class Sigmoid(Function):
+class Sigmoid(Primitive):
     name = "sigmoid"
     symbol = "σ"
 
@@ -33,11 +32,11 @@ class Sigmoid(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.sigmoid_backward(y.data, g.data)
+            return K.sigmoid_backward(y, g)
         return g * y * (1 - y)  # sigma' = sigma (1 - sigma), at most 1/4
 
 
-class Tanh(Function):
+class Tanh(Primitive):
     name = "tanh"
 
     @staticmethod
@@ -50,11 +49,11 @@ class Tanh(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.tanh_backward(y.data, g.data)
+            return K.tanh_backward(y, g)
         return g * (1 - y * y)  # tanh' = 1 - tanh^2
 
 
-class ReLU(Function):
+class ReLU(Primitive):
     name = "relu"
 
     @staticmethod
@@ -66,11 +65,11 @@ class ReLU(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.relu_backward(x.data, g.data)
-        return g * const((x.data > 0).astype(g.dtype))  # relu' = 1 for x > 0, else 0
+            return K.relu_backward(x, g)
+        return g * (x.data > 0).astype(g.dtype)  # relu' = 1 for x > 0, else 0
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Primitive):
     name = "leaky_relu"
 
     @staticmethod
@@ -83,11 +82,11 @@ class LeakyReLU(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.leaky_relu_backward(x.data, g.data, ctx.slope), None
-        return g * const(np.where(x.data > 0, 1, ctx.slope).astype(g.dtype)), None
+            return K.leaky_relu_backward(x, g, ctx.slope), None
+        return g * np.where(x.data > 0, 1, ctx.slope).astype(g.dtype), None
 
 
-class ELU(Function):
+class ELU(Primitive):
     name = "elu"
 
     @staticmethod
@@ -100,13 +99,13 @@ class ELU(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.elu_backward(x.data, g.data, ctx.alpha), None
+            return K.elu_backward(x, g, ctx.alpha), None
         # elu' = 1 for x > 0, alpha exp(x) otherwise (exp only sees x <= 0: no overflow)
-        slope = where(const(x.data > 0), 1.0, ctx.alpha * exp(minimum(x, 0.0)))
+        slope = where(x.data > 0, 1.0, ctx.alpha * exp(minimum(x, 0.0)))
         return g * slope, None
 
 
-class Softplus(Function):
+class Softplus(Primitive):
     name = "softplus"
 
     @staticmethod
@@ -118,7 +117,7 @@ class Softplus(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.softplus_backward(x.data, g.data)
+            return K.softplus_backward(x, g)
         return g * sigmoid(x)  # d log(1 + e^x) / dx = sigma(x)
 
 

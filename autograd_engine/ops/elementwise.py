@@ -11,12 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor, binary, const
+from ._util import Primitive, as_tensor, binary, value, xp
 
 
-class Add(Function):
+class Add(Primitive):
     name = "add"
     symbol = "+"
 
@@ -29,7 +28,7 @@ class Add(Function):
         return g, g  # d(a + b) = da + db
 
 
-class Sub(Function):
+class Sub(Primitive):
     name = "sub"
     symbol = "-"
 
@@ -42,7 +41,7 @@ class Sub(Function):
         return g, -g
 
 
-class Mul(Function):
+class Mul(Primitive):
     name = "mul"
     symbol = "×"
 
@@ -58,7 +57,7 @@ class Mul(Function):
         return (g * b if ga else None), (g * a if gb else None)  # d(ab) = b da + a db
 
 
-class Div(Function):
+class Div(Primitive):
     name = "div"
     symbol = "/"
 
@@ -75,7 +74,7 @@ class Div(Function):
         return (g / b if ga else None), (-g * a / (b * b) if gb else None)
 
 
-class Neg(Function):
+class Neg(Primitive):
     name = "neg"
     symbol = "-"
 
@@ -88,7 +87,7 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
+class Pow(Primitive):
     name = "pow"
     symbol = "^"
 
@@ -106,13 +105,13 @@ class Pow(Function):
         grad_a = g * b * a ** (b - 1) if ga else None
         grad_b = None
         if gb:
-            positive = np.asarray(a.data if isinstance(a, Tensor) else a) > 0
-            safe_log = log(where(const(positive), a, 1.0))
-            grad_b = where(const(positive), g * out * safe_log, 0.0)
+            F = xp(g)
+            positive = np.asarray(value(a)) > 0
+            grad_b = F.where(positive, g * out * F.log(F.where(positive, a, 1.0)), 0.0)
         return grad_a, grad_b
 
 
-class Exp(Function):
+class Exp(Primitive):
     name = "exp"
 
     @staticmethod
@@ -127,7 +126,7 @@ class Exp(Function):
         return g * out  # d exp(a) = exp(a) da
 
 
-class Log(Function):
+class Log(Primitive):
     name = "log"
 
     @staticmethod
@@ -142,7 +141,7 @@ class Log(Function):
         return g / a
 
 
-class Sqrt(Function):
+class Sqrt(Primitive):
     name = "sqrt"
 
     @staticmethod
@@ -158,7 +157,7 @@ class Sqrt(Function):
         return g / (2 * out)  # d sqrt(a) = da / (2 sqrt(a))
 
 
-class Abs(Function):
+class Abs(Primitive):
     name = "abs"
 
     @staticmethod
@@ -169,10 +168,10 @@ class Abs(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * const(np.sign(a.data))  # subgradient 0 at 0, as PyTorch
+        return g * np.sign(value(a))  # subgradient 0 at 0, as PyTorch
 
 
-class Sin(Function):
+class Sin(Primitive):
     name = "sin"
 
     @staticmethod
@@ -183,10 +182,10 @@ class Sin(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return g * cos(a)
+        return g * xp(g).cos(a)
 
 
-class Cos(Function):
+class Cos(Primitive):
     name = "cos"
 
     @staticmethod
@@ -197,10 +196,10 @@ class Cos(Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        return -g * sin(a)
+        return -g * xp(g).sin(a)
 
 
-class _Extremum(Function):
+class _Extremum(Primitive):
     """Elementwise maximum / minimum; at ties the gradient is split evenly between a and b."""
 
     pick = staticmethod(np.maximum)
@@ -216,7 +215,7 @@ class _Extremum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        w = const(ctx.weight_a)
+        w = ctx.weight_a
         return g * w, g * (1 - w)
 
 
@@ -230,7 +229,7 @@ class Minimum(_Extremum):
     wins = staticmethod(np.less)
 
 
-class Clip(Function):
+class Clip(Primitive):
     name = "clip"
 
     @staticmethod
@@ -243,15 +242,16 @@ class Clip(Function):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
+        a = value(a)
         inside = np.ones(a.shape, dtype=bool)
         if lo is not None:
-            inside &= a.data >= lo
+            inside &= a >= lo
         if hi is not None:
-            inside &= a.data <= hi
-        return g * const(inside.astype(g.dtype)), None, None
+            inside &= a <= hi
+        return g * inside.astype(g.dtype), None, None
 
 
-class Where(Function):
+class Where(Primitive):
     name = "where"
 
     @staticmethod
@@ -261,11 +261,11 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, g):
-        cond = const(ctx.cond)
-        return None, where(cond, g, 0.0), where(cond, 0.0, g)
+        F = xp(g)
+        return None, F.where(ctx.cond, g, 0.0), F.where(ctx.cond, 0.0, g)
 
 
-class Sign(Function):
+class Sign(Primitive):
     """The step function of the perceptron: recorded so graphs show it, but with no gradient."""
 
     name = "sign"

@@ -12,15 +12,14 @@ import numpy as np
 
 from .. import kernels as K
 from ..errors import IndexOutOfRangeError, ShapeError
-from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import as_tensor, binary, const
+from ._util import Primitive, as_tensor, binary
 from .activations import sigmoid
 from .reduce import softmax
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Primitive):
     name = "softmax_cross_entropy"
 
     @staticmethod
@@ -33,14 +32,14 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx, g):
         (logits,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.softmax_cross_entropy_backward(logits.data, ctx.target, g.data), None
+            return K.softmax_cross_entropy_backward(logits, ctx.target, g), None
         # d(-log softmax(z)_t) / dz = softmax(z) - onehot(t)
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
         onehot[np.arange(logits.shape[0]), ctx.target] = 1
-        return (softmax(logits, axis=1) - const(onehot)) * g.reshape(-1, 1), None
+        return (softmax(logits, axis=1) - onehot) * g.reshape(-1, 1), None
 
 
-class BCEWithLogits(Function):
+class BCEWithLogits(Primitive):
     name = "bce_with_logits"
 
     @staticmethod
@@ -52,10 +51,13 @@ class BCEWithLogits(Function):
     def backward(ctx, g):
         x, t = ctx.saved_tensors
         need_x, need_t = ctx.needs_input_grad
-        if not STATE.grad_enabled and not need_t:
-            x_data, t_data = np.broadcast_arrays(x.data, np.asarray(getattr(t, "data", t)))
-            return K.bce_with_logits_backward(x_data, t_data, g.data), None
         # d/dx = sigma(x) - t,  d/dt = -x
+        if not STATE.grad_enabled:  # arrays: the fused kernel on operands broadcast to g
+            grad_x = None
+            if need_x:
+                x_b, t_b, g_b = np.broadcast_arrays(x, np.asarray(t, dtype=x.dtype), g)
+                grad_x = K.bce_with_logits_backward(x_b, t_b, g_b)
+            return grad_x, (-g * x if need_t else None)
         return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)
 
 

@@ -12,25 +12,27 @@ from typing import Any
 import numpy as np
 
 from .. import kernels as K
-from ..function import Function
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import as_tensor, const, keepdims_shape, normalize_axis
+from ._util import Primitive, as_tensor, keepdims_shape, normalize_axis, xp
 from .elementwise import exp, sqrt
-from .shape import BroadcastTo, Reshape, reshape
+from .shape import BroadcastTo, Reshape
 
 Axis = int | tuple[int, ...] | None
 
 
-def _spread(g: Tensor, shape: tuple[int, ...], axes: tuple[int, ...]) -> Tensor:
+def _spread(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """Broadcast a reduced gradient back over the reduced axes (the backward of a sum)."""
     kept = keepdims_shape(shape, axes)
+    if isinstance(g, np.ndarray):
+        g = g.reshape(kept)
+        return g if kept == shape else np.broadcast_to(g, shape)
     if g.shape != kept:
         g = Reshape.apply(g, kept)
     return g if kept == shape else BroadcastTo.apply(g, shape)
 
 
-class Sum(Function):
+class Sum(Primitive):
     name = "sum"
     symbol = "Σ"
 
@@ -44,7 +46,7 @@ class Sum(Function):
         return _spread(g, ctx.shape, ctx.axes), None, None  # d sum = 1 for every element
 
 
-class _Extreme(Function):
+class _Extreme(Primitive):
     """max / min along axes; the gradient is shared evenly among tied extreme elements."""
 
     reduce = staticmethod(np.max)
@@ -61,7 +63,7 @@ class _Extreme(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return _spread(g, ctx.shape, ctx.axes) * const(ctx.weights), None, None
+        return _spread(g, ctx.shape, ctx.axes) * ctx.weights, None, None
 
 
 class Max(_Extreme):
@@ -73,7 +75,7 @@ class Min(_Extreme):
     reduce = staticmethod(np.min)
 
 
-class LogSumExp(Function):
+class LogSumExp(Primitive):
     name = "logsumexp"
 
     @staticmethod
@@ -90,12 +92,12 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        out = reshape(out, keepdims_shape(ctx.shape, ctx.axes))
+        out = out.reshape(keepdims_shape(ctx.shape, ctx.axes))
         # d lse / dx_i = exp(x_i - lse) = softmax(x)_i
-        return _spread(g, ctx.shape, ctx.axes) * exp(x - out), None, None
+        return _spread(g, ctx.shape, ctx.axes) * xp(g).exp(x - out), None, None
 
 
-class Softmax(Function):
+class Softmax(Primitive):
     name = "softmax"
 
     @staticmethod
@@ -109,12 +111,12 @@ class Softmax(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.softmax_backward(y.data, g.data, ctx.axis), None
+            return K.softmax_backward(y, g, ctx.axis), None
         # J^T g = y * (g - sum(g * y))
         return y * (g - sum(g * y, axis=ctx.axis, keepdims=True)), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Primitive):
     name = "log_softmax"
 
     @staticmethod
@@ -128,7 +130,7 @@ class LogSoftmax(Function):
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
         if not STATE.grad_enabled:
-            return K.log_softmax_backward(y.data, g.data, ctx.axis), None
+            return K.log_softmax_backward(y, g, ctx.axis), None
         # J^T g = g - softmax(x) * sum(g)
         return g - exp(y) * sum(g, axis=ctx.axis, keepdims=True), None
 

@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..function import Function
 from ..tensor import Tensor
-from ._util import as_tensor, binary, const, normalize_axis
+from ._util import Primitive, as_tensor, binary, normalize_axis
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -28,7 +27,7 @@ def _share_version(result: Tensor, source: Tensor) -> Tensor:
     return result
 
 
-class Reshape(Function):
+class Reshape(Primitive):
     name = "reshape"
 
     @staticmethod
@@ -45,10 +44,10 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return reshape(g, ctx.shape), None
+        return g.reshape(ctx.shape), None
 
 
-class Permute(Function):
+class Permute(Primitive):
     name = "permute"
 
     @staticmethod
@@ -58,10 +57,13 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, g):
-        return permute(g, tuple(np.argsort(ctx.dims))), None
+        inverse = tuple(int(i) for i in np.argsort(ctx.dims))
+        return (
+            np.transpose(g, inverse) if isinstance(g, np.ndarray) else permute(g, inverse)
+        ), None
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Primitive):
     name = "expand"
 
     @staticmethod
@@ -80,29 +82,39 @@ class BroadcastTo(Function):
         return sum_to(g, shape), None
 
 
-class SumTo(Function):
+class SumTo(Primitive):
     """Sum a broadcast gradient back to an input's shape: the adjoint of broadcasting."""
 
     name = "sum_to"
 
     @staticmethod
     def forward(ctx, x, shape):
-        lead = x.ndim - len(shape)
-        if lead < 0:
-            raise ValueError(f"cannot sum shape {x.shape} to the larger shape {shape}")
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-        )
-        out = np.sum(x, axis=axes, keepdims=True) if axes else x
-        out = out.reshape(shape)
-        if out.shape != tuple(shape):
-            raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
-        return out
+        return sum_to_shape(x, shape)
 
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return broadcast_to(g, shape), None
+        return _broadcast(g, shape), None
+
+
+def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum an array over the dimensions that broadcasting added to `shape`."""
+    lead = x.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {x.shape} to the larger shape {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    out = np.sum(x, axis=axes, keepdims=True) if axes else x
+    out = out.reshape(shape)
+    if out.shape != tuple(shape):
+        raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
+    return out
+
+
+def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
+    """Broadcast an array or a Tensor gradient to `shape`."""
+    return np.broadcast_to(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
 def normalize_index(key: Any) -> Any:
@@ -128,7 +140,7 @@ def _is_basic(key: Any) -> bool:
     )
 
 
-class GetItem(Function):
+class GetItem(Primitive):
     name = "getitem"
     symbol = "[]"
 
@@ -147,30 +159,37 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
+        if isinstance(g, np.ndarray):
+            return index_add(g, ctx.key, shape), None
         return IndexAdd.apply(g, ctx.key, shape), None
 
 
-class IndexAdd(Function):
-    """zeros(shape) with g added at `key` (repeated indices add up): the adjoint of indexing."""
+def index_add(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """zeros(shape) with g added at `key`; repeated indices add up."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):
+        out[key] = g
+    else:
+        np.add.at(out, key, g)
+    return out
+
+
+class IndexAdd(Primitive):
+    """The adjoint of indexing, recorded so that it can itself be differentiated."""
 
     name = "index_add"
 
     @staticmethod
     def forward(ctx, g, key, shape):
         ctx.key = key
-        out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(key):
-            out[key] = g
-        else:
-            np.add.at(out, key, g)
-        return out
+        return index_add(g, key, shape)
 
     @staticmethod
     def backward(ctx, gg):
-        return GetItem.apply(gg, ctx.key), None, None
+        return gg[ctx.key], None, None
 
 
-class IndexPut(Function):
+class IndexPut(Primitive):
     """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`."""
 
     name = "index_put"
@@ -187,11 +206,11 @@ class IndexPut(Function):
         (shape, dtype) = ctx.input_meta[0]
         keep = np.ones(shape, dtype=dtype)
         keep[ctx.key] = 0
-        grad_value = GetItem.apply(g, ctx.key) if ctx.needs_input_grad[2] else None
-        return g * const(keep), None, grad_value
+        grad_value = g[ctx.key] if ctx.needs_input_grad[2] else None
+        return g * keep, None, grad_value
 
 
-class Concatenate(Function):
+class Concatenate(Primitive):
     name = "concatenate"
 
     @staticmethod
@@ -216,7 +235,7 @@ class Concatenate(Function):
         return (None, *parts)
 
 
-class Pad(Function):
+class Pad(Primitive):
     name = "pad"
 
     @staticmethod
@@ -229,7 +248,7 @@ class Pad(Function):
         return g[ctx.inner], None, None
 
 
-class Cast(Function):
+class Cast(Primitive):
     name = "to"
 
     @staticmethod
@@ -239,10 +258,10 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         (_, dtype) = ctx.input_meta[0]
-        return cast(g, dtype), None
+        return g.astype(dtype), None
 
 
-class Clone(Function):
+class Clone(Primitive):
     name = "clone"
 
     @staticmethod
@@ -317,9 +336,13 @@ def expand(x: Any, *sizes: Any) -> Tensor:
     return broadcast_to(x, shape)
 
 
-def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """Sum x down to `shape` (which x's shape broadcasts from)."""
-    return x if x.shape == tuple(shape) else SumTo.apply(x, tuple(shape))
+def sum_to(x: Tensor | np.ndarray, shape: tuple[int, ...]) -> Tensor | np.ndarray:
+    """Sum x down to `shape` (which x's shape broadcasts from); arrays stay arrays."""
+    if x.shape == tuple(shape):
+        return x
+    if isinstance(x, np.ndarray):
+        return sum_to_shape(x, tuple(shape))
+    return SumTo.apply(x, tuple(shape))
 
 
 def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Tensor:

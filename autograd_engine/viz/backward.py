@@ -45,26 +45,26 @@ def replay(output: Tensor, gradient: Tensor | np.ndarray | float | None = None) 
                 "draw_backward: backward() already ran and freed this graph's saved values; "
                 "draw first, or call backward(retain_graph=True)"
             )
-    buffers: dict[int, Tensor] = {id(output.grad_fn): seed}
+    buffers: dict[int, np.ndarray] = {id(output.grad_fn): seed.data}
     visits: list[Visit] = []
     with no_grad():
         for node in order:
             g = buffers.pop(id(node), None)
             if g is None:
                 continue
-            visit = Visit(len(visits) + 1, node, g.data)
+            visit = Visit(len(visits) + 1, node, g)
             visits.append(visit)
             if type(node) is AccumulateGrad:
                 continue
             try:
-                grads = _call_backward(node, g)
+                grads = _call_backward(node, g, create_graph=False)
             except NotDifferentiableError:
                 visit.blocked = True
                 continue
             for i, (child, gi) in enumerate(zip(node.next_functions, grads, strict=True)):
                 if child is None or gi is None:
                     continue
-                visit.sent.append((i, gi.data))
+                visit.sent.append((i, gi))
                 key = id(child)
                 buffers[key] = buffers[key] + gi if key in buffers else gi
     return visits
