@@ -60,6 +60,7 @@ class _Linear(ae.Function):
     """y = x W^T + b in one node: BLAS reads W^T as a view, the bias is added in place."""
 
     name = "linear"
+    raw_backward = True  # the first-order backward gets arrays (see ae.Function)
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -75,7 +76,7 @@ class _Linear(ae.Function):
         need_x, need_w, need_b = ctx.needs_input_grad
         if not ae.is_grad_enabled():  # first order: plain arrays, no graph
             # A broadcast gradient (from sum or mean) has zero strides, which BLAS cannot read.
-            g, x, weight = np.ascontiguousarray(g.data), x.data, weight.data
+            g = np.ascontiguousarray(g)
         # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
         g2 = g.reshape(-1, g.shape[-1])
         x2 = x.reshape(-1, x.shape[-1])
