@@ -21,9 +21,10 @@ class Config:
         """`quick` in quick mode, `full` otherwise."""
         return quick if self.quick else full
 
-    @property
-    def budget(self) -> Budget:
-        """The default timing budget: short calls repeated until a round lasts round_time."""
-        return self.pick(
-            Budget(rounds=9, round_time=0.05), Budget(rounds=3, round_time=0.005, settle=0.01)
-        )
+    def budget(self, rounds: int = 9, round_time: float = 0.05) -> Budget:
+        """A timing budget; quick mode cuts it to a few short rounds. The settle pause is only
+        needed when the libraries run several threads (see bench.timing)."""
+        if self.quick:
+            rounds, round_time = min(rounds, 3 if round_time else 1), min(round_time, 0.005)
+        settle = 0.0 if self.threads == 1 else self.pick(0.12, 0.01)
+        return Budget(rounds, round_time, settle)

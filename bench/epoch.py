@@ -20,7 +20,7 @@ from . import plots
 from .config import Config
 from .peers import torch_or_none
 from .report import Section
-from .timing import Budget, measure
+from .timing import measure
 from .trainers import Spec, engine_model, engine_step, torch_model, torch_step
 
 SPEC = Spec((784, 256, 128, 10), "cross_entropy", "sgd")
@@ -84,9 +84,7 @@ def run(cfg: Config) -> Section:
             torch, x, y, weights, False
         )
         runs["PyTorch, whole-batch sampler"] = torch_epoch(torch, x, y, weights, True)
-    budget = cfg.pick(
-        Budget(rounds=3, round_time=0.0), Budget(rounds=1, round_time=0.0, settle=0.01)
-    )
+    budget = cfg.budget(rounds=3, round_time=0.0)
     t = measure({name: fn for name, (fn, _) in runs.items()}, budget)
     epochs = budget.rounds + 1
     mine = t["engine (nn.data DataLoader)"].median

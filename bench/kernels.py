@@ -19,7 +19,7 @@ from . import plots
 from .config import Config
 from .peers import torch_or_none
 from .report import Section, Target, times, us
-from .timing import Budget, measure
+from .timing import measure
 
 ROW = 64
 LR, BETA1, BETA2, EPS, STEP = 1e-3, 0.9, 0.999, 1e-8, 10
@@ -139,7 +139,7 @@ def run(cfg: Config) -> Section:
     torch = torch_or_none()
     rng = np.random.default_rng(0)
     sizes = cfg.pick([1 << 10, 1 << 16, 1 << 20, 1 << 24], [1 << 12])
-    budget = cfg.pick(Budget(rounds=7, round_time=0.03), cfg.budget)
+    budget = cfg.budget(rounds=5, round_time=0.03)
     ratio: dict[tuple[str, int], tuple[float, float]] = {}
     rows = []
     for n in sizes:

@@ -37,7 +37,7 @@ def run(cfg: Config) -> Section:
     torch = torch_or_none()
     rng = np.random.default_rng(0)
     sizes = cfg.pick([64, 128, 256, 512, 1024, 2048], [64, 128])
-    budget = cfg.pick(Budget(rounds=7, round_time=0.05), cfg.budget)
+    budget = cfg.budget(rounds=7)
     rows, targets = [], []
     fig, axes = plots.figure(2)
     for ax, dtype in zip(axes, (np.float32, np.float64)):

@@ -31,7 +31,7 @@ def run(cfg: Config) -> Section:
     rows, targets, results = [], [], {}
     for spec, size in configs:
         check_same_step(spec, size)
-        m = {k: v.median for k, v in measure(trainers(spec, size).steps, cfg.budget).items()}
+        m = {k: v.median for k, v in measure(trainers(spec, size).steps, cfg.budget()).items()}
         results[spec, size] = m
         vs_torch = m.get("torch", math.nan) / m["engine"]
         rows.append(

@@ -51,7 +51,7 @@ def run(cfg: Config) -> Section:
     if torch is not None:
         cases |= {f"torch {k}": f for k, f in torch_cases(torch).items()}
     cases["numpy forward"] = lambda: (a * b + c).sum()
-    t = {k: v.median for k, v in measure(cases, cfg.budget).items()}
+    t = {k: v.median for k, v in measure(cases, cfg.budget()).items()}
     rows, ratios = [], []
     for case in engine_cases():
         mine, peer = t[f"engine {case}"], t.get(f"torch {case}", float("nan"))

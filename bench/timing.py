@@ -1,14 +1,16 @@
-"""The one timing helper: per case a settle pause, the first call apart, then timed rounds.
+"""The one timing helper: interleaved rounds of each case, first call apart, medians.
 
-Each case is timed in a block of consecutive rounds, after a short pause: on 2 cores, the
-worker threads of the previous case's library (OpenBLAS spins about 0.1 s after each call,
-OpenMP pools spin too) otherwise starve the next case's threads, and interleaving cases call by
-call was measured to inflate 50 us products to 40 ms. The first call of each case pays for JIT
-compilation or cache loading and is reported apart; a second call calibrates how many calls
-fill a round (skipped when a round is one call); the figure is the median of the rounds'
-per-call means. The cases of one `measure` call run back to back, so ratios between them come
-from the same minute. The garbage collector stays on: its pauses are part of what a training
-loop pays.
+`measure` first calls every case once (that call pays for JIT compilation or cache loading and
+is reported apart) and once more to calibrate how many calls fill a round (skipped when a round
+is one call); then it runs `rounds` rounds, each timing every case in turn, so load that comes
+and goes hits all cases alike. The figure is the median of the rounds' per-call means; ratios
+between cases of one `measure` call are fair.
+
+Before each block of calls it pauses `settle` seconds: with several threads per library on 2
+cores, the worker threads of the previous case's library (OpenBLAS spins about 0.1 s after each
+call, OpenMP pools spin too) otherwise starve the next case's threads; timing them back to back
+was measured to turn 50 us products into 40 ms ones. Single-threaded runs need no pause. The
+garbage collector stays on: its pauses are part of what a training loop pays.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class Budget:
-    """How long to time each case: `rounds` rounds of about `round_time` seconds, after a
-    pause of `settle` seconds."""
+    """`rounds` rounds of about `round_time` seconds per case, each block after a pause of
+    `settle` seconds."""
 
     rounds: int
     round_time: float
-    settle: float = 0.15
+    settle: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,6 @@ class Timing:
     @property
     def median(self) -> float:
         return statistics.median(self.samples)
-
-    @property
-    def spread(self) -> float:
-        """(max - min) / median of the rounds: how noisy the figure is."""
-        return (max(self.samples) - min(self.samples)) / self.median
 
 
 def timed(fn: Callable[[], R]) -> tuple[R, float]:
@@ -63,11 +60,25 @@ def _seconds(fn: Callable[[], object], calls: int = 1) -> float:
     return (time.perf_counter() - start) / calls
 
 
+def measure(cases: Mapping[str, Callable[[], object]], budget: Budget) -> dict[str, Timing]:
+    """Time the cases in interleaved rounds; return a Timing per case name."""
+    first, calls = {}, {}
+    for name, fn in cases.items():
+        time.sleep(budget.settle)
+        first[name] = _seconds(fn)
+        once = _seconds(fn) if budget.round_time else 0.0
+        calls[name] = max(1, round(budget.round_time / max(once, 1e-9))) if once else 1
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(budget.rounds):
+        for name, fn in cases.items():
+            time.sleep(budget.settle)
+            samples[name].append(_seconds(fn, calls[name]))
+    return {name: Timing(first[name], tuple(samples[name])) for name in cases}
+
+
 def time_case(fn: Callable[[], object], budget: Budget) -> Timing:
-    time.sleep(budget.settle)
-    first = _seconds(fn)
-    calls = max(1, round(budget.round_time / max(_seconds(fn), 1e-9))) if budget.round_time else 1
-    return Timing(first, tuple(_seconds(fn, calls) for _ in range(budget.rounds)))
+    """`measure` of a single case."""
+    return measure({"case": fn}, budget)["case"]
 
 
 def phases(parts: Mapping[str, Callable[[], object]], passes: int) -> dict[str, float]:
@@ -78,8 +89,3 @@ def phases(parts: Mapping[str, Callable[[], object]], passes: int) -> dict[str, 
         for name, fn in parts.items():
             samples[name].append(_seconds(fn))
     return {name: statistics.median(s) for name, s in samples.items()}
-
-
-def measure(cases: Mapping[str, Callable[[], object]], budget: Budget) -> dict[str, Timing]:
-    """Time the cases one after another; return a Timing per case name."""
-    return {name: time_case(fn, budget) for name, fn in cases.items()}
