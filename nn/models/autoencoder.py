@@ -83,14 +83,17 @@ class Autoencoder(Module):
 class DenoisingAutoencoder(Autoencoder):
     """An autoencoder fed a corrupted input x~ and trained to give back the clean x (Donini):
     l = ||x - decoder(encoder(x~))||^2. Corruption is applied in training mode only:
-    "gaussian" adds N(0, level^2) noise, "masking" zeroes each input with probability `level`.
+    "gaussian" adds N(0, level^2) noise, "masking" zeroes each input with probability `level`
+    and scales the kept ones by 1 / (1 - level), so that E[x~] = x as for the clean inputs the
+    model sees in evaluation mode (without it, a model trained on 40 % masking reconstructs
+    clean inputs four times worse than an autoencoder).
 
     >>> import autograd_engine as ae
     >>> _ = ae.manual_seed(0)
     >>> dae = DenoisingAutoencoder.from_sizes([6, 4, 2], noise="masking", level=0.5)
     >>> x = ae.ones(2, 6)
     >>> sorted(set(dae.corrupt(x).numpy().ravel().tolist()))
-    [0.0, 1.0]
+    [0.0, 2.0]
     """
 
     NOISES = ("gaussian", "masking")
@@ -101,17 +104,19 @@ class DenoisingAutoencoder(Autoencoder):
         super().__init__(encoder, decoder)
         if noise not in self.NOISES:
             raise ValueError(f"unknown noise {noise!r}; choose from {self.NOISES}")
-        if level < 0 or (noise == "masking" and level > 1):
+        if level < 0 or (noise == "masking" and level >= 1):
             raise ValueError(f"invalid {noise} noise level {level}")
         self.noise = noise
         self.level = level
 
     def corrupt(self, x: ae.Tensor) -> ae.Tensor:
-        """x~: x plus Gaussian noise, or x with a random fraction of its entries set to 0."""
+        """x~: x plus Gaussian noise, or x with a random fraction of its entries set to 0 (the
+        others rescaled)."""
         rng = ae.random.generator()
         if self.noise == "gaussian":
             return x + (self.level * rng.standard_normal(x.shape)).astype(x.dtype)
-        return x * (rng.random(x.shape) >= self.level).astype(x.dtype)
+        keep = rng.random(x.shape) >= self.level
+        return x * (keep / (1.0 - self.level)).astype(x.dtype)
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:
         return self.decode(self.encode(self.corrupt(x) if self.training else x))
