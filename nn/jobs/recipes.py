@@ -61,7 +61,9 @@ class Settings:
     data_root: str | None = None
 
 
-def make_optimizer(name: str, params: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999)):
+def make_optimizer(
+    name: str, params: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999)
+) -> optim.Optimizer:
     """Adam, AdamW, RMSprop or SGD with momentum 0.9, by name."""
     if name == "adam":
         return optim.Adam(params, lr=lr, betas=betas)
@@ -83,13 +85,12 @@ def loader(arrays: tuple[np.ndarray, ...], batch_size: int, seed: int | None = N
 
 @dataclass
 class Training:
-    """Where and how `Recipe.train` runs: the checkpoint path and what goes in it, the
-    callbacks and whether a progress bar is shown."""
+    """Where `Recipe.train` saves the checkpoint, what goes in it besides the weights, and the
+    callbacks run after each epoch."""
 
     checkpoint: Path
     extra: dict[str, Any]
     callbacks: tuple[Callback, ...] = ()
-    progress: bool | None = None
 
 
 class Recipe:
@@ -149,7 +150,6 @@ class GradientClassifier(Recipe):
             checkpoint=run.checkpoint,
             checkpoint_extra=run.extra,
             early_stopping=s.patience,
-            progress=run.progress,
             seed=s.seed,
         )
 
@@ -257,7 +257,6 @@ class ReconstructionRecipe(Recipe):
             checkpoint=run.checkpoint,
             checkpoint_extra=run.extra,
             early_stopping=s.patience,
-            progress=run.progress,
             seed=s.seed,
         )
 
@@ -357,7 +356,6 @@ class GANRecipe(Recipe):
             callbacks=run.callbacks,
             checkpoint=run.checkpoint,
             checkpoint_extra=run.extra,
-            progress=run.progress,
             seed=s.seed,
             step=lambda batch: model.train_step(batch[0], d_opt, g_opt),
         )
