@@ -172,7 +172,7 @@ def restore(folder: str | Path) -> tuple[Recipe, Settings, Module, dict[str, Any
     return recipe, settings, model, checkpoint
 
 
-def test_metrics(recipe: Recipe, model: Module, splits: Splits, seed: int) -> dict[str, float]:
+def evaluate_on_test(recipe: Recipe, model: Module, splits: Splits, seed: int) -> dict[str, float]:
     """The recipe's test metrics, seeded so that `train` and `evaluate` report the same."""
     ae.manual_seed(seed)
     return recipe.test_metrics(model, splits)
@@ -228,7 +228,7 @@ def _train_into(run: RunFolder, recipe: Recipe, s: Settings) -> dict[str, Any]:
         "epochs_run": history.epochs,
         "stop_reason": history.stop_reason,
         "checkpoint_epoch": saved["epoch"],
-        "test": test_metrics(recipe, model, splits, s.seed),
+        "test": evaluate_on_test(recipe, model, splits, s.seed),
         "train_seconds": round(trained, 2),
         "versions": _versions(),
         "notes": [],
@@ -283,7 +283,7 @@ def evaluate(args: argparse.Namespace) -> int:
     recipe, s, model, checkpoint = restore(args.run)
     with single_threaded_blas():
         splits, _ = prepared_splits(recipe, s, checkpoint["transform"], args.data_root)
-        metrics = test_metrics(recipe, model, splits, s.seed)
+        metrics = evaluate_on_test(recipe, model, splits, s.seed)
     size = len(splits.test[0])
     print(f"{s.model} on {s.dataset} (epoch {checkpoint['epoch']}), test set of {size}:")
     for name, value in metrics.items():

@@ -131,7 +131,7 @@ def test_a_failed_run_leaves_earlier_results_intact(cli, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(commands, "test_metrics", broken)
+    monkeypatch.setattr(commands, "evaluate_on_test", broken)
     code, _, err = cli("train", "lda", "--out", out, "--force")
     assert code == 1 and "disk on fire" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
