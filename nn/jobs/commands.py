@@ -39,7 +39,20 @@ CHECKPOINT = "model.npz"
 
 
 # ----------------------------------------------------------------------------- arguments
+def _defaults_table() -> str:
+    lines = ["defaults by model (the seed is 0 for all):"]
+    for name, recipe in RECIPES.items():
+        options = [
+            f"--{key.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+            for key, v in recipe.defaults.items()
+        ]
+        lines.append(f"  {name:12} {' '.join(options) or '(closed form: no training options)'}")
+    return "\n".join(lines)
+
+
 def train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = _defaults_table()
     parser.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(RECIPES)}")
     parser.add_argument("--dataset", default="digits", metavar="NAME", help=", ".join(DATASETS))
     parser.add_argument("--data-root", metavar="DIR", help="folder holding the IDX files")

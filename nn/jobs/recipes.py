@@ -159,7 +159,12 @@ class GradientClassifier(Recipe):
 
 
 class MLPRecipe(GradientClassifier):
-    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 32, "hidden": (128,)}
+    defaults: ClassVar[dict[str, Any]] = {
+        "epochs": 30,
+        "batch_size": 32,
+        "lr": 1e-3,
+        "hidden": (128,),
+    }
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
         return {
@@ -278,7 +283,13 @@ class ReconstructionRecipe(Recipe):
 
 
 class AutoencoderRecipe(ReconstructionRecipe):
-    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 64, "hidden": (128,)}
+    defaults: ClassVar[dict[str, Any]] = {
+        "epochs": 30,
+        "batch_size": 64,
+        "lr": 1e-3,
+        "hidden": (128,),
+        "latent": 16,
+    }
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
         output = "sigmoid" if splits.image_shape is not None else None
@@ -289,6 +300,12 @@ class AutoencoderRecipe(ReconstructionRecipe):
 
 
 class DAERecipe(AutoencoderRecipe):
+    defaults: ClassVar[dict[str, Any]] = {
+        **AutoencoderRecipe.defaults,
+        "noise": "gaussian",
+        "noise_level": 0.3,
+    }
+
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
         return {**super().config(s, splits), "noise": s.noise, "level": s.noise_level}
 
@@ -302,7 +319,13 @@ class DAERecipe(AutoencoderRecipe):
 
 
 class VAERecipe(ReconstructionRecipe):
-    defaults: ClassVar[dict[str, Any]] = {"epochs": 30, "batch_size": 64, "hidden": (256,)}
+    defaults: ClassVar[dict[str, Any]] = {
+        "epochs": 30,
+        "batch_size": 64,
+        "lr": 1e-3,
+        "hidden": (256,),
+        "latent": 16,
+    }
     images_only = True  # the decoder is a Bernoulli model of pixels in [0, 1]
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
@@ -329,6 +352,7 @@ class GANRecipe(Recipe):
         "batch_size": 64,
         "lr": 2e-4,
         "hidden": (128, 256),
+        "latent": 16,
     }
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
