@@ -12,7 +12,7 @@ from pathlib import Path
 from . import machine
 from .config import Config
 from .peers import set_threads
-from .report import Section, render
+from .report import Section, render, render_section
 
 ANALYSIS = Path(__file__).parent / "analysis.md"  # hand-written account of the missed targets
 SECTIONS = ["overhead", "chain", "matmul", "kernels", "mlp", "epoch", "startup"]
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         section = importlib.import_module(f"bench.{name}").run(cfg)
         section.seconds = time.perf_counter() - start
         missed = ", ".join(t.what for t in section.missed) or "none"
+        print(render_section(section, out.parent), flush=True)
         print(f"[bench] {name}: {section.seconds:.1f} s, missed: {missed}", flush=True)
         sections.append(section)
         write(out, render(machine.header(fields, machine.load()), sections, out.parent))
