@@ -8,6 +8,8 @@ depth (100,000 chained operations) works without touching Python's recursion lim
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -163,6 +165,8 @@ def _run(
     found: dict = {}
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
+    collecting = gc.isenabled()
+    gc.disable()  # backward frees what it creates; cyclic GC passes over a big graph are waste
     try:
         for node in order:
             g = buffers.pop(node, None)
@@ -180,15 +184,21 @@ def _run(
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            grads = _call_backward(node, g, create_graph)
+            _send(node.next_functions, _call_backward(node, g, create_graph), buffers)
             if not retain_graph:
                 node.release()
-            for child, gi in zip(node.next_functions, grads, strict=True):
-                if child is not None and gi is not None:
-                    buffers[child] = buffers[child] + gi if child in buffers else gi
     finally:
         STATE.grad_enabled = previous_mode
+        if collecting:
+            gc.enable()
     return found
+
+
+def _send(children: list, grads: list, buffers: dict) -> None:
+    """Add each input's gradient to the buffer of the node it goes to."""
+    for child, gi in zip(children, grads, strict=True):
+        if child is not None and gi is not None:
+            buffers[child] = buffers[child] + gi if child in buffers else gi
 
 
 def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
@@ -249,12 +259,31 @@ def _reduce_to_shape(node: Node, g: Tensor | np.ndarray, shape: tuple[int, ...])
         ) from exc
 
 
+# References to a gradient array held by nobody but the engine, counted inside `_own`: the
+# caller's local, `_accumulate`'s argument, `_own`'s argument and getrefcount's own.
+_SOLE_OWNER_REFS = 4
+
+
+def _own(g: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """g itself when nothing else can see it (a fresh, writable, contiguous array held only by
+    the engine), else a copy, so later in-place updates of `.grad` never touch another value.
+    Taking the buffer saves a full copy of every parameter's gradient on each step."""
+    if (
+        g.dtype == dtype
+        and g.base is None
+        and g.flags.writeable
+        and g.flags.c_contiguous
+        and sys.getrefcount(g) <= _SOLE_OWNER_REFS
+    ):
+        return g
+    return np.array(g, dtype=dtype)
+
+
 def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) -> None:
     """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
     if create_graph:
         variable._grad = g if variable._grad is None else variable._grad + g
     elif variable._grad is None:
-        # A copy, so that later in-place updates of .grad never alias a value of the graph.
-        variable._grad = Tensor._make(np.array(g, dtype=variable.data.dtype), False, None)
+        variable._grad = Tensor._make(_own(g, variable.data.dtype), False, None)
     else:
         np.add(variable._grad.data, g, out=variable._grad.data, casting="same_kind")
