@@ -31,7 +31,7 @@ SYNTHETIC = {
     "moons": lambda seed: make_moons(n=1000, noise=0.2, seed=seed),
     "spirals": lambda seed: make_spirals(n=1500, noise=0.2, seed=seed),
     "blobs": lambda seed: make_blobs(n=1000, noise=1.5, centers=4, seed=seed),
-    "ring": lambda seed: make_gaussian_mixture_ring(n=5000, noise=RING_NOISE, seed=seed),
+    "ring": lambda seed: make_gaussian_mixture_ring(n=20000, noise=RING_NOISE, seed=seed),
 }
 IDX_SETS = {"fashion-mnist": FashionMNIST, "mnist": MNIST}
 DATASETS = ("digits", *IDX_SETS, *SYNTHETIC)
