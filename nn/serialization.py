@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograd_engine import Tensor, tensor
+from autograd_engine.files import atomic_path
 
 FORMAT = "autograd-engine-checkpoint"
 VERSION = 1
@@ -91,18 +91,9 @@ def save(obj: Any, path: str | os.PathLike[str], compress: bool = False) -> None
     encoder = _Encoder()
     root = encoder.encode(obj, "obj")
     manifest = json.dumps({"format": FORMAT, "version": VERSION, "root": root})
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            writer = np.savez_compressed if compress else np.savez
-            writer(f, **{MANIFEST: np.array(manifest)}, **encoder.arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    writer = np.savez_compressed if compress else np.savez
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        writer(f, **{MANIFEST: np.array(manifest)}, **encoder.arrays)
 
 
 class _Decoder:

@@ -9,20 +9,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..files import atomic_path
 from .errors import INSTALL_HINT, DrawingError, GraphvizError, GraphvizNotFoundError
 
 FORMATS = ("svg", "png", "pdf")
 TEXT_SUFFIXES = (".dot", ".gv")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 class Drawing:
@@ -75,16 +69,8 @@ class Drawing:
                 f"cannot tell the format of {str(path)!r} from its suffix; use .svg, .png, "
                 ".pdf or .dot"
             )
-        folder = path.parent if str(path.parent) else Path(".")
-        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; save like open()
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as temp:
+            temp.write_bytes(data)
         return path
 
     def _repr_svg_(self) -> str | None:

@@ -12,12 +12,13 @@ import gzip
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path
 from typing import BinaryIO
+
+from autograd_engine.files import atomic_path
 
 from .errors import ChecksumError, DatasetError, DatasetNotFoundError
 from .idx import GZIP_MAGIC
@@ -55,9 +56,8 @@ def download(url: str, dest: str | os.PathLike[str], sha256: str, timeout: float
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with atomic_path(dest) as tmp:
+        with open(tmp, "wb") as out:
             _copy_response(url, out, timeout)
         actual = content_sha256(tmp)
         if actual != sha256.lower():
@@ -65,8 +65,4 @@ def download(url: str, dest: str | os.PathLike[str], sha256: str, timeout: float
                 f"{url}: SHA-256 of the content is {actual}, expected {sha256}; the file was "
                 "discarded (a wrong URL or checksum, or a corrupted download)"
             )
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return dest

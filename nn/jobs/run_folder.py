@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograd_engine.files import atomic_path
+
 
 class RunFolderError(ValueError):
     """The run folder cannot be created or would replace an existing one."""
@@ -27,16 +29,9 @@ def default_folder(model: str, dataset: str, base: str | os.PathLike[str] = "run
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
     """Call write(temporary path) next to `path`, then rename the result over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
