@@ -21,7 +21,7 @@ from . import reductions as _red
 from . import reference
 from .linalg import matmul, matmul_tiled
 from .reference import tanh
-from .threads import PARALLEL_MIN_SIZE, get_num_threads, set_num_threads
+from .threads import PARALLEL_MIN_SIZE, get_num_threads, limit_threads, set_num_threads
 
 _NEVER = sys.maxsize
 
@@ -307,6 +307,7 @@ __all__ = [
     "get_num_threads",
     "leaky_relu",
     "leaky_relu_backward",
+    "limit_threads",
     "log_softmax",
     "log_softmax_backward",
     "logsumexp",

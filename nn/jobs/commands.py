@@ -15,7 +15,6 @@ import dataclasses
 import platform
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,19 +135,10 @@ def _check(s: Settings) -> None:
 
 
 # ----------------------------------------------------------------------------- shared steps
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run BLAS on one thread. Measured on the shared 2-core machine while other processes
-    ran: a 784-256-128-10 MLP step on 128 images took 87 ms with OpenBLAS's default threads
-    and 14 ms with one (idle threads spin against the other processes). Needs threadpoolctl;
-    without it, BLAS keeps its default."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
+def single_threaded() -> contextlib.AbstractContextManager[None]:
+    """Train and evaluate on one thread: the small products of these models gain little from a
+    second one, and lose a lot when another process holds a core (see ae.kernels.limit_threads)."""
+    return ae.kernels.limit_threads(1)
 
 
 def prepared_splits(
@@ -271,7 +261,7 @@ def train(args: argparse.Namespace) -> int:
     recipe, s = settings_from(args)
     run = RunFolder(args.out or default_folder(s.model, s.dataset), force=args.force)
     try:
-        with single_threaded_blas():
+        with single_threaded():
             report = _train_into(run, recipe, s)
         folder = run.publish()
     except BaseException:
@@ -294,7 +284,7 @@ def train(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     """Reload a run's model and print its test metrics."""
     recipe, s, model, checkpoint = restore(args.run)
-    with single_threaded_blas():
+    with single_threaded():
         splits, _ = prepared_splits(recipe, s, checkpoint["transform"], args.data_root)
         metrics = evaluate_on_test(recipe, model, splits, s.seed)
     size = len(splits.test[0])

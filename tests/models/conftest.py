@@ -4,10 +4,10 @@ instead of 9 s)."""
 
 import pytest
 
-from nn.jobs.commands import single_threaded_blas
+from nn.jobs.commands import single_threaded
 
 
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
-    with single_threaded_blas():
+    with single_threaded():
         yield
