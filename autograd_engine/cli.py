@@ -12,7 +12,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from nn.jobs import commands as jobs
 
@@ -136,11 +136,16 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line (the full usage stays in --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser with one subparser per entry of `COMMANDS`."""
-    top = argparse.ArgumentParser(
-        prog="autograd-engine", description="Reverse-mode autodiff engine for teaching."
-    )
+    top = _Parser(prog="autograd-engine", description="Reverse-mode autodiff engine for teaching.")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, command in COMMANDS.items():
         command.add_arguments(sub.add_parser(name, help=command.help, description=command.help))

@@ -3,10 +3,11 @@
 
 Modules (`Module`, `Parameter`, containers), layers, activations and losses as modules, their
 stateless forms in `nn.functional`, initialisers in `nn.init`, gradient clipping in `nn.utils`,
-data loading in `nn.data` and checkpoints (`nn.save` / `nn.load`).
+data loading in `nn.data`, checkpoints (`nn.save` / `nn.load`), the lecture models in
+`nn.models`, the training loop `nn.training.fit` and metrics in `nn.metrics`.
 """
 
-from . import data, functional, init, losses, utils
+from . import data, functional, init, losses, metrics, models, training, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     ELU,
@@ -76,6 +77,9 @@ __all__ = [
     "init",
     "load",
     "losses",
+    "metrics",
+    "models",
     "save",
+    "training",
     "utils",
 ]

@@ -54,3 +54,17 @@ def test_sample_needs_a_generative_run(cli, tmp_path):
     assert cli("train", "lda", "--out", tmp_path / "lda")[0] == 0
     code, _, err = cli("sample", tmp_path / "lda")
     _one_line_error(code, err, "needs a vae or gan run")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "mlp", "--epochs", "abc"], "invalid int value: 'abc'"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["train"], "the following arguments are required"),
+    ],
+)
+def test_usage_errors_from_the_parser_are_one_line_too(tmp_path, run_cli, args, message):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    _one_line_error(result.returncode, result.stderr, message, "--help")
