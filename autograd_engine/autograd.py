@@ -86,7 +86,7 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
                 "defined for a single-element output; pass gradient= (same shape) or reduce "
                 "it first, e.g. y.sum().backward()"
             )
-        return Tensor._make(np.ones_like(tensor.data), False, None)
+        return Tensor._make(np.ones(tensor.data.shape, tensor.data.dtype), False, None)
     g = (
         gradient
         if isinstance(gradient, Tensor)

@@ -100,7 +100,7 @@ class Node:
                 "values were freed by the first backward; pass retain_graph=True to the first "
                 "backward() (or grad()) if you need to go through the graph again"
             )
-        return tuple(self._unpack(entry) for entry in self._saved or ())
+        return tuple([self._unpack(entry) for entry in self._saved or ()])
 
     def _unpack(self, entry: tuple) -> Any:
         kind, value, cell, version = entry

@@ -223,6 +223,8 @@ def cross_entropy(
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     rows, t, shape = _class_targets("cross_entropy", input, target)
     safe, keep, w = _sample_weights(t, weight, ignore_index, rows.dtype)
+    if w is None and label_smoothing == 0 and reduction in ("mean", "sum"):
+        return ae.softmax_cross_entropy(rows, safe, reduction=reduction)  # reduced in one node
     loss = ae.softmax_cross_entropy(rows, safe)
     if w is not None:
         loss = loss * w

@@ -1,11 +1,11 @@
 """Matrix product with NumPy's `matmul` semantics, routed to the fastest BLAS entry point.
 
-- 2-D (and 1-D) operands go to `np.dot`, which calls BLAS directly, passes transposed views to
-  it without copying and has no slow path for an inner dimension of 1 (the batch-1 weight
-  gradient `X.T @ G`, where `np.matmul` is about 5x slower).
-- Batched operands with inner dimension 1 are a broadcast outer product, `a * b` (exact: each
-  output is a single product), where `np.matmul` is again about 5x slower.
-- Other batched operands go to `np.matmul`, which loops BLAS over the batch.
+- Vectors go to `np.dot`.
+- Inner dimension 1 (the batch-1 weight gradient `X.T @ G`, where `np.matmul` takes a path
+  about 5x slower): 2-D goes to `np.dot` (48 us against 302 us for (784, 1) @ (1, 256)),
+  batched is a broadcast outer product `a * b` (exact: each output is a single product).
+- Everything else goes to `np.matmul`, which beat `np.dot` by 10 to 25 % on the MLP's
+  transposed-operand products (110 us against 119 to 141 us for (256, 32) @ (32, 784)).
 
 The module is named `linalg` rather than `matmul` so that it cannot shadow the public
 `autograd_engine.kernels.matmul` function. `matmul_tiled` is the plain-loop definition the
@@ -22,10 +22,12 @@ _TILE = 64
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b, C[..., i, j] = sum_k A[..., i, k] B[..., k, j]."""
-    if 1 <= a.ndim <= 2 and 1 <= b.ndim <= 2:
-        return np.dot(a, b)
-    if a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1 and b.shape[-2] == 1:
-        return np.multiply(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        return np.matmul(a, b)  # raises, as matmul does for scalars
+    if a.ndim == 1 or b.ndim == 1:
+        return np.dot(a, b) if a.ndim <= 2 and b.ndim <= 2 else np.matmul(a, b)
+    if a.shape[-1] == 1 and b.shape[-2] == 1:
+        return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else np.multiply(a, b)
     return np.matmul(a, b)
 
 

@@ -14,29 +14,42 @@ from .. import kernels as K
 from ..errors import IndexOutOfRangeError, ShapeError
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary
+from ._util import Primitive, as_tensor, binary, broadcast_array
 from .activations import sigmoid
 from .reduce import softmax
 
 
 class SoftmaxCrossEntropy(Primitive):
+    """Per-row losses, or their mean or sum in the same node (one node fewer per step)."""
+
     name = "softmax_cross_entropy"
 
     @staticmethod
-    def forward(ctx, logits, target):
+    def forward(ctx, logits, target, reduction):
         ctx.save_for_backward(logits)
-        ctx.target = target
-        return K.softmax_cross_entropy(logits, target)
+        ctx.target, ctx.reduction = target, reduction
+        losses = K.softmax_cross_entropy(logits, target)
+        if reduction == "none":
+            return losses
+        total = losses.sum(dtype=np.float64)  # accumulate in float64, as PyTorch
+        return (total / len(losses) if reduction == "mean" else total).astype(losses.dtype)
 
     @staticmethod
     def backward(ctx, g):
         (logits,) = ctx.saved_tensors
+        rows = logits.shape[0]
+        if ctx.reduction != "none":  # every row's loss gets g (mean: g / rows)
+            scale = 1.0 / rows if ctx.reduction == "mean" and rows else 1.0
+            if isinstance(g, np.ndarray):
+                g = broadcast_array(np.asarray(g * scale, dtype=g.dtype), (rows,))
+            else:
+                g = (g * scale).expand(rows)
         if not STATE.grad_enabled:
-            return K.softmax_cross_entropy_backward(logits, ctx.target, g), None
+            return K.softmax_cross_entropy_backward(logits, ctx.target, g), None, None
         # d(-log softmax(z)_t) / dz = softmax(z) - onehot(t)
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
-        onehot[np.arange(logits.shape[0]), ctx.target] = 1
-        return (softmax(logits, axis=1) - onehot) * g.reshape(-1, 1), None
+        onehot[np.arange(rows), ctx.target] = 1
+        return (softmax(logits, axis=1) - onehot) * g.reshape(-1, 1), None, None
 
 
 class BCEWithLogits(Primitive):
@@ -61,8 +74,13 @@ class BCEWithLogits(Primitive):
         return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)
 
 
-def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
-    """Per-sample -log softmax(logits)[target] for logits (N, C) and class indices (N,)."""
+def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> Tensor:
+    """-log softmax(logits)[target] per sample for logits (N, C) and class indices (N,);
+    `reduction` "mean" or "sum" reduces them inside the same graph node."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(
+            f"softmax_cross_entropy: reduction must be 'none', 'mean' or 'sum', got {reduction!r}"
+        )
     logits = as_tensor(logits)
     target = np.asarray(target.data if isinstance(target, Tensor) else target)
     if logits.ndim != 2 or target.shape != logits.shape[:1]:
@@ -79,7 +97,7 @@ def softmax_cross_entropy(logits: Any, target: Any) -> Tensor:
             f"softmax_cross_entropy: target values must lie in [0, {logits.shape[1] - 1}] for "
             f"{logits.shape[1]} classes, got min {target.min()} and max {target.max()}"
         )
-    return SoftmaxCrossEntropy.apply(logits, target.astype(np.int64, copy=False))
+    return SoftmaxCrossEntropy.apply(logits, target.astype(np.int64, copy=False), reduction)
 
 
 def bce_with_logits(logits: Any, target: Any) -> Tensor:

@@ -14,7 +14,7 @@ import numpy as np
 from .. import kernels as K
 from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, keepdims_shape, normalize_axis, xp
+from ._util import Primitive, as_tensor, broadcast_array, keepdims_shape, normalize_axis, xp
 from .elementwise import exp, sqrt
 from .shape import BroadcastTo, Reshape
 
@@ -25,8 +25,7 @@ def _spread(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
     """Broadcast a reduced gradient back over the reduced axes (the backward of a sum)."""
     kept = keepdims_shape(shape, axes)
     if isinstance(g, np.ndarray):
-        g = g.reshape(kept)
-        return g if kept == shape else np.broadcast_to(g, shape)
+        return broadcast_array(g.reshape(kept), shape)
     if g.shape != kept:
         g = Reshape.apply(g, kept)
     return g if kept == shape else BroadcastTo.apply(g, shape)

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, normalize_axis
+from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -114,7 +114,7 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
     """Broadcast an array or a Tensor gradient to `shape`."""
-    return np.broadcast_to(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
+    return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
 def normalize_index(key: Any) -> Any:

@@ -496,6 +496,20 @@ CASES: list[Case] = [
         ae.softmax_cross_entropy,
         lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction="none"),
     ),
+    Case(
+        "softmax_cross_entropy_mean",
+        ae.softmax_cross_entropy,
+        _args(_cross_entropy()),
+        lambda x, y: ae.softmax_cross_entropy(x, y, reduction="mean"),
+        lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction="mean"),
+    ),
+    Case(
+        "softmax_cross_entropy_sum",
+        ae.softmax_cross_entropy,
+        _args(_cross_entropy()),
+        lambda x, y: ae.softmax_cross_entropy(x, y, reduction="sum"),
+        lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction="sum"),
+    ),
     # ---- matrix products
     Case("matmul", ae.matmul, _args(_matmul(batched=False)), ae.matmul, lambda t, a, b: a @ b),
     Case(
