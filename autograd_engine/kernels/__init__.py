@@ -57,15 +57,22 @@ ROUTES: dict[str, tuple[int, int]] = {
     "optim": _ALWAYS,
 }
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT_CHARS = "fd"  # float32, float64
 
 
 def _numba(route: str, x: np.ndarray, *others: np.ndarray) -> bool:
-    """Whether x (and same-shape, same-dtype others) of this size go to the Numba kernel."""
+    """Whether x (and same-shape, same-dtype others) of this size go to the Numba kernel.
+
+    Called on every kernel call, so written to cost well under a microsecond.
+    """
     below, start = ROUTES[route]
-    if not (x.size < below or x.size >= start) or x.dtype not in _FLOATS:
+    if below <= x.size < start or x.dtype.char not in _FLOAT_CHARS:
         return False
-    return all(o.shape == x.shape and o.dtype == x.dtype for o in others)
+    shape, dtype = x.shape, x.dtype
+    for other in others:  # noqa: SIM110 - a loop is cheaper than all() over a generator
+        if other.shape != shape or other.dtype != dtype:
+            return False
+    return True
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -194,8 +201,15 @@ def bce_with_logits_backward(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> np.
 
 def _optim_numba(param: np.ndarray, *state: np.ndarray | None) -> bool:
     """Numba needs every array C-contiguous, of one shape and dtype (None: state not kept)."""
-    arrays = [param, *(s for s in state if s is not None)]
-    return _numba("optim", *arrays) and all(a.flags.c_contiguous for a in arrays)
+    if not (param.flags.c_contiguous and _numba("optim", param)):
+        return False
+    shape, dtype = param.shape, param.dtype
+    for array in state:
+        if array is not None and (
+            array.shape != shape or array.dtype != dtype or not array.flags.c_contiguous
+        ):
+            return False
+    return True
 
 
 def sgd_step_(
