@@ -259,9 +259,22 @@ def _reduce_to_shape(node: Node, g: Tensor | np.ndarray, shape: tuple[int, ...])
         ) from exc
 
 
-# References to a gradient array held by nobody but the engine, counted inside `_own`: the
-# caller's local, `_accumulate`'s argument, `_own`'s argument and getrefcount's own.
-_SOLE_OWNER_REFS = 4
+def _sole_owner_refs() -> int:
+    """sys.getrefcount of an array that only the engine holds, as `_own` sees it: a caller's
+    local, `_accumulate`'s and `_own`'s arguments. Measured rather than written down, because
+    the count depends on how the interpreter passes arguments."""
+
+    def own(g: np.ndarray) -> int:
+        return sys.getrefcount(g)
+
+    def accumulate(g: np.ndarray) -> int:
+        return own(g)
+
+    local = np.empty(0)
+    return accumulate(local)
+
+
+_SOLE_OWNER_REFS = _sole_owner_refs()
 
 
 def _own(g: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -327,3 +327,36 @@ def test_custom_function_errors():
         WrongCount.apply(x).sum().backward()
     with pytest.raises(NotDifferentiableError, match="NoBackward"):
         NoBackward.apply(x).sum().backward()
+
+
+def test_leaf_gradients_never_alias_each_other_or_the_root_gradient():
+    # add's backward hands the same array to both inputs: each .grad must be its own copy
+    a = ae.tensor([1.0, 2.0], requires_grad=True)
+    b = ae.tensor([3.0, 4.0], requires_grad=True)
+    root = ae.ones(2)
+    (a + b).backward(root)
+    a.grad.data[0] = 100.0
+    b.grad.data[1] = -100.0
+    assert b.grad.tolist() == [1.0, -100.0]
+    assert a.grad.tolist() == [100.0, 1.0]
+    assert root.tolist() == [1.0, 1.0]
+
+
+def test_a_fresh_gradient_buffer_is_taken_over_not_copied():
+    made = []
+
+    class Double(ae.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+        @staticmethod
+        def backward(ctx, g):
+            out = 2 * g.numpy()
+            made.append(id(out))  # the id only: holding the array would make it shared
+            return out
+
+    w = ae.tensor([1.0, 2.0], requires_grad=True)
+    Double.apply(w).backward(ae.ones(2))
+    assert id(w.grad.data) == made[0]  # the fresh array became .grad without a copy
+    assert w.grad.tolist() == [2.0, 2.0]
