@@ -13,7 +13,7 @@ from .tensor import Tensor  # first: the ops and the autograd engine need the cl
 
 # isort: on
 from . import kernels, random
-from .autograd import backward, grad
+from .autograd import backward, grad, increment_version
 from .creation import (
     arange,
     eye,
@@ -167,6 +167,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "grad",
+    "increment_version",
     "int32",
     "int64",
     "is_grad_enabled",

@@ -72,6 +72,13 @@ def grad(
     return tuple(result)
 
 
+def increment_version(tensor: Tensor) -> None:
+    """Record that `tensor.data` was changed in place by code outside the engine (an
+    optimizer writing `p.data`), so that a backward through a graph that saved the old values
+    raises instead of silently using the new ones (torch.autograd.graph.increment_version)."""
+    tensor._vc[0] += 1
+
+
 def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
     if not tensor.requires_grad:
         raise BackwardError(

@@ -134,6 +134,7 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self._init_state(p.data, group)
                 self._update(p.data, grad, state, group)
+                ae.increment_version(p)  # a graph that saved the old value now refuses backward
         return loss
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

@@ -275,3 +275,13 @@ def test_add_param_group_rejects_a_parameter_already_optimized():
     with pytest.raises(ValueError, match="more than once"):
         opt.add_param_group({"params": [p], "lr": 0.1})
     assert len(opt.param_groups) == 1
+
+
+def test_a_graph_recorded_before_step_refuses_backward_after_it():
+    w = ae.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    stale = (w * w).sum()  # saves w's current values
+    opt.step()  # changes w in place
+    with pytest.raises(ae.InplaceError, match="modified by an in-place operation"):
+        stale.backward()
