@@ -63,11 +63,6 @@ def binary(a: Any, b: Any) -> tuple[Any, Any]:
     return a, operand(b, a)
 
 
-def const(array: np.ndarray) -> Tensor:
-    """A constant (never differentiated) Tensor, for masks and weights inside backward."""
-    return Tensor._make(array, False, None)
-
-
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:

@@ -7,67 +7,63 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import as_tensor
+from ._util import as_tensor, value
 
 
 def _plain(array: Any) -> Tensor:
     return Tensor._make(np.asarray(array), False, None)
 
 
-def _value(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
 def eq(a: Any, b: Any) -> Tensor:
-    return _plain(np.equal(_value(a), _value(b)))
+    return _plain(np.equal(value(a), value(b)))
 
 
 def ne(a: Any, b: Any) -> Tensor:
-    return _plain(np.not_equal(_value(a), _value(b)))
+    return _plain(np.not_equal(value(a), value(b)))
 
 
 def lt(a: Any, b: Any) -> Tensor:
-    return _plain(np.less(_value(a), _value(b)))
+    return _plain(np.less(value(a), value(b)))
 
 
 def le(a: Any, b: Any) -> Tensor:
-    return _plain(np.less_equal(_value(a), _value(b)))
+    return _plain(np.less_equal(value(a), value(b)))
 
 
 def gt(a: Any, b: Any) -> Tensor:
-    return _plain(np.greater(_value(a), _value(b)))
+    return _plain(np.greater(value(a), value(b)))
 
 
 def ge(a: Any, b: Any) -> Tensor:
-    return _plain(np.greater_equal(_value(a), _value(b)))
+    return _plain(np.greater_equal(value(a), value(b)))
 
 
 def logical_not(a: Any) -> Tensor:
-    return _plain(np.logical_not(_value(a)))
+    return _plain(np.logical_not(value(a)))
 
 
 def logical_and(a: Any, b: Any) -> Tensor:
-    return _plain(np.logical_and(_value(a), _value(b)))
+    return _plain(np.logical_and(value(a), value(b)))
 
 
 def logical_or(a: Any, b: Any) -> Tensor:
-    return _plain(np.logical_or(_value(a), _value(b)))
+    return _plain(np.logical_or(value(a), value(b)))
 
 
 def isfinite(a: Any) -> Tensor:
-    return _plain(np.isfinite(_value(a)))
+    return _plain(np.isfinite(value(a)))
 
 
 def isnan(a: Any) -> Tensor:
-    return _plain(np.isnan(_value(a)))
+    return _plain(np.isnan(value(a)))
 
 
 def any(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.any(_value(a), axis=axis, keepdims=keepdims))
+    return _plain(np.any(value(a), axis=axis, keepdims=keepdims))
 
 
 def all(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.all(_value(a), axis=axis, keepdims=keepdims))
+    return _plain(np.all(value(a), axis=axis, keepdims=keepdims))
 
 
 def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -80,4 +76,4 @@ def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    return bool(np.allclose(_value(a), _value(b), rtol=rtol, atol=atol))
+    return bool(np.allclose(value(a), value(b), rtol=rtol, atol=atol))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autograd_engine.files import atomic_path
+from autograd_engine.files import atomic_path, umask
 
 
 class RunFolderError(ValueError):
@@ -71,11 +71,10 @@ class RunFolder:
         """Move the staged files to `final` (replacing an old folder only with `force`), with
         the usual permissions (temporary files are created private)."""
         self._check_free()
-        umask = os.umask(0)
-        os.umask(umask)
-        self.staging.chmod(0o777 & ~umask)
+        mask = umask()
+        self.staging.chmod(0o777 & ~mask)
         for file in self.staging.iterdir():
-            file.chmod(0o666 & ~umask)
+            file.chmod(0o666 & ~mask)
         old = None
         if self.final.exists():
             old = self.final.with_name(f".{self.final.name}.replaced-{os.getpid()}")
