@@ -46,6 +46,7 @@ def cases(n: int, dtype):
     logits = rng.standard_normal((rows, cols)).astype(dtype)
     target = rng.integers(0, cols, rows)
     grow = rng.standard_normal(rows).astype(dtype)
+    lse = reference.softmax_cross_entropy(logits, target)[1]
     y = reference.softmax(logits, 1)
     gy = rng.standard_normal(logits.shape).astype(dtype)
     return {
@@ -66,7 +67,7 @@ def cases(n: int, dtype):
         "softmax_ce_bw": (
             reference.softmax_cross_entropy_backward,
             losses.softmax_cross_entropy_backward,
-            (logits, target, grow),
+            (logits, target, lse, grow),
         ),
         "bce": (reference.bce_with_logits, losses.bce_with_logits, (x, np.abs(g) % 1)),
         "bce_backward": (
@@ -104,7 +105,8 @@ def numpy_vs_numba(names: list[str]) -> None:
 
 def serial_vs_parallel() -> None:
     print("\nserial time / 2-thread time (>1: threads faster), float32")
-    sizes = [4096, 16384, 65536, 262144, 1048576]
+    sizes = [65536, 262144, 1048576, 4194304]
+    gate = threads.PARALLEL_MIN_SIZE
     print(f"{'kernel':18s}" + "".join(f"{n:>9d}" for n in sizes))
     for name in ["relu_backward", "sigmoid", "elu", "bce", "adam"]:
         row = []
@@ -116,7 +118,7 @@ def serial_vs_parallel() -> None:
                 times.append(median_time(fast, *args))
             row.append(times[0] / times[1])
         print(f"{name:18s}" + "".join(f"{r:9.2f}" for r in row))
-    threads.PARALLEL_MIN_SIZE = 262_144
+    threads.PARALLEL_MIN_SIZE = gate
 
 
 def matmul_speed() -> None:

@@ -10,8 +10,6 @@ before start-up) sets the threads of the parallel kernels.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import elementwise as _ew
@@ -23,56 +21,55 @@ from .linalg import matmul, matmul_tiled
 from .reference import tanh
 from .threads import PARALLEL_MIN_SIZE, get_num_threads, limit_threads, set_num_threads
 
-_NEVER = sys.maxsize
-
 # name: (Numba below this many elements, Numba again from this many); NumPy in between.
 # Measured with bench/kernels_threshold.py (float32, NumPy time / Numba time, 2 cores of a
-# shared Zen 2; ratios vary by about 15 % between runs):
+# shared Zen 2, another job running; ratios vary by about 15 % between runs; rows of 100):
 #   size                1     64    1K    4K   16K   64K  256K    1M
-#   relu_backward     1.6   1.6   2.1   3.2   5.5  12.4  15.8  24.1
-#   tanh_backward     1.1   1.1   1.3   1.5   1.8   2.2   2.0   2.0
-#   sigmoid           4.2   3.7   2.0   1.3   1.0   2.7   2.9   3.4
-#   elu               2.9   2.7   1.9   1.7   1.4   1.3   2.6   2.6
-#   softplus_backward 3.7   3.4   1.9   1.2   1.0   1.5   3.4   2.5
-#   bce               1.4   1.8   0.9   0.7   0.7   1.4   1.3   1.4
-#   bce_backward      3.3   3.3   1.9   1.2   1.0   1.6   (noisy) 1.1
-#   softmax           3.5   3.5   1.5   1.0   0.7   0.6   (NumPy's SIMD exp wins)
-#   log_softmax       5.0   4.5   2.3   1.2   0.8   0.6   0.6   0.4
-#   logsumexp         5.5   5.0   2.3   1.1   0.7   0.6   0.6   0.4
-#   softmax_ce       10.4  10.5   3.4   1.4   0.8   0.6
-#   softmax_ce_bw    12.3  10.0   3.6   1.6   0.9   0.8
-#   adam              1.6   1.4   1.3   1.1   0.9   1.8   1.8   3.5
-#   sgd               1.3   1.0   1.1   1.3   1.6   2.3   2.1   2.1
-# Fused elementwise kernels and optimizer steps win at every size (the references make several
-# passes and temporaries); the softmax family is fused and wins while the call overhead
-# dominates, up to about 4K elements, and loses to NumPy's vectorised exp above. tanh is a single
-# NumPy ufunc that beat a scalar Numba tanh kernel everywhere (NumPy/Numba 0.4 at 1 element,
-# 0.15 to 0.3 from 4K; that kernel was then removed), so it is always NumPy.
+#   relu_backward     4.0   1.2   2.9   4.6   7.1  20.6  27.9  25.0
+#   tanh_backward     1.4   1.5   1.8   1.9   2.8   2.3   2.1   3.4
+#   sigmoid           3.1   6.7   4.3   3.6   3.1   5.8   6.4   6.7
+#   elu               4.7   2.2   2.2   1.7   1.1   1.5   1.5   1.7
+#   softplus_backward 5.7   4.9   4.5   5.0   4.3   5.6   6.6   7.0
+#   bce               2.6   2.4   1.4   0.7   0.7   0.7   0.9   1.1
+#   bce_backward      4.7   4.5   4.6   3.5   3.2   5.3   6.2   6.5
+#   softmax           4.0   3.8   2.5   2.7   2.4   1.6   1.6   2.2
+#   log_softmax       5.4   4.9   4.4   2.5   1.8   1.4   1.4   1.5
+#   logsumexp         5.5   6.0   4.0   2.5   1.7   1.5   1.4   1.6
+#   softmax_ce       12.5  12.6   8.5   7.5   4.3   4.0   4.3   4.7
+#   softmax_ce_bw    11.6   6.3   3.9   2.6   1.7   1.5   1.5   2.1
+#   adam              3.2   2.9   3.4   3.8   4.0   4.7   5.1  11.8
+#   sgd               2.6   2.1   2.2   2.2   2.2   2.5   2.1   2.3
+# The kernels win at every size because they make one pass where the references make several
+# and because their exp vectorizes (`fastexp`; Numba's own exp is a scalar libm call, which lost
+# to NumPy's SIMD exp from about 4K elements). BCE on logits is the exception: its log1p stays
+# scalar, so NumPy takes it from 1K until the parallel kernel. tanh is a single NumPy ufunc that
+# beat a scalar Numba tanh kernel everywhere (NumPy/Numba 0.4 at 1 element, 0.15 to 0.3 from 4K;
+# that kernel was then removed), so it is always NumPy.
 _ALWAYS = (0, 0)
-_ROWS = (4096, _NEVER)
 ROUTES: dict[str, tuple[int, int]] = {
     "elementwise": _ALWAYS,
     "bce_with_logits": (1024, PARALLEL_MIN_SIZE),
-    "rows": _ROWS,
+    "rows": _ALWAYS,
     "optim": _ALWAYS,
 }
 
-_FLOAT_CHARS = "fd"  # float32, float64
+# The dtypes the kernels are compiled for; `is` also rejects non-native byte orders.
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _numba(route: str, x: np.ndarray, *others: np.ndarray) -> bool:
-    """Whether x (and same-shape, same-dtype others) of this size go to the Numba kernel.
+def _numba(route: str, x: np.ndarray) -> bool:
+    """Whether x, at its size, goes to the Numba kernel.
 
-    Called on every kernel call, so written to cost well under a microsecond.
+    Called on every kernel call, so written to cost well under a microsecond (0.3 us).
     """
     below, start = ROUTES[route]
-    if below <= x.size < start or x.dtype.char not in _FLOAT_CHARS:
-        return False
-    shape, dtype = x.shape, x.dtype
-    for other in others:  # noqa: SIM110 - a loop is cheaper than all() over a generator
-        if other.shape != shape or other.dtype != dtype:
-            return False
-    return True
+    dtype = x.dtype
+    return (dtype is _F32 or dtype is _F64) and not below <= x.size < start
+
+
+def _numba2(route: str, x: np.ndarray, y: np.ndarray) -> bool:
+    """`_numba` for x with a second operand y, which must match x's shape and dtype."""
+    return y.dtype is x.dtype and y.shape == x.shape and _numba(route, x)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -80,13 +77,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba("elementwise", y, g):
+    if _numba2("elementwise", y, g):
         return _ew.sigmoid_backward(y, g)
     return reference.sigmoid_backward(y, g)
 
 
 def tanh_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba("elementwise", y, g):
+    if _numba2("elementwise", y, g):
         return _ew.tanh_backward(y, g)
     return reference.tanh_backward(y, g)
 
@@ -96,7 +93,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba("elementwise", x, g):
+    if _numba2("elementwise", x, g):
         return _ew.relu_backward(x, g)
     return reference.relu_backward(x, g)
 
@@ -108,7 +105,7 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
 
 
 def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float) -> np.ndarray:
-    if _numba("elementwise", x, g):
+    if _numba2("elementwise", x, g):
         return _ew.leaky_relu_backward(x, g, slope)
     return reference.leaky_relu_backward(x, g, slope)
 
@@ -118,7 +115,7 @@ def elu(x: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def elu_backward(x: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
-    if _numba("elementwise", x, g):
+    if _numba2("elementwise", x, g):
         return _ew.elu_backward(x, g, alpha)
     return reference.elu_backward(x, g, alpha)
 
@@ -128,7 +125,7 @@ def softplus(x: np.ndarray) -> np.ndarray:
 
 
 def softplus_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba("elementwise", x, g):
+    if _numba2("elementwise", x, g):
         return _ew.softplus_backward(x, g)
     return reference.softplus_backward(x, g)
 
@@ -146,7 +143,7 @@ def softmax(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    if _numba("rows", y, g) and y.ndim and y.shape[axis]:
+    if _numba2("rows", y, g) and y.ndim and y.shape[axis]:
         return _red.softmax_backward(y, g, axis)
     return reference.softmax_backward(y, g, axis)
 
@@ -158,7 +155,7 @@ def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    if _numba("rows", y, g) and y.ndim and y.shape[axis]:
+    if _numba2("rows", y, g) and y.ndim and y.shape[axis]:
         return _red.log_softmax_backward(y, g, axis)
     return reference.log_softmax_backward(y, g, axis)
 
@@ -173,28 +170,35 @@ def _ce_numba(logits: np.ndarray, target: np.ndarray) -> bool:
     )
 
 
-def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
+def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row losses, and the rows' logsumexp (float64) that the backward takes."""
     if _ce_numba(logits, target):
         return _losses.softmax_cross_entropy(logits, target)
     return reference.softmax_cross_entropy(logits, target)
 
 
 def softmax_cross_entropy_backward(
-    logits: np.ndarray, target: np.ndarray, g: np.ndarray
+    logits: np.ndarray, target: np.ndarray, lse: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
-    if _ce_numba(logits, target) and g.shape == target.shape and g.dtype == logits.dtype:
-        return _losses.softmax_cross_entropy_backward(logits, target, g)
-    return reference.softmax_cross_entropy_backward(logits, target, g)
+    if (
+        _ce_numba(logits, target)
+        and g.shape == target.shape
+        and g.dtype is logits.dtype
+        and lse.shape == target.shape
+        and lse.dtype is _F64
+    ):
+        return _losses.softmax_cross_entropy_backward(logits, target, lse, g)
+    return reference.softmax_cross_entropy_backward(logits, target, lse, g)
 
 
 def bce_with_logits(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    if _numba("bce_with_logits", x, t):
+    if _numba2("bce_with_logits", x, t):
         return _losses.bce_with_logits(x, t)
     return reference.bce_with_logits(x, t)
 
 
 def bce_with_logits_backward(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba("elementwise", x, t, g):
+    if _numba2("elementwise", x, t) and _numba2("elementwise", x, g):
         return _losses.bce_with_logits_backward(x, t, g)
     return reference.bce_with_logits_backward(x, t, g)
 
@@ -206,7 +210,7 @@ def _optim_numba(param: np.ndarray, *state: np.ndarray | None) -> bool:
     shape, dtype = param.shape, param.dtype
     for array in state:
         if array is not None and (
-            array.shape != shape or array.dtype != dtype or not array.flags.c_contiguous
+            array.dtype is not dtype or array.shape != shape or not array.flags.c_contiguous
         ):
             return False
     return True

@@ -1,7 +1,9 @@
 """Fused losses: softmax cross-entropy on 2-D logits and binary cross-entropy on logits.
 
-Cross-entropy reads each row of logits once for the loss, `lse(row) - row[target]`, and once
-more for the gradient, `(softmax(row) - onehot(target)) g[row]`. BCE on logits is elementwise:
+Cross-entropy reads each row of logits twice for the loss, `lse(row) - row[target]` (the row
+maximum, then the sum of exponentials), and keeps each row's logsumexp in float64 so that the
+gradient, `(exp(row - lse) - onehot(target)) g[row]`, is one more pass without the maximum and the
+sum again. BCE on logits is elementwise:
 `max(x, 0) - x t + log1p(exp(-|x|))`, gradient `g (sigmoid(x) - t)`.
 Targets may be negative, counted from the end as in NumPy indexing; out of range raises.
 """
@@ -12,7 +14,8 @@ import numpy as np
 from numba import njit, prange
 
 from .elementwise import _flat, _sigmoid
-from .reductions import lse_row, softmax_row
+from .fastexp import exp
+from .reductions import lse64_row
 from .threads import use_parallel
 
 
@@ -24,26 +27,23 @@ def _class(t, n):
     return t + n if t < 0 else t
 
 
-@njit(cache=True)
-def _ce_rows(logits, target, out):
+@njit(cache=True, error_model="numpy")
+def _ce_rows(logits, target, out, lse):
+    n = logits.shape[1]
+    buf = np.empty(n, logits.dtype)
+    for i in range(logits.shape[0]):
+        lse[i] = lse64_row(logits[i], buf)
+        out[i] = lse[i] - logits[i, _class(target[i], n)]
+
+
+@njit(cache=True, error_model="numpy")
+def _ce_backward_rows(logits, target, lse, g, out):
     n = logits.shape[1]
     for i in range(logits.shape[0]):
-        out[i] = lse_row(logits[i]) - logits[i, _class(target[i], n)]
-
-
-@njit(cache=True)
-def _ce_backward_row(logits, t, g, out):
-    softmax_row(logits, out)
-    out[t] -= 1
-    for j in range(out.size):
-        out[j] *= g
-
-
-@njit(cache=True)
-def _ce_backward_rows(logits, target, g, out):
-    n = logits.shape[1]
-    for i in range(logits.shape[0]):
-        _ce_backward_row(logits[i], _class(target[i], n), g[i], out[i])
+        x, o, gi, m = logits[i], out[i], g[i], lse[i]
+        for j in range(n):
+            o[j] = exp(o.dtype.type(x[j] - m)) * gi
+        o[_class(target[i], n)] -= gi
 
 
 @njit(cache=True)
@@ -79,18 +79,19 @@ def _bce_backward_par(x, t, g, out):
         out[i] = g[i] * (_sigmoid(x[i], one) - t[i])
 
 
-def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
-    out = np.empty(logits.shape[0], logits.dtype)
-    _ce_rows(np.ascontiguousarray(logits), np.ascontiguousarray(target), out)
-    return out
+def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lg = np.ascontiguousarray(logits)
+    out, lse = np.empty(lg.shape[0], lg.dtype), np.empty(lg.shape[0])
+    _ce_rows(lg, np.ascontiguousarray(target), out, lse)
+    return out, lse
 
 
 def softmax_cross_entropy_backward(
-    logits: np.ndarray, target: np.ndarray, g: np.ndarray
+    logits: np.ndarray, target: np.ndarray, lse: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
     out = np.empty(logits.shape, logits.dtype)
     lg, tg = np.ascontiguousarray(logits), np.ascontiguousarray(target)
-    _ce_backward_rows(lg, tg, np.ascontiguousarray(g), out)
+    _ce_backward_rows(lg, tg, np.ascontiguousarray(lse), np.ascontiguousarray(g), out)
     return out
 
 

@@ -3,8 +3,8 @@
 The kernels work on the rows of a C-contiguous 2-D array; any other axis is swapped with the
 last one and the array flattened to rows first (the row order does not matter). Each row is
 shifted by its maximum so exp never overflows, and sums accumulate in float64 whatever the
-storage dtype. The kernels are serial: exp is scalar in Numba here, so from about 4K elements
-NumPy's vectorised exp is faster and the dispatcher sends large arrays there.
+storage dtype. The kernels are serial: with the vectorized exp, one thread already beats NumPy's
+several passes at every size.
 """
 
 from __future__ import annotations
@@ -12,105 +12,126 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .fastexp import exp
+
 # --- one row ---------------------------------------------------------------------------------
+# Loops index with range (Numba's `for v in x` iterator does not vectorize). Sums accumulate in
+# float64 in helpers compiled with reassociation allowed, so that LLVM can split them into SIMD
+# partial sums (the order of a sum changes its rounding only); exp comes from `fastexp` and is
+# written to a buffer before the sum, which measured 1.5x faster than summing exps as they come.
+
+_ROW = {"cache": True, "error_model": "numpy"}
+_SUM = {**_ROW, "fastmath": {"reassoc"}}
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _row_max(x):
     """max(x), NaN if any element is NaN (as np.max)."""
     m = x[0]
-    for v in x[1:]:
-        if v > m or v != v:
-            m = v
-            if v != v:
-                break
-    return m
+    nan = m != m
+    for j in range(1, x.size):
+        v = x[j]
+        m = v if v > m else m
+        nan |= v != v
+    return x.dtype.type(np.nan) if nan else m
 
 
-@njit(cache=True)
-def lse_row(x):
-    """log sum exp x = m + log sum exp(x - m), with m = max x or 0 when max x is not finite."""
+@njit(**_SUM)
+def _sum(x):
+    s = np.float64(0.0)  # not 0.0: NEP 50 would make it float32 without Numba
+    for j in range(x.size):
+        s += x[j]
+    return s
+
+
+@njit(**_SUM)
+def _dot(x, y):
+    s = np.float64(0.0)
+    for j in range(x.size):
+        s += x[j] * y[j]
+    return s
+
+
+@njit(**_ROW)
+def _exp_shifted(x, m, out):
+    """out = exp(x - m)."""
+    for j in range(x.size):
+        out[j] = exp(x[j] - m)
+
+
+@njit(**_ROW)
+def lse64_row(x, buf):
+    """log sum exp x in float64, = m + log sum exp(x - m) with m = max x, or 0 when max x is
+    not finite; buf is scratch space of x's size and dtype."""
     m = _row_max(x)
     if not np.isfinite(m):
         m = x.dtype.type(0)
-    s = 0.0
-    for v in x:
-        s += np.exp(v - m)
-    return x.dtype.type(np.log(s) + m)
+    _exp_shifted(x, m, buf)
+    return np.log(_sum(buf)) + m
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def softmax_row(x, out):
     """out = exp(x - max x) / sum exp(x - max x)."""
-    m = _row_max(x)
-    s = 0.0
-    for j in range(x.size):
-        e = np.exp(x[j] - m)
-        out[j] = e
-        s += e
-    inv = out.dtype.type(1.0 / s)
+    _exp_shifted(x, _row_max(x), out)
+    inv = out.dtype.type(1.0 / _sum(out))
     for j in range(x.size):
         out[j] *= inv
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _log_softmax_row(x, out):
-    """out = x - logsumexp(x)."""
-    lse = lse_row(x)
+    """out = x - logsumexp(x), with out as the scratch space of logsumexp."""
+    lse = x.dtype.type(lse64_row(x, out))
     for j in range(x.size):
         out[j] = x[j] - lse
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _softmax_backward_row(y, g, out):
     """out = y (g - sum(g y))."""
-    s = 0.0
-    for j in range(y.size):
-        s += g[j] * y[j]
-    d = y.dtype.type(s)
+    d = y.dtype.type(_dot(g, y))
     for j in range(y.size):
         out[j] = y[j] * (g[j] - d)
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _log_softmax_backward_row(y, g, out):
     """out = g - exp(y) sum(g), y being log_softmax(x)."""
-    s = 0.0
-    for v in g:
-        s += v
-    d = y.dtype.type(s)
+    d = y.dtype.type(_sum(g))
     for j in range(y.size):
-        out[j] = g[j] - np.exp(y[j]) * d
+        out[j] = g[j] - exp(y[j]) * d
 
 
 # --- all rows -----------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _lse_rows(x, out):
+    buf = np.empty(x.shape[1], x.dtype)
     for i in range(x.shape[0]):
-        out[i] = lse_row(x[i])
+        out[i] = lse64_row(x[i], buf)
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _softmax_rows(x, out):
     for i in range(x.shape[0]):
         softmax_row(x[i], out[i])
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _log_softmax_rows(x, out):
     for i in range(x.shape[0]):
         _log_softmax_row(x[i], out[i])
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _softmax_backward_rows(y, g, out):
     for i in range(y.shape[0]):
         _softmax_backward_row(y[i], g[i], out[i])
 
 
-@njit(cache=True)
+@njit(**_ROW)
 def _log_softmax_backward_rows(y, g, out):
     for i in range(y.shape[0]):
         _log_softmax_backward_row(y[i], g[i], out[i])

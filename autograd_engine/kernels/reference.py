@@ -91,17 +91,19 @@ def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
     return g - np.exp(y) * np.sum(g, axis=axis, keepdims=True)
 
 
-def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Per-row loss -log softmax(logits)[target] for 2-D logits and integer targets."""
-    lse = logsumexp(logits, axis=1)
-    return lse - logits[np.arange(logits.shape[0]), target]
+def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row loss -log softmax(logits)[target] for 2-D logits and integer targets, and each
+    row's logsumexp in float64, from which the backward gets softmax without reducing again."""
+    lse = logsumexp(logits.astype(np.float64), axis=1)
+    losses = lse - logits[np.arange(logits.shape[0]), target]
+    return losses.astype(logits.dtype, copy=False), lse
 
 
 def softmax_cross_entropy_backward(
-    logits: np.ndarray, target: np.ndarray, g: np.ndarray
+    logits: np.ndarray, target: np.ndarray, lse: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
-    """(softmax(logits) - onehot(target)) * g[:, None]."""
-    p = softmax(logits, axis=1)
+    """(softmax(logits) - onehot(target)) * g[:, None], with softmax = exp(logits - lse)."""
+    p = np.exp((logits - lse[:, None]).astype(logits.dtype, copy=False))
     p[np.arange(logits.shape[0]), target] -= 1
     return p * g[:, None]
 

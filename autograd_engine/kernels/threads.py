@@ -13,13 +13,13 @@ from collections.abc import Iterator
 import numba
 from threadpoolctl import threadpool_limits
 
-# Measured by bench/kernels_threshold.py on 2 shared Zen 2 cores (serial time / 2-thread time at
-# 16K, 64K, 256K, 1M elements): sigmoid 0.96-1.7, 1.2-1.9, 1.0-1.05, 1.1-2.0; Adam step 1.6,
-# 1.7-1.9, 1.6-1.9, 0.6-1.8; ReLU backward 1.0 everywhere (memory-bound: it has no parallel
-# variant). When another process holds the second core, a 2-thread region can stall for a
-# scheduler slice (about 8 ms; seen as 10x to 25x slowdowns at 64K to 256K), so the gate sits
-# where a kernel takes a millisecond or more rather than at the first break-even.
-PARALLEL_MIN_SIZE = 262_144
+# When another process holds the second core, a 2-thread region stalls for a scheduler slice:
+# measured on the 2 shared Zen 2 cores while another job ran (serial / 2-thread us, medians of 9
+# interleaved rounds), sigmoid 414 / 7,753 at 256K, 1,743 / 7,601 at 1M, 8,881 / 8,887 at 4M;
+# Adam 336 / 8,088, 1,228 / 8,060, 7,877 / 7,231. On idle cores two threads gain at most 1.6x.
+# Since exp and the optimizer updates vectorize, a kernel needs 4M elements to take several
+# milliseconds, where a stall costs little; below that one thread is faster or within noise.
+PARALLEL_MIN_SIZE = 1 << 22
 
 
 def set_num_threads(n: int) -> None:

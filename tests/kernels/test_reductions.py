@@ -62,6 +62,18 @@ def test_softmax_family_extreme_rows(dtype):
     assert np.all(np.isfinite(reductions.log_softmax(finite, 1)))
 
 
+def check_cross_entropy(module, logits, target, g, scale):
+    """Losses and logsumexp (float64, at the logits' precision) within a few ulps of `scale`,
+    and the gradient."""
+    losses, lse = module.softmax_cross_entropy(logits, target)
+    expected, expected_lse = reference.softmax_cross_entropy(logits, target)
+    close(losses, expected, scale)
+    close(lse.astype(logits.dtype), expected_lse.astype(logits.dtype), scale)
+    assert lse.dtype == np.float64
+    expected = reference.softmax_cross_entropy_backward(logits, target, expected_lse, g)
+    close(module.softmax_cross_entropy_backward(logits, target, lse, g), expected, 3.0)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
@@ -75,10 +87,7 @@ def test_softmax_cross_entropy_matches_reference(dtype, data):
     g = np.resize(data.draw(float_arrays(dtype, bound=3.0)), rows).astype(dtype)
     for module in (losses, K):
         for lg in (logits, np.asfortranarray(logits)):
-            expected = reference.softmax_cross_entropy(lg, target)
-            close(module.softmax_cross_entropy(lg, target), expected, 2e3)
-            expected = reference.softmax_cross_entropy_backward(lg, target, g)
-            close(module.softmax_cross_entropy_backward(lg, target, g), expected, 3.0)
+            check_cross_entropy(module, lg, target, g, 2e3)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -91,19 +100,16 @@ def test_large_softmax_and_cross_entropy(dtype):
         close(module.softmax(logits, 0), reference.softmax(logits, 0))
         close(module.log_softmax(logits, -1), reference.log_softmax(logits, -1), 200.0)
     for module in (losses, K):
-        expected = reference.softmax_cross_entropy(logits, target)
-        close(module.softmax_cross_entropy(logits, target), expected, 200.0)
-        expected = reference.softmax_cross_entropy_backward(logits, target, g)
-        close(module.softmax_cross_entropy_backward(logits, target, g), expected, 3.0)
+        check_cross_entropy(module, logits, target, g, 200.0)
 
 
 def test_cross_entropy_extreme_logits_stay_finite():
     logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], np.float32)
     target = np.array([1, 2])
-    loss = losses.softmax_cross_entropy(logits, target)
-    close(loss, reference.softmax_cross_entropy(logits, target), 1e4)
+    loss, lse = losses.softmax_cross_entropy(logits, target)
+    close(loss, reference.softmax_cross_entropy(logits, target)[0], 1e4)
     assert np.all(np.isfinite(loss))
-    grad = losses.softmax_cross_entropy_backward(logits, target, np.ones(2, np.float32))
+    grad = losses.softmax_cross_entropy_backward(logits, target, lse, np.ones(2, np.float32))
     assert np.all(np.isfinite(grad))
 
 
@@ -114,4 +120,4 @@ def test_cross_entropy_target_out_of_range_raises(bad):
     with pytest.raises(IndexError):
         losses.softmax_cross_entropy(logits, target)
     with pytest.raises(IndexError):
-        losses.softmax_cross_entropy_backward(logits, target, np.ones(2))
+        losses.softmax_cross_entropy_backward(logits, target, np.zeros(2), np.ones(2))
