@@ -9,6 +9,7 @@ depth (100,000 chained operations) works without touching Python's recursion lim
 from __future__ import annotations
 
 import gc
+import heapq
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -93,7 +94,9 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
                 "defined for a single-element output; pass gradient= (same shape) or reduce "
                 "it first, e.g. y.sum().backward()"
             )
-        return Tensor._make(np.ones(tensor.data.shape, tensor.data.dtype), False, None)
+        ones = np.empty(tensor.data.shape, tensor.data.dtype)
+        ones.fill(1)  # cheaper than np.ones for the one-element case
+        return Tensor._make(ones, False, None)
     g = (
         gradient
         if isinstance(gradient, Tensor)
@@ -114,7 +117,8 @@ def _target_key(x: Tensor) -> Node | AccumulateGrad:
 def _topological_order(roots: list) -> list:
     """Nodes reachable from the roots, each after every node that feeds it a gradient.
 
-    Iterative depth-first post-order, reversed: no recursion, so any depth works.
+    Iterative depth-first post-order, reversed: no recursion, so any depth works. This is the
+    order lecture slides number backpropagation steps in (`viz.draw_backward`).
     """
     order: list = []
     seen: set = set()
@@ -157,6 +161,11 @@ def _run(
 ) -> dict:
     """Propagate the root gradients; return the gradients reaching the targets (if any).
 
+    Nodes holding a gradient wait in a heap keyed by creation order (`Node.seq`) and the
+    newest runs next: every node that sends it a gradient is newer, so by then its gradient
+    is complete, and no sorting pass over the graph is needed. Leaves' accumulators are
+    sinks: their gradients are collected and added to `.grad` at the end.
+
     Gradients travel as Tensors when a graph of the backward pass is being recorded
     (`create_graph=True`) and as plain NumPy arrays otherwise, which is the common case and
     skips creating a Tensor for every intermediate gradient.
@@ -166,34 +175,50 @@ def _run(
         node = _target_key(tensor)
         g = g if create_graph else g.data
         buffers[node] = buffers[node] + g if node in buffers else g
-    order = _topological_order(list(buffers))
-    target_set = None if targets is None else {_target_key(x) for x in targets}
-    needed = None if target_set is None else _needed(order, target_set)
+    target_set = needed = None
+    if targets is not None:
+        target_set = {_target_key(x) for x in targets}
+        needed = _needed(_topological_order(list(buffers)), target_set)
+    heap = [(-node.seq, node) for node in buffers if type(node) is not AccumulateGrad]
+    heapq.heapify(heap)
+    pop, push = heapq.heappop, heapq.heappush
     found: dict = {}
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     collecting = gc.isenabled()
     gc.disable()  # backward frees what it creates; cyclic GC passes over a big graph are waste
     try:
-        for node in order:
-            g = buffers.pop(node, None)
-            if g is None:
-                continue
+        while heap:
+            node = pop(heap)[1]
+            g = buffers.pop(node)
             if target_set is not None:
                 if node in target_set:
                     found[node] = g if create_graph else Tensor._make(g, False, None)
-                if node not in needed or type(node) is AccumulateGrad:
+                if node not in needed:
                     continue
-            elif type(node) is AccumulateGrad:
-                _accumulate(node.variable, g, create_graph)
-                continue
             elif node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            _send(node.next_functions, _call_backward(node, g, create_graph), buffers)
+            grads = _call_backward(node, g, create_graph)
+            for child, gi in zip(node.next_functions, grads):
+                if gi is None:
+                    continue
+                if child in buffers:
+                    buffers[child] = buffers[child] + gi
+                elif needed is None or child in needed:
+                    buffers[child] = gi
+                    if type(child) is not AccumulateGrad:
+                        push(heap, (-child.seq, child))
+            grads = gi = None  # only the buffers may hold a gradient now (see `_own`)
             if not retain_graph:
                 node.release()
+        while buffers:  # what is left are the leaves' gradients
+            acc, g = buffers.popitem()
+            if target_set is None:
+                _accumulate(acc.variable, g, create_graph)
+            elif acc in target_set:
+                found[acc] = g if create_graph else Tensor._make(g, False, None)
     finally:
         STATE.grad_enabled = previous_mode
         if collecting:
@@ -201,36 +226,30 @@ def _run(
     return found
 
 
-def _send(children: list, grads: list, buffers: dict) -> None:
-    """Add each input's gradient to the buffer of the node it goes to."""
-    for child, gi in zip(children, grads, strict=True):
-        if child is not None and gi is not None:
-            buffers[child] = buffers[child] + gi if child in buffers else gi
-
-
 def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype.
 
     With `create_graph` the gradients are Tensors, otherwise NumPy arrays; functions that
     declare `raw_backward` receive the arrays directly, the others get them wrapped.
+    Grad mode must be `create_graph` while it runs (`saved_tensors` reads it).
     """
-    raw_mode = not create_graph and node.fn.raw_backward
-    node._raw = raw_mode
-    if not create_graph and not raw_mode:
+    fn = node.fn
+    if not create_graph and not fn.raw_backward:
         grad_output = Tensor._make(grad_output, False, None)
     try:
-        raw = node.fn.backward(node, grad_output)
+        raw = fn.backward(node, grad_output)
     except AnomalyError as exc:  # raised by an op inside this backward: name this node
         raise AnomalyError(f"{node.name}: its backward produced NaN or Inf: {exc}") from exc
     if type(raw) is not tuple:
         raw = (raw,)
-    if len(raw) != len(node.next_functions):
+    nexts = node.next_functions
+    if len(raw) != len(nexts):
         raise BackwardError(
             f"{node.name}: backward returned {len(raw)} gradients but forward took "
-            f"{len(node.next_functions)} arguments; return one per argument (None where none)"
+            f"{len(nexts)} arguments; return one per argument (None where none)"
         )
     grads = []
-    for gi, child, meta in zip(raw, node.next_functions, node.input_meta, strict=True):
+    for gi, child, meta in zip(raw, nexts, node.input_meta):
         if gi is None or child is None:
             grads.append(None)
             continue
@@ -306,4 +325,5 @@ def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) ->
     elif variable._grad is None:
         variable._grad = Tensor._make(_own(g, variable.data.dtype), False, None)
     else:
-        np.add(variable._grad.data, g, out=variable._grad.data, casting="same_kind")
+        buffer = variable._grad.data
+        buffer += g  # in place; `+=` casts same-kind, as .grad keeps the leaf's dtype

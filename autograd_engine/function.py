@@ -24,6 +24,7 @@ recording them (`create_graph=True`) gives higher-order derivatives with no extr
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,10 @@ else:
 
 _IN, _OUT, _CONST = 0, 1, 2
 
+# Creation order of nodes. A node is always created after the nodes that produced its inputs,
+# so visiting nodes from the newest down is a valid order for backpropagation (autograd.py).
+_sequence = itertools.count()
+
 
 class Node:
     """One recorded operation: the `ctx` of its Function, and a vertex of the backward graph.
@@ -58,25 +63,23 @@ class Node:
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_freed",
-        "_raw",
-        "_retained",
         "_saved",
-        "_to_save",
         "fn",
         "input_meta",
         "next_functions",
         "output_ref",
         "scope",
+        "seq",
     )
+
+    # Rarely changed: class-level defaults keep node creation cheap.
+    _freed = False  # backward ran and released the saved values
+    _retained: weakref.ref | None = None  # the output, if retain_grad() was called on it
 
     def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
-        self._to_save: tuple = ()
-        self._saved: tuple | None = None
-        self._freed = False
-        self._raw = False
-        self._retained: weakref.ref | None = None
+        self.seq = next(_sequence)
+        self._saved: tuple | list = ()  # as given to save_for_backward, then packed by apply
         self.scope = STATE.scope
 
     @property
@@ -86,7 +89,7 @@ class Node:
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (inputs, the output, or others) for `backward`; read them as Tensors."""
-        self._to_save = values
+        self._saved = values
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
@@ -100,42 +103,24 @@ class Node:
                 "values were freed by the first backward; pass retain_graph=True to the first "
                 "backward() (or grad()) if you need to go through the graph again"
             )
-        return tuple([self._unpack(entry) for entry in self._saved or ()])
-
-    def _unpack(self, entry: tuple) -> Any:
-        kind, value, cell, version = entry
-        if cell is not None and cell[0] != version:
-            raise InplaceError(
-                f"{self.name}: one of the values it saved for backward (shape "
-                f"{np.shape(value.data if kind == _IN else value)}) was modified by an "
-                f"in-place operation after it was saved (version {version}, now {cell[0]}); use "
-                "an out-of-place operation (x = x + 1 instead of x += 1) or clone() it first"
-            )
-        if self._raw:
-            return value.data if kind == _IN else value
-        if kind == _IN:
-            return value
-        if kind == _OUT:
-            return Tensor._make(value, True, self)
-        return Tensor._make(value, False, None) if isinstance(value, np.ndarray) else value
-
-    def _link(self, args: tuple) -> None:
-        """Record where each input's gradient goes, and the inputs' shapes and dtypes."""
-        nexts = []
-        meta = []
-        for a in args:
-            if isinstance(a, Tensor):
-                meta.append((a.data.shape, a.data.dtype))
-                if a._requires_grad:
-                    nexts.append(a.grad_fn or a._grad_accumulator())
-                    continue
+        raw = self.fn.raw_backward and not STATE.grad_enabled
+        values = []
+        for kind, value, cell, version in self._saved:
+            if cell is not None and cell[0] != version:
+                raise InplaceError(
+                    f"{self.name}: one of the values it saved for backward (shape "
+                    f"{np.shape(value.data if kind == _IN else value)}) was modified by an "
+                    f"in-place operation after it was saved (version {version}, now "
+                    f"{cell[0]}); use an out-of-place operation (x = x + 1 instead of x += 1) "
+                    "or clone() it first"
+                )
+            if kind == _IN:
+                values.append(value.data if raw else value)
+            elif raw or (kind == _CONST and not isinstance(value, np.ndarray)):
+                values.append(value)
             else:
-                meta.append(None)
-            nexts.append(None)
-        self.next_functions = nexts
-        self.input_meta = meta
-        if STATE.keep_args:  # viz.recording(): drawings also show the constant inputs
-            self.recorded_args = args
+                values.append(Tensor._make(value, kind == _OUT, self if kind == _OUT else None))
+        return tuple(values)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -145,7 +130,7 @@ class Node:
     def _pack(self, args: tuple, out: Any, result: Tensor) -> None:
         """Turn what forward saved into entries that remember where each value came from."""
         packed = []
-        for value in self._to_save:
+        for value in self._saved:
             for arg in args:
                 if isinstance(arg, Tensor) and value is arg.data:
                     packed.append((_IN, arg, arg._vc, arg._vc[0]))
@@ -156,12 +141,11 @@ class Node:
                 else:
                     packed.append((_CONST, value, None, 0))
         self._saved = packed
-        self._to_save = ()
 
     def release(self) -> None:
         """Free saved values after backward (unless the graph is retained)."""
         if self._saved:
-            self._saved = None
+            self._saved = ()
             self._freed = True
 
     def __repr__(self) -> str:
@@ -216,20 +200,26 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        ctx = Node(cls)
+        # One pass over the arguments: the arrays forward receives, and, for the graph, where
+        # each input's gradient goes (`next_functions`) and its shape and dtype (`input_meta`).
         arrays = []
+        nexts = []
+        meta = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                data = a.data
+                arrays.append(data)
+                meta.append((data.shape, data.dtype))
                 if a._requires_grad:
                     record = True
+                    nexts.append(a.grad_fn or a._accumulator or a._grad_accumulator())
+                    continue
             else:
                 arrays.append(a)
-        if record and STATE.grad_enabled:
-            ctx._link(args)
-        else:
-            record = False
+                meta.append(None)
+            nexts.append(None)
+        ctx = Node(cls)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:
@@ -242,12 +232,16 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
         if STATE.anomaly:
             _check_finite(cls.op_name(), "forward", out)
-        if not record or out.dtype.kind != "f":
+        if not (record and STATE.grad_enabled) or out.dtype.kind != "f":
             return Tensor._make(out, False, None)
         result = Tensor._make(out, True, ctx)
+        ctx.next_functions = nexts
+        ctx.input_meta = meta
         ctx.output_ref = weakref.ref(result)
-        if ctx._to_save:
+        if ctx._saved:
             ctx._pack(args, raw_out, result)
+        if STATE.keep_args:  # viz.recording(): drawings also show the constant inputs
+            ctx.recorded_args = args
         return result
 
 

@@ -17,6 +17,8 @@ from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .function import AccumulateGrad, Node
 from .grad_mode import STATE
 
+_new = object.__new__
+
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
@@ -42,10 +44,10 @@ class Tensor:
         if requires_grad:
             self.requires_grad = True
 
-    @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
+    @staticmethod
+    def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
         """Wrap an array without copying or checking: the fast path used by every operation."""
-        t = object.__new__(Tensor)
+        t = _new(Tensor)
         t.data = data
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -346,44 +348,25 @@ class Tensor:
         self._vc[0] += 1
 
     # ----------------------------------------------------------------- arithmetic
-    def __add__(self, other: Any) -> Tensor:
-        return ops.elementwise.add(self, other)
-
+    # x + y, x * y, -x, x[i], ... are the ops themselves (bound below, one call less per
+    # operation); the reflected forms swap the operands.
     def __radd__(self, other: Any) -> Tensor:
         return ops.elementwise.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.elementwise.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         return ops.elementwise.sub(other, self)
 
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.elementwise.mul(self, other)
-
     def __rmul__(self, other: Any) -> Tensor:
         return ops.elementwise.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.elementwise.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return ops.elementwise.div(other, self)
 
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.elementwise.pow(self, other)
-
     def __rpow__(self, other: Any) -> Tensor:
         return ops.elementwise.pow(other, self)
 
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.linalg.matmul(self, other)
-
     def __rmatmul__(self, other: Any) -> Tensor:
         return ops.linalg.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return ops.elementwise.neg(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -419,19 +402,31 @@ class Tensor:
     def __or__(self, other: Any) -> Tensor:
         return ops.compare.logical_or(self, other)
 
-    def __getitem__(self, key: Any) -> Tensor:
-        return ops.shape.getitem(self, key)
-
     @property
     def T(self) -> Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
         return ops.shape.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
 
+_OPERATORS = {
+    "__add__": "add",
+    "__sub__": "sub",
+    "__mul__": "mul",
+    "__truediv__": "div",
+    "__pow__": "pow",
+    "__matmul__": "matmul",
+    "__neg__": "neg",
+    "__getitem__": "getitem",
+}
+
+
 def _bind_methods() -> None:
-    """Expose every public op as a Tensor method (x.exp(), x.sum(axis=1), ...)."""
+    """Expose every public op as a Tensor method (x.exp(), x.sum(axis=1), ...) and the
+    arithmetic operators as the ops themselves."""
     for name in ops.TENSOR_METHODS:
         setattr(Tensor, name, getattr(ops, name))
+    for dunder, name in _OPERATORS.items():
+        setattr(Tensor, dunder, getattr(ops, name))
 
 
 function.Tensor = Tensor

@@ -175,8 +175,8 @@ def _class_targets(name: str, input: Tensor, target: Any) -> tuple[Tensor, np.nd
     if input.ndim > 2:  # move the class dimension last, then one row per position
         order = (0, *range(2, input.ndim), 1)
         rows = input.permute(order).reshape(-1, classes)
-    else:
-        rows = input.reshape(-1, classes)
+    else:  # (N, C) as it is: no reshape node in the graph
+        rows = input if input.ndim == 2 else input.reshape(-1, classes)
     return rows, t.reshape(-1), t.shape
 
 

@@ -55,6 +55,8 @@ def operand(x: Any, like: Tensor) -> Any:
 
 def binary(a: Any, b: Any) -> tuple[Any, Any]:
     """Both operands of a binary op, at least one of them a Tensor."""
+    if type(b) is Tensor and type(a) is Tensor:
+        return a, b
     if isinstance(a, Tensor):
         return a, operand(b, a)
     if isinstance(b, Tensor):
@@ -78,6 +80,8 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, 
 
 def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     """The shape of a reduction over `axes` with keepdims=True."""
+    if len(axes) == len(shape):
+        return (1,) * len(shape)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 

@@ -37,12 +37,13 @@ class Sum(Primitive):
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):
-        ctx.shape, ctx.axes = x.shape, axes
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        ctx.axes = axes
+        return x.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, g):
-        return _spread(g, ctx.shape, ctx.axes), None, None  # d sum = 1 for every element
+        (shape, _) = ctx.input_meta[0]
+        return _spread(g, shape, ctx.axes), None, None  # d sum = 1 for every element
 
 
 class _Extreme(Primitive):

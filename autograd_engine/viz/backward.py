@@ -1,8 +1,10 @@
 """The backward pass, replayed for drawing: visit order and the gradient on every edge.
 
-The replay walks the nodes in the engine's own order (`autograd._topological_order`) and calls
-each node's backward through the engine (`autograd._call_backward`), exactly what `backward()`
-does, but it never writes `.grad` and never frees saved values, so drawing changes nothing.
+The replay walks the nodes depth-first in a topological order (`autograd._topological_order`,
+which numbers the steps as the slides do; the engine may run independent branches in another
+order, with the same result) and calls each node's backward through the engine
+(`autograd._call_backward`), exactly what `backward()` does, but it never writes `.grad` and
+never frees saved values, so drawing changes nothing.
 This is the lecture's backward picture (Louppe, lecture 2): walking from the output to the
 parameters and accumulating the chain-rule terms.
 """
