@@ -67,8 +67,8 @@ def np_adam(p: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
 
 def cross_entropy(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, ...]:
     """The engine's forward and backward, as the loss op runs them."""
-    losses, lse = K.softmax_cross_entropy(x, t)
-    return losses, K.softmax_cross_entropy_backward(x, t, lse, g)
+    losses, probs = K.softmax_cross_entropy(x, t)
+    return losses, K.softmax_cross_entropy_backward(probs, t, g)
 
 
 def engine_cases(x: np.ndarray, g: np.ndarray, t: np.ndarray) -> dict[str, Case]:

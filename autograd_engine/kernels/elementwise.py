@@ -1,8 +1,11 @@
 """Elementwise activations and their backward passes as Numba kernels.
 
 Each `_name` scalar function holds the formula once; the loops apply it to flat contiguous
-arrays. Constants are cast to the array's dtype so float32 stays float32 inside the loop.
-Kernels built on exp run over two threads for large arrays; the memory-bound ones (ReLU,
+arrays, and LLVM vectorizes them (exp from `fastexp`, error_model="numpy" so that a division has
+no zero check). Constants are cast to the array's dtype so float32 stays float32 inside the loop.
+The array functions pass `ravel()` (a view of a C-contiguous array, a copy otherwise; 3x cheaper
+than ascontiguousarray plus reshape, which shows at 1K elements) and write into a new C-ordered
+array. Kernels built on exp run over two threads for very large arrays; the memory-bound ones (ReLU,
 leaky ReLU and the backward passes that only multiply) stay serial because a second thread
 gains nothing at the memory bandwidth of two cores. There is no tanh kernel: NumPy's single
 vectorised `np.tanh` is 3x to 7x faster than Numba's scalar tanh at every size.
@@ -15,19 +18,6 @@ from numba import njit, prange
 
 from .fastexp import exp
 from .threads import use_parallel
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """a as a flat C-contiguous array: a view when a is C-contiguous (ravel is 3x cheaper than
-    ascontiguousarray plus reshape, which matters at 1K elements), else a copy."""
-    return a.ravel()
-
-
-def _empty(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A new C-ordered array of a's shape and dtype, and its flat view."""
-    out = np.empty(a.shape, a.dtype)
-    return out, out.ravel()
-
 
 # --- scalar formulas -------------------------------------------------------------------------
 
@@ -179,68 +169,68 @@ def _softplus_backward_par(x, g, out):
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    out, o = _empty(x)
-    (_sigmoid_par if use_parallel(x.size) else _sigmoid_loop)(_flat(x), o)
+    out = np.empty(x.shape, x.dtype)
+    (_sigmoid_par if use_parallel(x.size) else _sigmoid_loop)(x.ravel(), out.ravel())
     return out
 
 
 def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    out, o = _empty(g)
-    _sigmoid_backward_loop(_flat(y), _flat(g), o)
+    out = np.empty(g.shape, g.dtype)
+    _sigmoid_backward_loop(y.ravel(), g.ravel(), out.ravel())
     return out
 
 
 def tanh_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    out, o = _empty(g)
-    _tanh_backward_loop(_flat(y), _flat(g), o)
+    out = np.empty(g.shape, g.dtype)
+    _tanh_backward_loop(y.ravel(), g.ravel(), out.ravel())
     return out
 
 
 def relu(x: np.ndarray) -> np.ndarray:
-    out, o = _empty(x)
-    _relu_loop(_flat(x), o)
+    out = np.empty(x.shape, x.dtype)
+    _relu_loop(x.ravel(), out.ravel())
     return out
 
 
 def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    out, o = _empty(g)
-    _relu_backward_loop(_flat(x), _flat(g), o)
+    out = np.empty(g.shape, g.dtype)
+    _relu_backward_loop(x.ravel(), g.ravel(), out.ravel())
     return out
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
-    out, o = _empty(x)
-    _leaky_relu_loop(_flat(x), o, float(slope))
+    out = np.empty(x.shape, x.dtype)
+    _leaky_relu_loop(x.ravel(), out.ravel(), float(slope))
     return out
 
 
 def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float) -> np.ndarray:
-    out, o = _empty(g)
-    _leaky_relu_backward_loop(_flat(x), _flat(g), o, float(slope))
+    out = np.empty(g.shape, g.dtype)
+    _leaky_relu_backward_loop(x.ravel(), g.ravel(), out.ravel(), float(slope))
     return out
 
 
 def elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    out, o = _empty(x)
-    (_elu_par if use_parallel(x.size) else _elu_loop)(_flat(x), o, float(alpha))
+    out = np.empty(x.shape, x.dtype)
+    (_elu_par if use_parallel(x.size) else _elu_loop)(x.ravel(), out.ravel(), float(alpha))
     return out
 
 
 def elu_backward(x: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
-    out, o = _empty(g)
+    out = np.empty(g.shape, g.dtype)
     kernel = _elu_backward_par if use_parallel(x.size) else _elu_backward_loop
-    kernel(_flat(x), _flat(g), o, float(alpha))
+    kernel(x.ravel(), g.ravel(), out.ravel(), float(alpha))
     return out
 
 
 def softplus(x: np.ndarray) -> np.ndarray:
-    out, o = _empty(x)
-    (_softplus_par if use_parallel(x.size) else _softplus_loop)(_flat(x), o)
+    out = np.empty(x.shape, x.dtype)
+    (_softplus_par if use_parallel(x.size) else _softplus_loop)(x.ravel(), out.ravel())
     return out
 
 
 def softplus_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    out, o = _empty(g)
+    out = np.empty(g.shape, g.dtype)
     kernel = _softplus_backward_par if use_parallel(x.size) else _softplus_backward_loop
-    kernel(_flat(x), _flat(g), o)
+    kernel(x.ravel(), g.ravel(), out.ravel())
     return out

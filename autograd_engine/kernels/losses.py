@@ -1,9 +1,8 @@
 """Fused losses: softmax cross-entropy on 2-D logits and binary cross-entropy on logits.
 
-Cross-entropy reads each row of logits twice for the loss, `lse(row) - row[target]` (the row
-maximum, then the sum of exponentials), and keeps each row's logsumexp in float64 so that the
-gradient, `(exp(row - lse) - onehot(target)) g[row]`, is one more pass without the maximum and the
-sum again. BCE on logits is elementwise:
+Cross-entropy reads each row of logits twice, for its maximum and for its exponentials, and
+returns the loss `lse(row) - row[target]` with the row's softmax, which makes the gradient
+`(softmax(row) - onehot(target)) g[row]` a pass without exp. BCE on logits is elementwise:
 `max(x, 0) - x t + log1p(exp(-|x|))`, gradient `g (sigmoid(x) - t)`.
 Targets may be negative, counted from the end as in NumPy indexing; out of range raises.
 """
@@ -13,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .elementwise import _flat, _sigmoid
-from .fastexp import exp
-from .reductions import lse64_row
+from .elementwise import _sigmoid
+from .reductions import exp_sum_row
 from .threads import use_parallel
 
 
@@ -28,22 +26,26 @@ def _class(t, n):
 
 
 @njit(cache=True, error_model="numpy")
-def _ce_rows(logits, target, out, lse):
+def _ce_rows(logits, target, out, probs):
     n = logits.shape[1]
-    buf = np.empty(n, logits.dtype)
     for i in range(logits.shape[0]):
-        lse[i] = lse64_row(logits[i], buf)
-        out[i] = lse[i] - logits[i, _class(target[i], n)]
+        x, p = logits[i], probs[i]
+        m, s = exp_sum_row(x, p)
+        out[i] = np.log(s) + m - x[_class(target[i], n)]
+        inv = p.dtype.type(1.0 / s)
+        for j in range(n):
+            p[j] *= inv
 
 
 @njit(cache=True, error_model="numpy")
-def _ce_backward_rows(logits, target, lse, g, out):
-    n = logits.shape[1]
-    for i in range(logits.shape[0]):
-        x, o, gi, m = logits[i], out[i], g[i], lse[i]
+def _ce_backward_rows(probs, target, g, out):
+    n = probs.shape[1]
+    for i in range(probs.shape[0]):
+        p, o, gi = probs[i], out[i], g[i]
         for j in range(n):
-            o[j] = exp(o.dtype.type(x[j] - m)) * gi
-        o[_class(target[i], n)] -= gi
+            o[j] = p[j] * gi
+        t = _class(target[i], n)
+        o[t] = (p[t] - 1) * gi
 
 
 @njit(cache=True)
@@ -81,28 +83,28 @@ def _bce_backward_par(x, t, g, out):
 
 def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lg = np.ascontiguousarray(logits)
-    out, lse = np.empty(lg.shape[0], lg.dtype), np.empty(lg.shape[0])
-    _ce_rows(lg, np.ascontiguousarray(target), out, lse)
-    return out, lse
+    out, probs = np.empty(lg.shape[0], lg.dtype), np.empty(lg.shape, lg.dtype)
+    _ce_rows(lg, np.ascontiguousarray(target), out, probs)
+    return out, probs
 
 
 def softmax_cross_entropy_backward(
-    logits: np.ndarray, target: np.ndarray, lse: np.ndarray, g: np.ndarray
+    probs: np.ndarray, target: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
-    out = np.empty(logits.shape, logits.dtype)
-    lg, tg = np.ascontiguousarray(logits), np.ascontiguousarray(target)
-    _ce_backward_rows(lg, tg, np.ascontiguousarray(lse), np.ascontiguousarray(g), out)
+    out = np.empty(probs.shape, probs.dtype)
+    pr, tg = np.ascontiguousarray(probs), np.ascontiguousarray(target)
+    _ce_backward_rows(pr, tg, np.ascontiguousarray(g), out)
     return out
 
 
 def bce_with_logits(x: np.ndarray, t: np.ndarray) -> np.ndarray:
     out = np.empty(x.shape, x.dtype)
-    (_bce_par if use_parallel(x.size) else _bce_loop)(_flat(x), _flat(t), out.reshape(-1))
+    (_bce_par if use_parallel(x.size) else _bce_loop)(x.ravel(), t.ravel(), out.ravel())
     return out
 
 
 def bce_with_logits_backward(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> np.ndarray:
     out = np.empty(x.shape, x.dtype)
     kernel = _bce_backward_par if use_parallel(x.size) else _bce_backward_loop
-    kernel(_flat(x), _flat(t), _flat(g), out.reshape(-1))
+    kernel(x.ravel(), t.ravel(), g.ravel(), out.ravel())
     return out

@@ -60,14 +60,21 @@ def _exp_shifted(x, m, out):
 
 
 @njit(**_ROW)
-def lse64_row(x, buf):
-    """log sum exp x in float64, = m + log sum exp(x - m) with m = max x, or 0 when max x is
-    not finite; buf is scratch space of x's size and dtype."""
+def exp_sum_row(x, out):
+    """out = exp(x - m) with m = max x, or 0 when max x is not finite; returns m and the sum of
+    out in float64."""
     m = _row_max(x)
     if not np.isfinite(m):
         m = x.dtype.type(0)
-    _exp_shifted(x, m, buf)
-    return np.log(_sum(buf)) + m
+    _exp_shifted(x, m, out)
+    return m, _sum(out)
+
+
+@njit(**_ROW)
+def _lse64_row(x, buf):
+    """log sum exp x in float64; buf is scratch space of x's size and dtype."""
+    m, s = exp_sum_row(x, buf)
+    return np.log(s) + m
 
 
 @njit(**_ROW)
@@ -82,7 +89,7 @@ def softmax_row(x, out):
 @njit(**_ROW)
 def _log_softmax_row(x, out):
     """out = x - logsumexp(x), with out as the scratch space of logsumexp."""
-    lse = x.dtype.type(lse64_row(x, out))
+    lse = x.dtype.type(_lse64_row(x, out))
     for j in range(x.size):
         out[j] = x[j] - lse
 
@@ -110,7 +117,7 @@ def _log_softmax_backward_row(y, g, out):
 def _lse_rows(x, out):
     buf = np.empty(x.shape[1], x.dtype)
     for i in range(x.shape[0]):
-        out[i] = lse64_row(x[i], buf)
+        out[i] = _lse64_row(x[i], buf)
 
 
 @njit(**_ROW)

@@ -92,20 +92,20 @@ def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
 
 
 def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row loss -log softmax(logits)[target] for 2-D logits and integer targets, and each
-    row's logsumexp in float64, from which the backward gets softmax without reducing again."""
-    lse = logsumexp(logits.astype(np.float64), axis=1)
-    losses = lse - logits[np.arange(logits.shape[0]), target]
-    return losses.astype(logits.dtype, copy=False), lse
+    """Per-row loss -log softmax(logits)[target] for 2-D logits and integer targets, and
+    softmax(logits) for the backward (both from a float64 logsumexp: the logits' precision)."""
+    lse = logsumexp(logits.astype(np.float64), axis=1, keepdims=True)
+    losses = lse[:, 0] - logits[np.arange(logits.shape[0]), target]
+    return losses.astype(logits.dtype), np.exp(logits - lse).astype(logits.dtype)
 
 
 def softmax_cross_entropy_backward(
-    logits: np.ndarray, target: np.ndarray, lse: np.ndarray, g: np.ndarray
+    probs: np.ndarray, target: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
-    """(softmax(logits) - onehot(target)) * g[:, None], with softmax = exp(logits - lse)."""
-    p = np.exp((logits - lse[:, None]).astype(logits.dtype, copy=False))
-    p[np.arange(logits.shape[0]), target] -= 1
-    return p * g[:, None]
+    """(probs - onehot(target)) * g[:, None], probs being softmax(logits) from the forward."""
+    d = probs.copy()
+    d[np.arange(probs.shape[0]), target] -= 1
+    return d * g[:, None]
 
 
 def bce_with_logits(x: np.ndarray, t: np.ndarray) -> np.ndarray:

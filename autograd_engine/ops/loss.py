@@ -27,7 +27,7 @@ class SoftmaxCrossEntropy(Primitive):
     @staticmethod
     def forward(ctx, logits, target, reduction):
         ctx.save_for_backward(logits)
-        losses, ctx.lse = K.softmax_cross_entropy(logits, target)
+        losses, ctx.probs = K.softmax_cross_entropy(logits, target)
         ctx.target, ctx.reduction = target, reduction
         if reduction == "none":
             return losses
@@ -45,7 +45,7 @@ class SoftmaxCrossEntropy(Primitive):
             else:
                 g = (g * scale).expand(rows)
         if not STATE.grad_enabled:
-            return K.softmax_cross_entropy_backward(logits, ctx.target, ctx.lse, g), None, None
+            return K.softmax_cross_entropy_backward(ctx.probs, ctx.target, g), None, None
         # d(-log softmax(z)_t) / dz = softmax(z) - onehot(t)
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
         onehot[np.arange(rows), ctx.target] = 1
