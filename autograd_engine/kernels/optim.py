@@ -38,8 +38,8 @@ def _flat(a: np.ndarray | None, like: np.ndarray) -> np.ndarray:
 
 @njit(cache=True, error_model="numpy")
 def _sgd_plain(p, g, lr):
-    """p -= lr g: SGD without momentum or weight decay, the default, with the fewest arguments
-    (a Numba call costs about 0.05 us per argument, the update of 1K floats 0.1 us)."""
+    """p -= lr g: SGD without momentum or weight decay (the default). Three arguments instead of
+    nine make the call 0.36 us instead of 0.69 us at 1K floats, where NumPy takes 1.7 us."""
     lr = p.dtype.type(lr)
     for i in range(p.size):
         p[i] -= lr * g[i]
