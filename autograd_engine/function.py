@@ -202,23 +202,26 @@ class Function:
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         # One pass over the arguments: the arrays forward receives, and, for the graph, where
         # each input's gradient goes (`next_functions`) and its shape and dtype (`input_meta`).
-        arrays = []
-        nexts = []
-        meta = []
         record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                data = a.data
-                arrays.append(data)
-                meta.append((data.shape, data.dtype))
-                if a._requires_grad:
-                    record = True
-                    nexts.append(a.grad_fn or a._accumulator or a._grad_accumulator())
-                    continue
-            else:
-                arrays.append(a)
-                meta.append(None)
-            nexts.append(None)
+        if STATE.grad_enabled:
+            arrays = []
+            nexts = []
+            meta = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    data = a.data
+                    arrays.append(data)
+                    meta.append((data.shape, data.dtype))
+                    if a._requires_grad:
+                        record = True
+                        nexts.append(a.grad_fn or a._accumulator or a._grad_accumulator())
+                        continue
+                else:
+                    arrays.append(a)
+                    meta.append(None)
+                nexts.append(None)
+        else:  # no_grad(): nothing is recorded, forward only needs the arrays
+            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         ctx = Node(cls)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
@@ -232,7 +235,7 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
         if STATE.anomaly:
             _check_finite(cls.op_name(), "forward", out)
-        if not (record and STATE.grad_enabled) or out.dtype.kind != "f":
+        if not record or out.dtype.kind != "f":
             return Tensor._make(out, False, None)
         result = Tensor._make(out, True, ctx)
         ctx.next_functions = nexts
