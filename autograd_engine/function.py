@@ -79,7 +79,7 @@ class Node:
     def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
         self.seq = next(_sequence)
-        self._saved: tuple | list = ()  # as given to save_for_backward, then packed by apply
+        self._saved: tuple = ()  # as given to save_for_backward, then packed by apply
         self.scope = STATE.scope
 
     @property
@@ -140,7 +140,7 @@ class Node:
                     packed.append((_OUT, result.data, result._vc, result._vc[0]))
                 else:
                     packed.append((_CONST, value, None, 0))
-        self._saved = packed
+        self._saved = tuple(packed)
 
     def release(self) -> None:
         """Free saved values after backward (unless the graph is retained)."""
@@ -238,8 +238,9 @@ class Function:
         if not record or out.dtype.kind != "f":
             return Tensor._make(out, False, None)
         result = Tensor._make(out, True, ctx)
-        ctx.next_functions = nexts
-        ctx.input_meta = meta
+        # Tuples: the collector stops tracking `meta` (it holds only shapes and dtypes).
+        ctx.next_functions = tuple(nexts)
+        ctx.input_meta = tuple(meta)
         ctx.output_ref = weakref.ref(result)
         if ctx._saved:
             ctx._pack(args, raw_out, result)

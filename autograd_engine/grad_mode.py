@@ -104,5 +104,5 @@ class scope:
     def __enter__(self) -> None:
         STATE.scope = (*STATE.scope, self.label)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
         STATE.scope = STATE.scope[:-1]

@@ -90,7 +90,7 @@ class _Linear(ae.Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b for x of shape (..., in), W of shape (out, in) and b of shape (out,)."""
-    if input.shape[-1:] != weight.shape[-1:]:
+    if input.data.shape[-1:] != weight.data.shape[-1:]:
         raise ae.ShapeError(
             f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
             f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "

@@ -20,14 +20,16 @@ Tensor = ae.Tensor
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary_cross_entropy to at least this
 
 
+def _check_reduction(reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f'reduction must be "mean", "sum" or "none", got "{reduction}"')
+
+
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    _check_reduction(reduction)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f'reduction must be "mean", "sum" or "none", got "{reduction}"')
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _array(x: Any) -> np.ndarray:
@@ -43,11 +45,45 @@ def _check_same_shape(name: str, input: Tensor, target: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- regression
+class _SquaredError(ae.Function):
+    """(x - y)^2 and its mean or sum in one node, where sub, square, sum and scale took four:
+    the loss of every regression step. d/dx = 2 (x - y) g / n, d/dy = -d/dx."""
+
+    name = "mse_loss"
+    raw_backward = True  # the backward uses only operations arrays and Tensors share
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        ctx.save_for_backward(x, y)
+        ctx.reduction = reduction
+        diff = x - y
+        squared = diff * diff
+        if reduction == "none":
+            return squared
+        total = squared.sum(dtype=np.float64)  # accumulate in float64, as PyTorch
+        if reduction == "mean":  # the mean of nothing is NaN, as PyTorch's
+            total = total / squared.size if squared.size else np.nan
+        return np.asarray(total, dtype=squared.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        need_x, need_y, _ = ctx.needs_input_grad
+        n = math.prod(x.shape)
+        scale = (2.0 / n if n else math.nan) if ctx.reduction == "mean" else 2.0
+        grad_x = (x - y) * (g * scale)
+        return grad_x if need_x else None, -grad_x if need_y else None, None
+
+
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(x - y)^2, reduced."""
+    """(x - y)^2, reduced: mean((x - y)^2) by default."""
     _check_same_shape("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+    _check_reduction(reduction)
+    if not isinstance(target, Tensor):
+        target = np.asarray(target)
+        if target.dtype.kind in "fiub":
+            target = target.astype(input.dtype, copy=False)
+    return _SquaredError.apply(input, target, reduction)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -41,14 +41,14 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", {})
-        object.__setattr__(self, "_scope_label", type(self).__name__)
+        object.__setattr__(self, "_scope", ae.scope(type(self).__name__))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` inside a scope named after the module, so graph drawings can box it."""
-        with ae.scope(self._scope_label):
+        with self._scope:
             return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
@@ -158,7 +158,7 @@ class Module:
         self._forget(name, "_modules")
         self._modules[name] = module
         if module is not None:
-            object.__setattr__(module, "_scope_label", f"{name}: {type(module).__name__}")
+            object.__setattr__(module, "_scope", ae.scope(f"{name}: {type(module).__name__}"))
 
     register_module = add_module
 

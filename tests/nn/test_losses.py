@@ -4,11 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import autograd_engine as ae
 import nn
 import nn.functional as F
-from autograd_engine.testing import gradcheck, gradgradcheck
+from autograd_engine.testing import gradcheck, gradgradcheck, strategies
 
 RNG = np.random.default_rng(99)
 
@@ -32,6 +34,18 @@ def test_regression_loss_gradients(reduction):
     assert gradcheck(lambda x, y: F.mse_loss(x, y, reduction), [x, y])
     assert gradcheck(lambda x, y: F.l1_loss(x, y, reduction), [x, y])
     assert gradgradcheck(lambda x, y: F.mse_loss(x, y, reduction), [x, y])
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    pair=strategies.shapes().flatmap(
+        lambda s: st.tuples(strategies.tensors(s), strategies.tensors(s))
+    ),
+    reduction=st.sampled_from(REDUCTIONS),
+)
+def test_mse_loss_gradient_property(pair, reduction):
+    """The fused mse_loss node against central differences, any layout of either input."""
+    assert gradcheck(lambda x, y: F.mse_loss(x, y, reduction), list(pair))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
