@@ -1,9 +1,10 @@
 """`Optimizer`: parameter groups, per-parameter state and the loop every update rule shares.
 
 A subclass names its options (the `defaults`), checks them (`_check_group`), creates the state
-of one parameter (`_init_state`) and updates one parameter in place (`_update`). `step()` walks
-the groups, skips parameters without a gradient, negates the gradient for `maximize` and hands
-NumPy arrays to `_update`, so no Tensor (and no graph) is created by an update.
+of one parameter (`_init_state`) and updates one parameter in place (`_update`, or a whole group
+at once in `_update_group`). `step()` walks the groups, skips parameters without a gradient,
+negates the gradient for `maximize` and hands NumPy arrays to the update, so no Tensor (and no
+graph) is created by an update.
 
 State dicts follow torch.optim's layout: `{"state": {index: {...}}, "param_groups": [{...,
 "params": [index, ...]}]}` with parameters numbered in group order. They hold only dicts, lists,
@@ -124,16 +125,19 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             maximize = group.get("maximize", False)
+            params, grads, states = [], [], []
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 grad = p.grad.data
-                if maximize:
-                    grad = -grad
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = self._init_state(p.data, group)
-                self._update(p.data, grad, state, group)
+                params.append(p)
+                grads.append(-grad if maximize else grad)
+                states.append(state)
+            self._update_group([p.data for p in params], grads, states, group)
+            for p in params:
                 ae.increment_version(p)  # a graph that saved the old value now refuses backward
         return loss
 
@@ -146,6 +150,19 @@ class Optimizer:
     ) -> None:
         """Update `param` (and `state`) in place from `grad`."""
         raise NotImplementedError(f"{self._name} does not implement an update")
+
+    def _update_group(
+        self,
+        params: list[np.ndarray],
+        grads: list[np.ndarray],
+        states: list[dict[str, Any]],
+        group: dict[str, Any],
+    ) -> None:
+        """Update every parameter of a group that has a gradient. One `_update` per parameter
+        here; a subclass may update the whole group in one kernel call instead (PyTorch's
+        `foreach` implementations)."""
+        for param, grad, state in zip(params, grads, states):
+            self._update(param, grad, state, group)
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict[str, Any]:

@@ -57,6 +57,18 @@ class SGD(Optimizer):
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"momentum_buffer": None}
 
+    def _update_group(
+        self,
+        params: list[np.ndarray],
+        grads: list[np.ndarray],
+        states: list[dict[str, Any]],
+        group: dict[str, Any],
+    ) -> None:
+        if group["momentum"] or group["weight_decay"]:
+            super()._update_group(params, grads, states, group)
+        else:  # the default p -= lr g: one kernel call for the group
+            ae.kernels.sgd_foreach_(params, grads, group["lr"])
+
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:

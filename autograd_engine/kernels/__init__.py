@@ -239,6 +239,34 @@ def sgd_step_(
     step(param, grad, momentum_buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
 
 
+def sgd_foreach_(params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
+    """p -= lr g for every parameter of a group (SGD without momentum or weight decay).
+
+    One Numba call for the whole group when every pair is float32 (or every pair float64)
+    and C-contiguous: 5 us against 10 us of one call per parameter for the six parameters of
+    a 2-64-64-1 MLP. Anything else goes parameter by parameter.
+    """
+    dtype = params[0].dtype if params else None
+    below, start = ROUTES["optim"]
+    if dtype is _F32 or dtype is _F64:
+        for p, g in zip(params, grads):  # inlined `_optim_numba`: 0.6 us a pair as a call
+            if not (
+                not below <= p.size < start
+                and p.dtype is dtype
+                and g.dtype is dtype
+                and p.shape == g.shape
+                and p.flags.c_contiguous
+                and g.flags.c_contiguous
+            ):
+                break
+        else:
+            flat_params = tuple([p.ravel() for p in params])
+            _optim.sgd_plain_group(flat_params, tuple([g.ravel() for g in grads]), float(lr))
+            return
+    for p, g in zip(params, grads):
+        sgd_step_(p, g, None, lr, 0.0, 0.0, False, 0.0, False)
+
+
 def adam_step_(
     param: np.ndarray,
     grad: np.ndarray,

@@ -46,6 +46,14 @@ def _sgd_plain(p, g, lr):
 
 
 @njit(cache=True, error_model="numpy")
+def sgd_plain_group(params, grads, lr):
+    """`_sgd_plain` over tuples of flat parameters and their gradients, one call per group.
+    Compiled once per group size (a tuple's length is part of its type)."""
+    for j in range(len(params)):
+        _sgd_plain(params[j], grads[j], lr)
+
+
+@njit(cache=True, error_model="numpy")
 def _sgd(p, g, buf, lr, momentum, dampening, nesterov, weight_decay, first_step):
     t = p.dtype.type
     lr, mu, wd, keep = t(lr), t(momentum), t(weight_decay), t(1 - dampening)

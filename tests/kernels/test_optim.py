@@ -178,3 +178,29 @@ def test_state_arrays_are_updated_in_place():
     np.testing.assert_allclose(m, 0.1 * grads[0], rtol=1e-6)
     np.testing.assert_allclose(v, 0.001 * grads[0] ** 2, rtol=1e-5)
     assert not np.allclose(p, p0)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["one dtype", "mixed dtypes", "fortran parameter", "transposed gradient", "empty"],
+)
+def test_sgd_foreach_matches_one_step_per_parameter(layout):
+    """The group update (one Numba call when every pair qualifies, else one call per pair)
+    gives exactly the per-parameter update, in place, whatever the layouts."""
+    rng = np.random.default_rng(3)
+    shapes = [] if layout == "empty" else [(5, 3), (3,), (4, 5), (1,)]
+    dtypes = [np.float32, np.float64] * 2 if layout == "mixed dtypes" else [np.float32] * 4
+    params = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    grads = [rng.standard_normal(s).astype(d) for s, d in zip(shapes, dtypes)]
+    if layout == "fortran parameter":
+        params[0] = np.asfortranarray(params[0])
+    if layout == "transposed gradient":
+        grads[2] = np.ascontiguousarray(grads[2].T).T
+    expected = [p.copy() for p in params]
+    for p, g in zip(expected, grads):
+        reference.sgd_step_(p, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    before = [id(p) for p in params]
+    K.sgd_foreach_(params, grads, 0.1)
+    assert [id(p) for p in params] == before
+    for p, e in zip(params, expected):
+        np.testing.assert_allclose(p, e, rtol=1e-6)
