@@ -124,7 +124,7 @@ class Node:
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
-        """For each forward argument, whether its gradient is needed."""
+        """For each forward argument, whether its gradient is needed (known in forward too)."""
         return tuple([f is not None for f in self.next_functions])
 
     def _pack(self, args: tuple, out: Any, result: Tensor) -> None:
@@ -220,9 +220,13 @@ class Function:
                     arrays.append(a)
                     meta.append(None)
                 nexts.append(None)
+            ctx = Node(cls)
+            # Set before forward, so that forward can save only what backward will need.
+            ctx.next_functions = tuple(nexts)
         else:  # no_grad(): nothing is recorded, forward only needs the arrays
             arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        ctx = Node(cls)
+            ctx = Node(cls)
+            ctx.next_functions = (None,) * len(args)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
         except ValueError as exc:
@@ -238,9 +242,7 @@ class Function:
         if not record or out.dtype.kind != "f":
             return Tensor._make(out, False, None)
         result = Tensor._make(out, True, ctx)
-        # Tuples: the collector stops tracking `meta` (it holds only shapes and dtypes).
-        ctx.next_functions = tuple(nexts)
-        ctx.input_meta = tuple(meta)
+        ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking (shapes, dtypes)
         ctx.output_ref = weakref.ref(result)
         if ctx._saved:
             ctx._pack(args, raw_out, result)

@@ -64,7 +64,8 @@ class _Linear(ae.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
+        need_x, need_w, _ = ctx.needs_input_grad  # dX needs W, dW needs X
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         out = ae.kernels.matmul(x, weight.T)
         if bias is not None:
             out += bias
@@ -79,11 +80,10 @@ class _Linear(ae.Function):
             g = np.ascontiguousarray(g)
         # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
         g2 = g.reshape(-1, g.shape[-1])
-        x2 = x.reshape(-1, x.shape[-1])
         # Arrays go to the BLAS kernel (np.dot: no slow path for the batch-1 weight gradient).
         mm = ae.kernels.matmul if isinstance(g, np.ndarray) else ae.matmul
         grad_x = mm(g, weight) if need_x else None
-        grad_w = mm(g2.T, x2) if need_w else None
+        grad_w = mm(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
         grad_b = g2.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 
