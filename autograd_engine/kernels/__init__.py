@@ -223,6 +223,19 @@ def _optim_numba(param: np.ndarray, *state: np.ndarray | None) -> bool:
     return True
 
 
+def _fits(p: np.ndarray, g: np.ndarray, dtype: np.dtype) -> bool:
+    """p and g are C-contiguous, of one shape and of `dtype`, float32 or float64: what the
+    fused SGD kernels take."""
+    return (
+        (dtype is _F32 or dtype is _F64)
+        and p.dtype is dtype
+        and g.dtype is dtype
+        and p.shape == g.shape
+        and p.flags.c_contiguous
+        and g.flags.c_contiguous
+    )
+
+
 def sgd_step_(
     param: np.ndarray,
     grad: np.ndarray,
@@ -235,6 +248,11 @@ def sgd_step_(
     first_step: bool,
 ) -> None:
     """In-place SGD step (torch.optim.SGD); see `optim` for the arguments."""
+    if not (momentum or weight_decay):  # the default p -= lr g, with a short dispatch path
+        below, start = ROUTES["optim"]
+        if _fits(param, grad, param.dtype) and not below <= param.size < start:
+            _optim.sgd_plain_(param, grad, lr)
+            return
     step = _optim.sgd_step_ if _optim_numba(param, grad, momentum_buf) else reference.sgd_step_
     step(param, grad, momentum_buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
 
@@ -242,27 +260,21 @@ def sgd_step_(
 def sgd_foreach_(params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
     """p -= lr g for every parameter of a group (SGD without momentum or weight decay).
 
-    One Numba call for the whole group when every pair is float32 (or every pair float64)
-    and C-contiguous: 5 us against 10 us of one call per parameter for the six parameters of
-    a 2-64-64-1 MLP. Anything else goes parameter by parameter.
+    One Numba call for the whole group when every pair fits the kernel (`_fits`, one dtype
+    for all): 5 us against 10 us of one call per parameter for the six parameters of a
+    2-64-64-1 MLP. The size routes do not apply: they weigh one call's cost, paid here once
+    per group. Anything else goes parameter by parameter.
     """
-    dtype = params[0].dtype if params else None
-    below, start = ROUTES["optim"]
-    if dtype is _F32 or dtype is _F64:
-        for p, g in zip(params, grads):  # inlined `_optim_numba`: 0.6 us a pair as a call
-            if not (
-                not below <= p.size < start
-                and p.dtype is dtype
-                and g.dtype is dtype
-                and p.shape == g.shape
-                and p.flags.c_contiguous
-                and g.flags.c_contiguous
-            ):
-                break
-        else:
-            flat_params = tuple([p.ravel() for p in params])
-            _optim.sgd_plain_group(flat_params, tuple([g.ravel() for g in grads]), float(lr))
-            return
+    if not params:
+        return
+    dtype = params[0].dtype
+    for p, g in zip(params, grads):
+        if not _fits(p, g, dtype):
+            break
+    else:
+        flat_params = tuple([p.ravel() for p in params])
+        _optim.sgd_plain_group(flat_params, tuple([g.ravel() for g in grads]), float(lr))
+        return
     for p, g in zip(params, grads):
         sgd_step_(p, g, None, lr, 0.0, 0.0, False, 0.0, False)
 

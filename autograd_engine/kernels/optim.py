@@ -45,6 +45,11 @@ def _sgd_plain(p, g, lr):
         p[i] -= lr * g[i]
 
 
+def sgd_plain_(param: np.ndarray, grad: np.ndarray, lr: float) -> None:
+    """param -= lr grad for C-contiguous arrays of one shape and dtype."""
+    _sgd_plain(param.ravel(), grad.ravel(), float(lr))
+
+
 @njit(cache=True, error_model="numpy")
 def sgd_plain_group(params, grads, lr):
     """`_sgd_plain` over tuples of flat parameters and their gradients, one call per group.
@@ -156,7 +161,7 @@ def sgd_step_(
 ) -> None:
     p = param.ravel()  # a view: the dispatcher checked that param is C-contiguous
     if not momentum and not weight_decay:
-        _sgd_plain(p, grad.ravel(), float(lr))
+        sgd_plain_(param, grad, lr)
         return
     _sgd(
         p,
