@@ -2,8 +2,10 @@
 
 - Vectors go to `np.dot`.
 - Inner dimension 1 (the batch-1 weight gradient `X.T @ G`, where `np.matmul` takes a path
-  about 5x slower): 2-D goes to `np.dot` (48 us against 302 us for (784, 1) @ (1, 256)),
-  batched is a broadcast outer product `a * b` (exact: each output is a single product).
+  about 5x slower) is an outer product, each output a single product: 2-D goes to the Numba
+  loop `outer` when both operands are float32 or both float64 (19 us against 59 us for
+  `np.dot` and 330 us for `np.matmul` on (784, 1) @ (1, 256)), other 2-D to `np.dot`, and
+  batched to the broadcast product `a * b`.
 - Everything else goes to `np.matmul`, which beat `np.dot` by 10 to 25 % on the MLP's
   transposed-operand products (110 us against 119 to 141 us for (256, 32) @ (32, 784)).
 
@@ -18,6 +20,8 @@ import numpy as np
 from numba import njit
 
 _TILE = 64
+# The dtypes `outer` is compiled for; `is` also rejects non-native byte orders.
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -27,8 +31,26 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.ndim == 1 or b.ndim == 1:
         return np.dot(a, b) if a.ndim <= 2 and b.ndim <= 2 else np.matmul(a, b)
     if a.shape[-1] == 1 and b.shape[-2] == 1:
-        return np.dot(a, b) if a.ndim == 2 and b.ndim == 2 else np.multiply(a, b)
+        if a.ndim != 2 or b.ndim != 2:
+            return np.multiply(a, b)
+        dtype = a.dtype
+        if (dtype is _F32 or dtype is _F64) and b.dtype is dtype:
+            out = np.empty((a.shape[0], b.shape[1]), dtype)
+            outer(a[:, 0], b[0], out)
+            return out
+        return np.dot(a, b)
     return np.matmul(a, b)
+
+
+@njit(cache=True, error_model="numpy")
+def outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out[i, j] = a[i] b[j]: one pass that writes each row once (BLAS treats it as a
+    matrix product with inner dimension 1 and is three times slower)."""
+    for i in range(a.size):
+        ai = a[i]
+        row = out[i]
+        for j in range(b.size):
+            row[j] = ai * b[j]
 
 
 @njit(cache=True)

@@ -43,6 +43,24 @@ def test_matmul_transposed_views_and_mixed_dtypes():
     close(K.matmul(x.T, g), np.matmul(x.T, g), 3.0)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_outer_products_are_exact_for_any_layout(dtype):
+    """Inner dimension 1 goes to the outer-product loop: every output is one rounded product,
+    so it equals NumPy's exactly, for column views, strided rows and empty sides alike."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 40)).astype(dtype)
+    g = rng.standard_normal((2, 30)).astype(dtype)
+    cases = [
+        (x[:1].T, g[:1]),  # the batch-1 weight gradient X.T @ G
+        (x[:1, ::2].T, g[1:, ::-1]),  # strided column and reversed row
+        (np.ascontiguousarray(x[:1].T), g[:1, :0]),  # no columns
+    ]
+    for a, b in cases:
+        actual = K.matmul(a, b)
+        assert actual.dtype == dtype and actual.flags.c_contiguous
+        np.testing.assert_array_equal(actual, a * b)
+
+
 def test_matmul_rejects_scalars_and_mismatched_shapes():
     with pytest.raises(ValueError):
         K.matmul(np.ones(3), np.float64(2.0))
