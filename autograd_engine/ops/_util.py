@@ -40,10 +40,15 @@ def as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+# Type tuples built once: `isinstance(x, A | B)` builds a union object on every call.
+_AS_IS = (Tensor, int, float, bool)
+_INTEGERS = (int, np.integer)
+
+
 def operand(x: Any, like: Tensor) -> Any:
     """The other operand of a binary op: Tensors and Python numbers pass through; NumPy data
     takes the Tensor's float dtype, as PyTorch does for Python scalars."""
-    if isinstance(x, Tensor | int | float | bool):
+    if isinstance(x, _AS_IS):
         return x
     if isinstance(x, np.generic):
         return x.item()
@@ -69,7 +74,7 @@ def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, 
     """Axes as a sorted tuple of non-negative ints; None means all axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    axes = (axis,) if isinstance(axis, _INTEGERS) else tuple(axis)
     out = []
     for a in axes:
         if not -ndim <= a < max(ndim, 1):

@@ -134,7 +134,7 @@ def _is_basic(key: Any) -> bool:
     return all(
         k is None
         or k is Ellipsis
-        or isinstance(k, slice | int | np.integer)
+        or isinstance(k, (slice, int, np.integer))
         or (isinstance(k, np.ndarray) and k.dtype == np.bool_)
         for k in keys
     )
