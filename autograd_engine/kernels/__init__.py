@@ -250,8 +250,13 @@ def sgd_step_(
     """In-place SGD step (torch.optim.SGD); see `optim` for the arguments."""
     if not (momentum or weight_decay):  # the default p -= lr g, with a short dispatch path
         below, start = ROUTES["optim"]
-        if _fits(param, grad, param.dtype) and not below <= param.size < start:
-            _optim.sgd_plain_(param, grad, lr)
+        dtype = param.dtype
+        if (
+            (dtype is _F32 or dtype is _F64)
+            and grad.dtype is dtype
+            and not below <= param.size < start
+            and _optim.sgd_plain_(param, grad, float(lr))
+        ):
             return
     step = _optim.sgd_step_ if _optim_numba(param, grad, momentum_buf) else reference.sgd_step_
     step(param, grad, momentum_buf, lr, momentum, dampening, nesterov, weight_decay, first_step)

@@ -171,6 +171,26 @@ def test_non_contiguous_state_falls_back_to_reference():
     np.testing.assert_allclose(p_view, expected, rtol=1e-14)
 
 
+@pytest.mark.parametrize(
+    "layout", ["strided view", "fortran", "transposed gradient", "0-d", "3-d", "float16"]
+)
+def test_plain_sgd_step_updates_any_layout_in_place(layout):
+    """The default step checks layout and shape inside the compiled kernel: whatever it
+    declines goes to NumPy, and the parameter is updated in place either way."""
+    rng = np.random.default_rng(5)
+    shape = {"0-d": (), "3-d": (2, 3, 4)}.get(layout, (4, 6))
+    dtype = np.float16 if layout == "float16" else np.float32
+    base = rng.standard_normal((4, 12) if layout == "strided view" else shape).astype(dtype)
+    p = base[:, ::2] if layout == "strided view" else base
+    p = np.asfortranarray(p) if layout == "fortran" else p
+    g = rng.standard_normal(p.shape).astype(dtype)
+    g = np.ascontiguousarray(g.T).T if layout == "transposed gradient" else g
+    expected = p.copy()
+    reference.sgd_step_(expected, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    K.sgd_step_(p, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    np.testing.assert_allclose(p, expected, rtol=1e-3 if dtype == np.float16 else 1e-6)
+
+
 def test_state_arrays_are_updated_in_place():
     p0, grads = problem(np.float32, (4, 3))
     p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
