@@ -149,7 +149,8 @@ class Node:
             self._freed = True
 
     def __repr__(self) -> str:
-        return f"<{self.fn.__name__}Backward>"
+        # A private Function class (`_Linear`) still reads as a public name: <LinearBackward>.
+        return f"<{self.fn.__name__.lstrip('_')}Backward>"
 
 
 class AccumulateGrad:

@@ -132,6 +132,8 @@ def test_repr():
     assert repr(ae.tensor(1.5, requires_grad=True)) == "tensor(1.5, requires_grad=True)"
     r = repr(ae.tensor([1.0], requires_grad=True) * 2)
     assert r.startswith("tensor([2.], grad_fn=<") and "mul" in r.lower()
+    private = type("_Twice", (ae.Function,), {"forward": staticmethod(lambda ctx, x: 2 * x)})
+    assert repr(private.apply(ae.tensor([1.0], requires_grad=True)).grad_fn) == "<TwiceBackward>"
     assert "..." in repr(ae.zeros(1000))
 
 
