@@ -69,11 +69,23 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
+    _threads_argument(parser)
 
 
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN_DIR", help="a folder written by `train`")
     parser.add_argument("--data-root", metavar="DIR", help="folder holding the IDX files")
+    _threads_argument(parser)
+
+
+def _threads_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="threads for the kernels and BLAS (default 1; more helps large batches on idle cores)",
+    )
 
 
 def sample_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,10 +147,13 @@ def _check(s: Settings) -> None:
 
 
 # ----------------------------------------------------------------------------- shared steps
-def single_threaded() -> contextlib.AbstractContextManager[None]:
-    """Train and evaluate on one thread: the small products of these models gain little from a
-    second one, and lose a lot when another process holds a core (see ae.kernels.limit_threads)."""
-    return ae.kernels.limit_threads(1)
+def thread_limit(n: int = 1) -> contextlib.AbstractContextManager[None]:
+    """Train and evaluate on n threads, one by default: the small products of these models gain
+    little from a second one, and lose a lot when another process holds a core (see
+    ae.kernels.limit_threads)."""
+    if n < 1:
+        raise ValueError(f"--threads must be >= 1, got {n}")
+    return ae.kernels.limit_threads(n)
 
 
 def prepared_splits(
@@ -259,9 +274,10 @@ def train(args: argparse.Namespace) -> int:
     """Train a model and write its run folder; exit code 130 if interrupted (the folder then
     holds the epochs finished so far)."""
     recipe, s = settings_from(args)
+    limit = thread_limit(args.threads)
     run = RunFolder(args.out or default_folder(s.model, s.dataset), force=args.force)
     try:
-        with single_threaded():
+        with limit:
             report = _train_into(run, recipe, s)
         folder = run.publish()
     except BaseException:
@@ -284,7 +300,7 @@ def train(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     """Reload a run's model and print its test metrics."""
     recipe, s, model, checkpoint = restore(args.run)
-    with single_threaded():
+    with thread_limit(args.threads):
         splits, _ = prepared_splits(recipe, s, checkpoint["transform"], args.data_root)
         metrics = evaluate_on_test(recipe, model, splits, s.seed)
     size = len(splits.test[0])

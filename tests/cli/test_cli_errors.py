@@ -26,6 +26,7 @@ def test_unknown_model_in_a_real_process(tmp_path, run_cli):
             "does not exist",
         ),
         (["train", "mlp", "--batch-size", "0"], "--batch-size"),
+        (["train", "mlp", "--threads", "0"], "--threads must be >= 1"),
         (["train", "mlp", "--lr", "0"], "--lr"),
         (["train", "mlp", "--optimizer", "lbfgs"], "unknown optimizer"),
         (["train", "mlp", "--hidden", "12,x"], "--hidden"),

@@ -44,6 +44,23 @@ def test_evaluate_reports_the_same_test_metrics(mlp_run, run_cli):
     assert f"accuracy: {accuracy:.4f}" in result.stdout
 
 
+def test_threads_option_sets_the_thread_limit(mlp_run, cli, monkeypatch):
+    """`--threads N` reaches ae.kernels.limit_threads (train and evaluate default to one)."""
+    cwd, _ = mlp_run
+    seen = []
+    real = commands.ae.kernels.limit_threads
+
+    def spy(n):
+        seen.append(n)
+        return real(n)
+
+    monkeypatch.setattr(commands.ae.kernels, "limit_threads", spy)
+    code, out, _ = cli("evaluate", cwd / "run", "--threads", "2")
+    assert code == 0 and "accuracy:" in out
+    assert cli("evaluate", cwd / "run")[0] == 0
+    assert seen == [2, 1]
+
+
 def test_an_existing_run_folder_is_not_overwritten(mlp_run, run_cli):
     cwd, _ = mlp_run
     before = (cwd / "run" / "metrics.json").read_bytes()

@@ -4,10 +4,10 @@ instead of 9 s)."""
 
 import pytest
 
-from nn.jobs.commands import single_threaded
+from nn.jobs.commands import thread_limit
 
 
 @pytest.fixture(autouse=True)
 def _one_blas_thread():
-    with single_threaded():
+    with thread_limit():
         yield
