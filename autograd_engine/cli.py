@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NoReturn
 
 from nn.jobs import commands as jobs
@@ -128,11 +129,32 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Every other option goes to the suite: --quick, --section NAME, --threads N, --out FILE "
+        "(see python -m bench --help)."
+    )
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """`python -m bench`: the suite lives in the source checkout, beside this package."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "bench" / "__main__.py").is_file():
+        raise FileNotFoundError(
+            f"no benchmark suite beside the package in {root}; it ships with the source "
+            "checkout: install that with `pip install -e .` or run `python -m bench` in it"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module("bench.__main__").main(args.options)
+
+
 COMMANDS: dict[str, Command] = {
     "graph": Command("draw a lecture graph or a model", _graph_arguments, _graph),
     "train": Command("train a model, write a run folder", jobs.train_arguments, jobs.train),
     "evaluate": Command("report a run's test metrics", jobs.evaluate_arguments, jobs.evaluate),
     "sample": Command("draw samples from a VAE or GAN run", jobs.sample_arguments, jobs.sample),
+    "bench": Command("run the benchmark suite (python -m bench)", _bench_arguments, _bench),
 }
 
 
@@ -154,7 +176,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; any error becomes one line on stderr and exit code 1."""
-    args = parser().parse_args(argv)
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra and args.command != "bench":  # only the suite takes options of its own
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.options = extra
     try:
         return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from autograd_engine.files import atomic_path
+
 from . import machine
 from .config import Config
 from .peers import set_threads
@@ -30,9 +32,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def write(out: Path, text: str) -> None:
-    """(Re)write the results after every section, so a long run's figures survive a failure."""
+    """(Re)write the results after every section, so a long run's figures survive a failure;
+    atomically, so an interrupted write never leaves half a file."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    with atomic_path(out) as tmp:
+        tmp.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:

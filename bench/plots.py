@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
+from autograd_engine.files import atomic_path
+
 
 def figure(ncols: int = 1) -> tuple[plt.Figure, list[Axes]]:
     fig, axes = plt.subplots(1, ncols, figsize=(5.5 * ncols, 4), squeeze=False)
@@ -31,6 +33,7 @@ def save(fig: plt.Figure, plot_dir: Path, name: str) -> Path:
     plot_dir.mkdir(parents=True, exist_ok=True)
     path = plot_dir / f"{name}.png"
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_path(path) as tmp:  # a failed run keeps the earlier plot
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path

@@ -69,3 +69,8 @@ def test_usage_errors_from_the_parser_are_one_line_too(tmp_path, run_cli, args, 
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 2
     _one_line_error(result.returncode, result.stderr, message, "--help")
+
+
+def test_unknown_options_are_refused_outside_bench(tmp_path, run_cli):
+    result = run_cli("evaluate", "run", "--quick", cwd=tmp_path)
+    _one_line_error(result.returncode, result.stderr, "unrecognized arguments: --quick")
