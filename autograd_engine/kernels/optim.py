@@ -168,7 +168,7 @@ def sgd_step_(
 ) -> None:
     p = param.ravel()  # a view: the dispatcher checked that param is C-contiguous
     if not momentum and not weight_decay:
-        sgd_plain_(param, grad, float(lr))
+        _sgd_plain(p, grad.ravel(), float(lr))
         return
     _sgd(
         p,
