@@ -74,8 +74,8 @@ def grad(
 
 
 def increment_version(tensor: Tensor) -> None:
-    """Record that `tensor.data` was changed in place by code outside the engine (an
-    optimizer writing `p.data`), so that a backward through a graph that saved the old values
+    """Record that `tensor._data` was changed in place by code outside the engine (an
+    optimizer writing `p._data`), so that a backward through a graph that saved the old values
     raises instead of silently using the new ones (torch.autograd.graph.increment_version)."""
     tensor._vc[0] += 1
 
@@ -88,19 +88,19 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             "no_grad() or from detached / non-differentiable results (comparisons, argmax)"
         )
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise BackwardError(
                 f"{op}: the output has shape {tensor.shape}, but an implicit gradient is only "
                 "defined for a single-element output; pass gradient= (same shape) or reduce "
                 "it first, e.g. y.sum().backward()"
             )
-        ones = np.empty(tensor.data.shape, tensor.data.dtype)
+        ones = np.empty(tensor._data.shape, tensor._data.dtype)
         ones.fill(1)  # cheaper than np.ones for the one-element case
         return Tensor._make(ones, False, None)
     g = (
         gradient
         if isinstance(gradient, Tensor)
-        else Tensor._make(np.asarray(gradient, dtype=tensor.data.dtype), False, None)
+        else Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None)
     )
     if g.shape != tensor.shape:
         raise ShapeError(
@@ -173,7 +173,7 @@ def _run(
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
-        g = g if create_graph else g.data
+        g = g if create_graph else g._data
         buffers[node] = buffers[node] + g if node in buffers else g
     target_set = needed = None
     if targets is not None:
@@ -257,7 +257,7 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
             if type(gi) is not Tensor:
                 gi = Tensor._make(np.asarray(gi), False, None)
         elif type(gi) is not np.ndarray:
-            gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+            gi = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
         if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
@@ -323,7 +323,7 @@ def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) ->
     if create_graph:
         variable._grad = g if variable._grad is None else variable._grad + g
     elif variable._grad is None:
-        variable._grad = Tensor._make(_own(g, variable.data.dtype), False, None)
+        variable._grad = Tensor._make(_own(g, variable._data.dtype), False, None)
     else:
-        buffer = variable._grad.data
+        buffer = variable._grad._data
         buffer += g  # in place; `+=` casts same-kind, as .grad keeps the leaf's dtype

@@ -51,7 +51,7 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     from .tensor import Tensor
 
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         return np.array(data, dtype=resolve(dtype))
     arr = np.array(data)

@@ -109,13 +109,13 @@ class Node:
             if cell is not None and cell[0] != version:
                 raise InplaceError(
                     f"{self.name}: one of the values it saved for backward (shape "
-                    f"{np.shape(value.data if kind == _IN else value)}) was modified by an "
+                    f"{np.shape(value._data if kind == _IN else value)}) was modified by an "
                     f"in-place operation after it was saved (version {version}, now "
                     f"{cell[0]}); use an out-of-place operation (x = x + 1 instead of x += 1) "
                     "or clone() it first"
                 )
             if kind == _IN:
-                values.append(value.data if raw else value)
+                values.append(value._data if raw else value)
             elif raw or (kind == _CONST and not isinstance(value, np.ndarray)):
                 values.append(value)
             else:
@@ -132,12 +132,12 @@ class Node:
         packed = []
         for value in self._saved:
             for arg in args:
-                if isinstance(arg, Tensor) and value is arg.data:
+                if isinstance(arg, Tensor) and value is arg._data:
                     packed.append((_IN, arg, arg._vc, arg._vc[0]))
                     break
             else:
                 if value is out:
-                    packed.append((_OUT, result.data, result._vc, result._vc[0]))
+                    packed.append((_OUT, result._data, result._vc, result._vc[0]))
                 else:
                     packed.append((_CONST, value, None, 0))
         self._saved = tuple(packed)
@@ -210,7 +210,7 @@ class Function:
             meta = []
             for a in args:
                 if isinstance(a, Tensor):
-                    data = a.data
+                    data = a._data
                     arrays.append(data)
                     meta.append((data.shape, data.dtype))
                     if a._requires_grad:
@@ -225,7 +225,7 @@ class Function:
             # Set before forward, so that forward can save only what backward will need.
             ctx.next_functions = tuple(nexts)
         else:  # no_grad(): nothing is recorded, forward only needs the arrays
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             ctx = Node(cls)
             ctx.next_functions = (None,) * len(args)
         try:
@@ -265,4 +265,4 @@ def check_gradient_finite(node: Node, grads: tuple) -> None:
     """Anomaly mode: name the operation whose backward returned NaN or Inf."""
     for g in grads:
         if g is not None:
-            _check_finite(node.name, "backward", g.data if isinstance(g, Tensor) else g)
+            _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)

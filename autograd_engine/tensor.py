@@ -26,16 +26,16 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_accumulator",
+        "_data",
         "_grad",
         "_requires_grad",
         "_vc",
-        "data",
         "grad_fn",
     )
     __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = dtypes.as_array(data, dtype)
+        self._data = dtypes.as_array(data, dtype)
         self.grad_fn: Node | None = None
         self._grad: Tensor | None = None
         self._accumulator: AccumulateGrad | None = None
@@ -48,7 +48,7 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
         """Wrap an array without copying or checking: the fast path used by every operation."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
         t._grad = None
@@ -68,7 +68,7 @@ class Tensor:
                 "requires_grad can only be changed on leaf tensors; use detach() to get a "
                 "tensor that does not require grad"
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise DTypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
                 "convert first, e.g. x.to(float32)"
@@ -126,7 +126,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values (shared memory) cut off from the graph."""
-        t = Tensor._make(self.data, False, None)
+        t = Tensor._make(self._data, False, None)
         t._vc = self._vc
         return t
 
@@ -135,63 +135,75 @@ class Tensor:
         self._requires_grad = False
         return self
 
+    @property
+    def data(self) -> Tensor:
+        """The same values as a Tensor that shares memory and is cut off from the graph, as in
+        PyTorch: `p.data.mul_(0.9)` changes p without recording anything. Use `numpy()` for
+        the NumPy array. Like PyTorch, changes made through it are not seen by autograd's
+        version checks (`detach()` shares them)."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor | np.ndarray) -> None:
+        """Replace the values (any shape), keeping the graph identity: `p.data = new`."""
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
     # ----------------------------------------------------------------- array facts
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape, or the length of one dimension, as `torch.Tensor.size`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
-    @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared memory). Detach first if it requires grad."""
-        return self.data
+        """The underlying NumPy array (shared memory: changing one changes the other)."""
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(
                 f"item: only a one-element tensor can be converted to a Python number, "
                 f"this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -200,25 +212,25 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu":
+        if self._data.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
         body = np.array2string(
-            self.data, separator=", ", precision=4, threshold=200, prefix="tensor("
+            self._data, separator=", ", precision=4, threshold=200, prefix="tensor("
         )
         extra = []
         if (
-            self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f"
-        ) or self.data.dtype.kind != "f":
-            extra.append(f"dtype={self.data.dtype}")
+            self._data.dtype != dtypes.get_default_dtype() and self._data.dtype.kind == "f"
+        ) or self._data.dtype.kind != "f":
+            extra.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
@@ -245,7 +257,7 @@ class Tensor:
         return ops.shape.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else self.clone()
 
     # ----------------------------------------------------------------- in place
     def _check_inplace(self, op: str) -> bool:
@@ -262,7 +274,7 @@ class Tensor:
 
     def _rebase(self, result: Tensor) -> Tensor:
         """Make self the result of a recorded in-place operation (its old value stays saved)."""
-        self.data = result.data
+        self._data = result._data
         self.grad_fn = result.grad_fn
         self._requires_grad = result._requires_grad
         if self.grad_fn is not None:
@@ -271,7 +283,7 @@ class Tensor:
         return self
 
     def _old_self(self) -> Tensor:
-        t = Tensor._make(self.data, self._requires_grad, self.grad_fn)
+        t = Tensor._make(self._data, self._requires_grad, self.grad_fn)
         t._accumulator = self._accumulator
         t._vc = [self._vc[0]]
         return t
@@ -280,9 +292,9 @@ class Tensor:
         other_rg = isinstance(other, Tensor) and other._requires_grad
         if self._check_inplace(op) and (self._requires_grad or other_rg):
             return self._rebase(_BINARY_OPS[ufunc](self._old_self(), other))
-        value = other.data if isinstance(other, Tensor) else other
+        value = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
+            ufunc(self._data, value, out=self._data, casting="same_kind")
         except ValueError as exc:
             raise ShapeError(
                 f"{op}: cannot update a tensor of shape {self.shape} in place with a value of "
@@ -317,8 +329,8 @@ class Tensor:
             # clone: never alias src's array (or a read-only broadcast view of it)
             copied = ops.shape.clone(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
             return self._rebase(copied)
-        value = src.data if isinstance(src, Tensor) else src
-        np.copyto(self.data, value, casting="unsafe")
+        value = src._data if isinstance(src, Tensor) else src
+        np.copyto(self._data, value, casting="unsafe")
         self._vc[0] += 1
         return self
 
@@ -331,7 +343,7 @@ class Tensor:
     def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         if self._check_inplace("clamp_") and self._requires_grad:
             return self._rebase(ops.elementwise.clip(self._old_self(), min, max))
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._data, min, max, out=self._data)
         self._vc[0] += 1
         return self
 
@@ -344,7 +356,7 @@ class Tensor:
             self._rebase(ops.shape.index_put(self._old_self(), key, value))
             return
         key = ops.shape.normalize_index(key)
-        self.data[key] = value.data if isinstance(value, Tensor) else value
+        self._data[key] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
 
     # ----------------------------------------------------------------- arithmetic
@@ -405,7 +417,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
-        return ops.shape.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
 
 _OPERATORS = {

@@ -90,7 +90,7 @@ class _Linear(ae.Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b for x of shape (..., in), W of shape (out, in) and b of shape (out,)."""
-    if input.data.shape[-1:] != weight.data.shape[-1:]:
+    if input.shape[-1:] != weight.shape[-1:]:
         raise ae.ShapeError(
             f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
             f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
@@ -128,7 +128,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
     scaled = input if beta == 1 else input * beta
     smooth = ae.softplus(scaled) if beta == 1 else ae.softplus(scaled) / beta
-    return ae.where(scaled.data > threshold, input, smooth)
+    return ae.where(scaled.detach() > threshold, input, smooth)
 
 
 def _softmax_dim(dim: int | None, ndim: int) -> int:
@@ -205,8 +205,8 @@ def batch_norm(
         var = (centred * centred).mean(axis=axes, keepdims=True)
         if training and running_mean is not None:
             with ae.no_grad():
-                running_mean.mul_(1.0 - momentum).add_(momentum * mean.data.reshape(-1))
-                unbiased = var.data.reshape(-1) * (count / (count - 1))
+                running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
+                unbiased = var.numpy().reshape(-1) * (count / (count - 1))
                 running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
     else:
         centred = input - running_mean.reshape(shape)

@@ -289,10 +289,10 @@ class Module:
             raise TypeError(f"Module.to: expected a floating dtype, got {target}")
 
         def convert(t: ae.Tensor) -> None:
-            if t.data.dtype.kind == "f" and t.data.dtype != target:
-                t.data = t.data.astype(target)
+            if t.dtype.kind == "f" and t.dtype != target:
+                t.data = t.numpy().astype(target)
                 if t.grad is not None:
-                    t.grad = t.grad.data.astype(target)
+                    t.grad = t.grad.numpy().astype(target)
 
         for module in self.modules():
             for t in (*module._parameters.values(), *module._buffers.values()):
@@ -320,7 +320,7 @@ class Module:
             for name, value in self.__dict__[registry].items():
                 if value is None or name in self._non_persistent:
                     continue
-                out[prefix + name] = value if keep_vars else ae.tensor(value.data, value.dtype)
+                out[prefix + name] = value if keep_vars else ae.tensor(value.numpy(), value.dtype)
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(out, f"{prefix}{name}.", keep_vars)
@@ -391,4 +391,4 @@ def _count_note(module: Module) -> str:
 
 
 def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, ae.Tensor) else np.asarray(value)
+    return value.numpy() if isinstance(value, ae.Tensor) else np.asarray(value)

@@ -32,7 +32,7 @@ def xp(x: Any) -> Any:
 
 def value(x: Any) -> Any:
     """The array behind a Tensor; arrays and numbers as they are."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -53,8 +53,8 @@ def operand(x: Any, like: Tensor) -> Any:
     if isinstance(x, np.generic):
         return x.item()
     arr = np.asarray(x)
-    if like.data.dtype.kind == "f" and arr.dtype.kind in "fiub":
-        arr = arr.astype(like.data.dtype, copy=False)
+    if like._data.dtype.kind == "f" and arr.dtype.kind in "fiub":
+        arr = arr.astype(like._data.dtype, copy=False)
     return Tensor._make(arr, False, None)
 
 

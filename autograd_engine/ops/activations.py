@@ -66,7 +66,7 @@ class ReLU(Primitive):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
             return K.relu_backward(x, g)
-        return g * (x.data > 0).astype(g.dtype)  # relu' = 1 for x > 0, else 0
+        return g * (x._data > 0).astype(g.dtype)  # relu' = 1 for x > 0, else 0
 
 
 class LeakyReLU(Primitive):
@@ -83,7 +83,7 @@ class LeakyReLU(Primitive):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
             return K.leaky_relu_backward(x, g, ctx.slope), None
-        return g * np.where(x.data > 0, 1, ctx.slope).astype(g.dtype), None
+        return g * np.where(x._data > 0, 1, ctx.slope).astype(g.dtype), None
 
 
 class ELU(Primitive):
@@ -101,7 +101,7 @@ class ELU(Primitive):
         if not STATE.grad_enabled:
             return K.elu_backward(x, g, ctx.alpha), None
         # elu' = 1 for x > 0, alpha exp(x) otherwise (exp only sees x <= 0: no overflow)
-        slope = where(x.data > 0, 1.0, ctx.alpha * exp(minimum(x, 0.0)))
+        slope = where(x._data > 0, 1.0, ctx.alpha * exp(minimum(x, 0.0)))
         return g * slope, None
 
 

@@ -345,7 +345,7 @@ clamp = clip
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where cond is true, else of b (both broadcast)."""
-    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)

@@ -82,7 +82,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> 
             f"softmax_cross_entropy: reduction must be 'none', 'mean' or 'sum', got {reduction!r}"
         )
     logits = as_tensor(logits)
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target = np.asarray(target._data if isinstance(target, Tensor) else target)
     if logits.ndim != 2 or target.shape != logits.shape[:1]:
         raise ShapeError(
             f"softmax_cross_entropy: expected logits (N, C) and targets (N,), got "

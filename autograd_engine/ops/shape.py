@@ -22,7 +22,7 @@ def _shape_arg(shape: tuple) -> tuple:
 
 def _share_version(result: Tensor, source: Tensor) -> Tensor:
     """A view shares its base's version counter, so an in-place change of either is seen."""
-    if np.may_share_memory(result.data, source.data):
+    if np.may_share_memory(result._data, source._data):
         result._vc = source._vc
     return result
 
@@ -122,7 +122,7 @@ def normalize_index(key: Any) -> Any:
     if isinstance(key, tuple):
         return tuple(normalize_index(k) for k in key)
     if isinstance(key, Tensor):
-        return key.data
+        return key._data
     if isinstance(key, list):
         return np.asarray(key)
     return key

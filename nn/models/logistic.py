@@ -71,7 +71,7 @@ class LogisticRegression(Classifier):
                 loss.backward()
                 with ae.no_grad():
                     for p in self.parameters():
-                        p.sub_(lr * p.grad.data)
+                        p.sub_(lr * p.grad)
                 total += loss.item() * len(rows)
             history.append(total / n)
         return history

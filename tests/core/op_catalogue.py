@@ -114,7 +114,7 @@ def _broadcast_source(draw: st.DrawFn, minus_one: bool) -> Drawn:
 @st.composite
 def _reshape(draw: st.DrawFn) -> Drawn:
     x = draw(ts.tensors())
-    options = [(-1,), x.shape[::-1], (1, *x.shape), (x.data.size, 1)]
+    options = [(-1,), x.shape[::-1], (1, *x.shape), (x.numpy().size, 1)]
     return (x,), {"shape": draw(st.sampled_from(options))}
 
 
@@ -268,7 +268,7 @@ def _torch_key(torch: Any, key: Any) -> Any:
     if isinstance(key, slice) and key.step is not None and key.step < 0:
         return None
     if isinstance(key, Tensor):
-        return torch.from_numpy(key.data.copy())
+        return torch.from_numpy(key.numpy().copy())
     if isinstance(key, np.ndarray):
         return torch.from_numpy(key.copy())
     return key
