@@ -67,7 +67,8 @@ class Perceptron(Module):
         warns with `NotSeparableWarning` if the budget ends with mistakes left."""
         x = np.asarray(x, dtype=self.weight.dtype)
         t = np.asarray(t, dtype=np.int64).reshape(-1)
-        w, b = self.weight.numpy(), self.bias.numpy()  # updated in place: the rule is not a gradient
+        # updated in place: the rule is not a gradient
+        w, b = self.weight.numpy(), self.bias.numpy()
         binary = self.num_classes == 2
         self.mistakes, self.converged = [], False
         for epoch in range(1, epochs + 1):

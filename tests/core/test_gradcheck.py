@@ -43,7 +43,7 @@ class CubeConstantBackward(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (3 * x.numpy()**2)
+        return g * (3 * x.numpy() ** 2)
 
 
 class Cube(Function):

@@ -178,7 +178,7 @@ def test_gaussian_kl_closed_form():
     mu = ae.tensor([[0.5, -1.0]], dtype=ae.float64)
     logvar = ae.tensor([[0.2, -0.3]], dtype=ae.float64)
     sigma2 = np.exp(logvar.numpy())
-    expected = 0.5 * np.sum(sigma2 + mu.numpy()**2 - 1 - logvar.numpy())
+    expected = 0.5 * np.sum(sigma2 + mu.numpy() ** 2 - 1 - logvar.numpy())
     assert F.gaussian_kl(mu, logvar).item() == pytest.approx(expected)
     assert F.gaussian_kl(ae.zeros(4, 3), ae.zeros(4, 3)).item() == 0.0
     assert F.gaussian_kl(mu, logvar, reduction="none").shape == (1, 2)
@@ -192,7 +192,7 @@ def test_penalties():
     assert F.l2_penalty([]).item() == 0.0
     model = nn.Linear(2, 2)
     assert F.l2_penalty(model.parameters()).item() == pytest.approx(
-        sum(float((p.numpy()**2).sum()) for p in model.parameters()), rel=1e-6
+        sum(float((p.numpy() ** 2).sum()) for p in model.parameters()), rel=1e-6
     )
 
 
