@@ -12,7 +12,7 @@ tensor([2., 4., 6.])
 from .tensor import Tensor  # first: the ops and the autograd engine need the class
 
 # isort: on
-from . import kernels, random
+from . import func, kernels, random
 from .autograd import backward, grad, increment_version
 from .creation import (
     arange,
@@ -164,6 +164,7 @@ __all__ = [
     "float64",
     "full",
     "full_like",
+    "func",
     "get_default_dtype",
     "get_rng_state",
     "grad",
