@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, DTypeError, ShapeError
-from .function import AccumulateGrad, Node, check_gradient_finite
+from .function import Node, check_gradient_finite
 from .grad_mode import STATE
 from .ops.shape import sum_to
-from .tensor import Tensor
+from .tensor import AccumulateGrad, Tensor
 
 
 def backward(

@@ -48,10 +48,6 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
 
     Python and NumPy integers become int64 and bools stay bool, as in PyTorch.
     """
-    from .tensor import Tensor
-
-    if isinstance(data, Tensor):
-        data = data._data
     if dtype is not None:
         return np.array(data, dtype=resolve(dtype))
     arr = np.array(data)

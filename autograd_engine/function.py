@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -39,11 +39,7 @@ from .errors import (
     ShapeError,
 )
 from .grad_mode import STATE
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
-else:
-    Tensor = None  # bound by tensor.py once the class exists (the two modules need each other)
+from .tensor import Tensor
 
 _IN, _OUT, _CONST = 0, 1, 2
 
@@ -151,20 +147,6 @@ class Node:
     def __repr__(self) -> str:
         # A private Function class (`_Linear`) still reads as a public name: <LinearBackward>.
         return f"<{self.fn.__name__.lstrip('_')}Backward>"
-
-
-class AccumulateGrad:
-    """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
-
-    __slots__ = ("__weakref__", "variable")
-    next_functions: tuple = ()
-    name = "AccumulateGrad"
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad {tuple(self.variable.shape)}>"
 
 
 class Function:

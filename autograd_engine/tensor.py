@@ -1,23 +1,44 @@
 """The user-facing Tensor: one NumPy array plus what autodiff needs to know about it.
 
-A Tensor holds `data` (a NumPy array), `requires_grad`, `grad` and `grad_fn` (the node that
+A Tensor holds its array (`numpy()`), `requires_grad`, `grad` and `grad_fn` (the node that
 produced it, None for leaves). Its methods and operators are thin calls into `ops`, where each
 operation's forward and local derivative live side by side.
+
+Layering: this module imports only the layers below it (errors, dtypes, grad_mode). The
+package's one upward edge is at the end of this file: the op methods (`x.exp()`, `x + y`,
+`x.backward()`) call `ops` and `autograd`, which are built on the Tensor class, so they are
+imported and bound once the class exists.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
-from .function import AccumulateGrad, Node
 from .grad_mode import STATE
 
+if TYPE_CHECKING:
+    from .function import Node
+
 _new = object.__new__
+
+
+class AccumulateGrad:
+    """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
+
+    __slots__ = ("__weakref__", "variable")
+    next_functions: tuple = ()
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad {tuple(self.variable.shape)}>"
 
 
 class Tensor:
@@ -35,7 +56,7 @@ class Tensor:
     __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self._data = dtypes.as_array(data, dtype)
+        self._data = dtypes.as_array(data._data if isinstance(data, Tensor) else data, dtype)
         self.grad_fn: Node | None = None
         self._grad: Tensor | None = None
         self._accumulator: AccumulateGrad | None = None
@@ -441,8 +462,8 @@ def _bind_methods() -> None:
         setattr(Tensor, dunder, getattr(ops, name))
 
 
-function.Tensor = Tensor
-from . import autograd, ops  # noqa: E402  (both need the Tensor class defined above)
+# The one upward edge of the package (see the module docstring).
+from . import autograd, ops  # noqa: E402
 
 _BINARY_OPS = {
     np.add: ops.elementwise.add,

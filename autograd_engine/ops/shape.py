@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
 
@@ -150,8 +150,6 @@ class GetItem(Primitive):
         try:
             return x[key]
         except IndexError as exc:
-            from ..errors import IndexOutOfRangeError
-
             raise IndexOutOfRangeError(
                 f"getitem: index {key!r} is out of range for shape {x.shape}: {exc}"
             ) from None

@@ -17,9 +17,9 @@ import numpy as np
 
 from ..autograd import _call_backward, _root_gradient, _topological_order
 from ..errors import BackwardError, NotDifferentiableError
-from ..function import AccumulateGrad, Node
+from ..function import Node
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import AccumulateGrad, Tensor
 from . import labels
 from .graph import Edge, Graph
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..function import AccumulateGrad, Node
-from ..tensor import Tensor
+from ..function import Node
+from ..tensor import AccumulateGrad, Tensor
 from . import labels
 
 INPUT, OUTPUT, PARAM, OP, MODULE = "input", "output", "param", "op", "module"
