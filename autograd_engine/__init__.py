@@ -12,7 +12,7 @@ tensor([2., 4., 6.])
 from .tensor import Tensor  # first: the ops and the autograd engine need the class
 
 # isort: on
-from . import func, kernels, random
+from . import forward_ad, func, kernels, random
 from .autograd import backward, grad, increment_version
 from .creation import (
     arange,
@@ -162,6 +162,7 @@ __all__ = [
     "flatten",
     "float32",
     "float64",
+    "forward_ad",
     "full",
     "full_like",
     "func",

@@ -17,8 +17,9 @@ The reverse-mode transforms (`grad`, `grad_and_value`, `value_and_grad`, `vjp`, 
 `hessian`) run the engine's recorded backward pass. They record the backward itself
 (`create_graph=True`) only when an input already requires grad, that is when an outer transform
 or the caller differentiates the result again; otherwise the results are plain tensors.
-`vmap` maps a function over a batch dimension with a Python loop (simple and always right,
-not fast).
+`jvp` and `jacfwd` are forward mode (`forward_ad`): a tangent rides along with each value
+through the same primitives, one pass per input direction, no graph kept. `vmap` maps a
+function over a batch dimension with a Python loop (simple and always right, not fast).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .autograd import grad as _autograd_grad
 from .creation import tensor as _tensor
 from .errors import ShapeError
+from .forward_ad import dual_level, make_dual, unpack_dual
 from .grad_mode import enable_grad
 from .ops import stack
 from .tensor import Tensor
@@ -216,6 +220,63 @@ def jacrev(func: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]
             for row, x in zip(rows, leaves, strict=True)
         )
         return jacobians[0] if isinstance(argnums, int) else jacobians
+
+    return wrapper
+
+
+def jvp(
+    func: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], has_aux: bool = False
+) -> tuple:
+    """(func(*primals), J v): the directional derivative along `tangents`, by forward mode.
+
+    One forward pass carries each tangent beside its primal (dual numbers); outputs that do
+    not depend on the primals get zero tangents. As torch.func.jvp.
+    """
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
+    with dual_level():
+        duals = [
+            make_dual(p if isinstance(p, Tensor) else _tensor(p), t)
+            for p, t in zip(primals, tangents, strict=True)
+        ]
+        out, aux = _split_aux(func(*duals), has_aux, "jvp")
+        outs = out if isinstance(out, tuple) else (out,)
+        pairs = []
+        for o in outs:
+            primal, tangent = unpack_dual(o)
+            pairs.append((primal, tangent if tangent is not None else primal * 0))
+    values = tuple(p for p, _ in pairs)
+    dirs = tuple(t for _, t in pairs)
+    if not isinstance(out, tuple):
+        values, dirs = values[0], dirs[0]
+    return (values, dirs, aux) if has_aux else (values, dirs)
+
+
+def jacfwd(func: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The Jacobian by forward mode, one pass per input element (torch.func.jacfwd).
+
+    Cheaper than `jacrev` when the function has fewer inputs than outputs; same shape O + I.
+    """
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), "jacfwd")
+        args = [a if isinstance(a, Tensor) else _tensor(a) for a in args]
+        jacobians = []
+        for n in nums:
+            x = args[n].detach()
+            columns = []
+            for j in range(x.numel()):
+                direction = np.zeros(x.numel(), dtype=x.dtype)
+                direction[j] = 1
+                tangents = [np.zeros(a.shape, a.dtype) for a in args]
+                tangents[n] = direction.reshape(x.shape)
+                out, column = jvp(lambda *xs: func(*xs, **kwargs), args, tangents)
+                columns.append(column)
+            if not isinstance(out, Tensor):
+                raise TypeError("jacfwd: the function must return a tensor")
+            jac = stack(columns, -1) if columns else out.reshape(*out.shape, 0)
+            jacobians.append(jac.reshape(*out.shape, *x.shape))
+        return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
 
     return wrapper
 

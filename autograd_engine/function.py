@@ -38,7 +38,8 @@ from .errors import (
     NotDifferentiableError,
     ShapeError,
 )
-from .grad_mode import STATE
+from .forward_ad import push_tangent
+from .grad_mode import DUALS, STATE
 from .tensor import Tensor
 
 _IN, _OUT, _CONST = 0, 1, 2
@@ -166,6 +167,10 @@ class Function:
     """
 
     raw_backward = False
+    # Forward mode (forward_ad.py) calls `jvp(ctx, *tangents)`, one tangent array (or None)
+    # per forward argument, with `ctx.inputs` / `ctx.output` holding forward's arrays; it
+    # returns the output's tangent. Functions without it are reverse-mode only.
+    jvp = None
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -223,8 +228,13 @@ class Function:
         if STATE.anomaly:
             _check_finite(cls.op_name(), "forward", out)
         if not record or out.dtype.kind != "f":
-            return Tensor._make(out, False, None)
+            result = Tensor._make(out, False, None)
+            if DUALS.level and out.dtype.kind == "f":
+                push_tangent(cls, ctx, args, arrays, out, result)
+            return result
         result = Tensor._make(out, True, ctx)
+        if DUALS.level:
+            push_tangent(cls, ctx, args, arrays, out, result)
         ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking (shapes, dtypes)
         ctx.output_ref = weakref.ref(result)
         if ctx._saved:

@@ -7,6 +7,7 @@ back on inside it. Both work as context managers and as decorators.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -106,3 +107,17 @@ class scope:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         STATE.scope = STATE.scope[:-1]
+
+
+class _Duals(threading.local):
+    """Forward mode's per-thread state (see forward_ad.py): how many `dual_level()` scopes are
+    open, and the tangents, id(tensor) -> (tensor, tangent array). The tensor is held so that
+    its id stays unique while the level lasts."""
+
+    level = 0
+
+    def __init__(self) -> None:
+        self.tangents: dict[int, tuple[Any, Any]] = {}
+
+
+DUALS = _Duals()

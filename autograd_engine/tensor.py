@@ -19,7 +19,7 @@ import numpy as np
 
 from . import dtypes
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
-from .grad_mode import STATE
+from .grad_mode import DUALS, STATE
 
 if TYPE_CHECKING:
     from .function import Node
@@ -281,8 +281,13 @@ class Tensor:
         return self if self._data.flags.c_contiguous else self.clone()
 
     # ----------------------------------------------------------------- in place
-    def _check_inplace(self, op: str) -> bool:
+    def _check_inplace(self, op: str, other: Any = None) -> bool:
         """True if the change must be recorded as a new graph node rather than mutate data."""
+        if DUALS.level and (id(self) in DUALS.tangents or id(other) in DUALS.tangents):
+            raise InplaceError(
+                f"{op}: in-place operations on tensors that carry a forward-mode tangent are "
+                "not supported; use the out-of-place form (x = x + y instead of x += y)"
+            )
         if not STATE.grad_enabled:
             return False
         if self.grad_fn is None and self._requires_grad:
@@ -311,7 +316,7 @@ class Tensor:
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
         other_rg = isinstance(other, Tensor) and other._requires_grad
-        if self._check_inplace(op) and (self._requires_grad or other_rg):
+        if self._check_inplace(op, other) and (self._requires_grad or other_rg):
             return self._rebase(_BINARY_OPS[ufunc](self._old_self(), other))
         value = other._data if isinstance(other, Tensor) else other
         try:
@@ -343,7 +348,7 @@ class Tensor:
 
     def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
-        if self._check_inplace(_op) and (
+        if self._check_inplace(_op, src) and (
             self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
         ):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
@@ -371,7 +376,7 @@ class Tensor:
     clip_ = clamp_
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if self._check_inplace("__setitem__") and (
+        if self._check_inplace("__setitem__", value) and (
             self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
         ):
             self._rebase(ops.shape.index_put(self._old_self(), key, value))

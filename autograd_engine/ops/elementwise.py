@@ -27,6 +27,10 @@ class Add(Primitive):
     def backward(ctx, g):
         return g, g  # d(a + b) = da + db
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return ta + tb
+
 
 class Sub(Primitive):
     name = "sub"
@@ -39,6 +43,10 @@ class Sub(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g, -g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return ta - tb
 
 
 class Mul(Primitive):
@@ -57,6 +65,11 @@ class Mul(Primitive):
         ga, gb = ctx.needs_input_grad
         return (g * b if ga else None), (g * a if gb else None)  # d(ab) = b da + a db
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return ta * b + a * tb
+
 
 class Div(Primitive):
     name = "div"
@@ -74,6 +87,11 @@ class Div(Primitive):
         # d(a / b) = da / b - a db / b^2
         return (g / b if ga else None), (-g * a / (b * b) if gb else None)
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return ta / b - a * tb / (b * b)
+
 
 class Neg(Primitive):
     name = "neg"
@@ -86,6 +104,10 @@ class Neg(Primitive):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t
 
 
 class Pow(Primitive):
@@ -111,6 +133,13 @@ class Pow(Primitive):
             grad_b = F.where(positive, g * out * F.log(F.where(positive, a, 1.0)), 0.0)
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        positive = a > 0
+        log_a = np.log(np.where(positive, a, 1.0))
+        return ta * b * np.power(a, b - 1) + np.where(positive, tb * ctx.output * log_a, 0.0)
+
 
 class Exp(Primitive):
     name = "exp"
@@ -126,6 +155,10 @@ class Exp(Primitive):
         (out,) = ctx.saved_tensors
         return g * out  # d exp(a) = exp(a) da
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t * ctx.output
+
 
 class Log(Primitive):
     name = "log"
@@ -140,6 +173,10 @@ class Log(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g / a
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t / ctx.inputs[0]
 
 
 class Sqrt(Primitive):
@@ -157,6 +194,10 @@ class Sqrt(Primitive):
         (out,) = ctx.saved_tensors
         return g / (2 * out)  # d sqrt(a) = da / (2 sqrt(a))
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t / (2 * ctx.output)
+
 
 class Abs(Primitive):
     name = "abs"
@@ -170,6 +211,10 @@ class Abs(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g * np.sign(value(a))  # subgradient 0 at 0, as PyTorch
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * np.sign(ctx.inputs[0])
 
 
 class Sin(Primitive):
@@ -185,6 +230,10 @@ class Sin(Primitive):
         (a,) = ctx.saved_tensors
         return g * xp(g).cos(a)
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t * np.cos(ctx.inputs[0])
+
 
 class Cos(Primitive):
     name = "cos"
@@ -198,6 +247,10 @@ class Cos(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return -g * xp(g).sin(a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t * np.sin(ctx.inputs[0])
 
 
 class _Extremum(Primitive):
@@ -218,6 +271,11 @@ class _Extremum(Primitive):
     def backward(ctx, g):
         w = ctx.weight_a
         return g * w, g * (1 - w)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        w = ctx.weight_a
+        return ta * w + tb * (1 - w)
 
 
 class Maximum(_Extremum):
@@ -251,6 +309,16 @@ class Clip(Primitive):
             inside &= a <= hi
         return g * inside.astype(g.dtype), None, None
 
+    @staticmethod
+    def jvp(ctx, t, t_lo, t_hi):
+        a, lo, hi = ctx.inputs
+        inside = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            inside &= a >= lo
+        if hi is not None:
+            inside &= a <= hi
+        return t * inside
+
 
 class Where(Primitive):
     name = "where"
@@ -265,6 +333,10 @@ class Where(Primitive):
         F = xp(g)
         return None, F.where(ctx.cond, g, 0.0), F.where(ctx.cond, 0.0, g)
 
+    @staticmethod
+    def jvp(ctx, t_cond, ta, tb):
+        return np.where(ctx.inputs[0], ta, tb)
+
 
 class Sign(Primitive):
     """The step function of the perceptron: recorded so graphs show it, but with no gradient."""
@@ -274,6 +346,10 @@ class Sign(Primitive):
     @staticmethod
     def forward(ctx, a):
         return np.sign(a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return np.zeros_like(ctx.output)
 
 
 # --------------------------------------------------------------------------- public functions

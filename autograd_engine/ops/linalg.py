@@ -60,6 +60,11 @@ class Matmul(Primitive):
                 grad_b = grad_b.reshape(*grad_b.shape[:-2], b.shape[0])
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return K.matmul(ta, b) + K.matmul(a, tb)
+
 
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims)."""

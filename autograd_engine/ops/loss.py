@@ -51,6 +51,15 @@ class SoftmaxCrossEntropy(Primitive):
         onehot[np.arange(rows), ctx.target] = 1
         return (softmax(logits, axis=1) - onehot) * g.reshape(-1, 1), None, None
 
+    @staticmethod
+    def jvp(ctx, t, _target, _reduction):
+        rows = np.arange(len(ctx.target))
+        per_row = (ctx.probs * t).sum(axis=1) - t[rows, ctx.target]  # (softmax - onehot) . t
+        if ctx.reduction == "none":
+            return per_row
+        total = per_row.sum()
+        return total / len(per_row) if ctx.reduction == "mean" and len(per_row) else total
+
 
 class BCEWithLogits(Primitive):
     name = "bce_with_logits"
@@ -72,6 +81,11 @@ class BCEWithLogits(Primitive):
                 grad_x = K.bce_with_logits_backward(x_b, t_b, g_b)
             return grad_x, (-g * x if need_t else None)
         return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)
+
+    @staticmethod
+    def jvp(ctx, tx, tt):
+        x, target = ctx.inputs
+        return tx * (K.sigmoid(x) - target) - tt * x
 
 
 def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> Tensor:

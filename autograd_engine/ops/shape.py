@@ -46,6 +46,10 @@ class Reshape(Primitive):
     def backward(ctx, g):
         return g.reshape(ctx.shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return t.reshape(ctx.output.shape)
+
 
 class Permute(Primitive):
     name = "permute"
@@ -61,6 +65,10 @@ class Permute(Primitive):
         return (
             np.transpose(g, inverse) if isinstance(g, np.ndarray) else permute(g, inverse)
         ), None
+
+    @staticmethod
+    def jvp(ctx, t, _dims):
+        return np.transpose(t, ctx.dims)
 
 
 class BroadcastTo(Primitive):
@@ -81,6 +89,10 @@ class BroadcastTo(Primitive):
         (shape, _) = ctx.input_meta[0]
         return sum_to(g, shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return np.broadcast_to(t, ctx.output.shape)
+
 
 class SumTo(Primitive):
     """Sum a broadcast gradient back to an input's shape: the adjoint of broadcasting."""
@@ -95,6 +107,10 @@ class SumTo(Primitive):
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
         return _broadcast(g, shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return sum_to_shape(t, ctx.output.shape)
 
 
 def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -161,6 +177,10 @@ class GetItem(Primitive):
             return index_add(g, ctx.key, shape), None
         return IndexAdd.apply(g, ctx.key, shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _key):
+        return t[ctx.key]
+
 
 def index_add(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
     """zeros(shape) with g added at `key`; repeated indices add up."""
@@ -186,6 +206,10 @@ class IndexAdd(Primitive):
     def backward(ctx, gg):
         return gg[ctx.key], None, None
 
+    @staticmethod
+    def jvp(ctx, t, _key, _shape):
+        return index_add(t, ctx.key, ctx.output.shape)
+
 
 class IndexPut(Primitive):
     """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`."""
@@ -206,6 +230,12 @@ class IndexPut(Primitive):
         keep[ctx.key] = 0
         grad_value = g[ctx.key] if ctx.needs_input_grad[2] else None
         return g * keep, None, grad_value
+
+    @staticmethod
+    def jvp(ctx, tx, _key, tv):
+        out = tx.copy()
+        out[ctx.key] = tv
+        return out
 
 
 class Concatenate(Primitive):
@@ -232,6 +262,10 @@ class Concatenate(Primitive):
         ]
         return (None, *parts)
 
+    @staticmethod
+    def jvp(ctx, _axis, *ts):
+        return np.concatenate(ts, axis=ctx.axis)
+
 
 class Pad(Primitive):
     name = "pad"
@@ -244,6 +278,10 @@ class Pad(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.inner], None, None
+
+    @staticmethod
+    def jvp(ctx, t, _widths, _value):
+        return np.pad(t, ctx.inputs[1])
 
 
 class Cast(Primitive):
@@ -258,6 +296,10 @@ class Cast(Primitive):
         (_, dtype) = ctx.input_meta[0]
         return g.astype(dtype), None
 
+    @staticmethod
+    def jvp(ctx, t, _dtype):
+        return t.astype(ctx.output.dtype)
+
 
 class Clone(Primitive):
     name = "clone"
@@ -269,6 +311,10 @@ class Clone(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t.copy()
 
 
 # --------------------------------------------------------------------------- public functions
