@@ -8,11 +8,14 @@
 tensor([2., 4., 6.])
 """
 
+import importlib
+from types import ModuleType
+
 # isort: off
 from .tensor import Tensor  # first: the ops and the autograd engine need the class
 
 # isort: on
-from . import forward_ad, func, kernels, random
+from . import forward_ad, func, kernels, random, utils
 from .autograd import backward, grad, increment_version
 from .creation import (
     arange,
@@ -31,6 +34,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import backends, cuda, device
 from .dtypes import (
     bool_,
     float32,
@@ -123,6 +127,15 @@ from .viz import draw_graph
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> ModuleType:
+    """`torch.nn` and `torch.optim` under the porting rule (`import autograd_engine as torch`),
+    imported on first use: importing the core never imports the libraries built on it."""
+    if name in ("nn", "optim"):
+        return importlib.import_module(name)
+    raise AttributeError(f"module 'autograd_engine' has no attribute {name!r}")
+
+
 __all__ = [
     "AnomalyError",
     "AutogradError",
@@ -142,6 +155,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "backends",
     "backward",
     "bce_with_logits",
     "bool_",
@@ -151,7 +165,9 @@ __all__ = [
     "clip",
     "concatenate",
     "cos",
+    "cuda",
     "detect_anomaly",
+    "device",
     "div",
     "draw_graph",
     "elu",
@@ -225,6 +241,7 @@ __all__ = [
     "tensor",
     "transpose",
     "unsqueeze",
+    "utils",
     "var",
     "view",
     "where",

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dtypes
+from .device import CPU, check_device, device
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .grad_mode import DUALS, STATE
 
@@ -25,6 +26,17 @@ if TYPE_CHECKING:
     from .function import Node
 
 _new = object.__new__
+
+# Tensor.type() names, as PyTorch prints them.
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
 
 
 class AccumulateGrad:
@@ -259,11 +271,40 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     # ----------------------------------------------------------------- conversion
-    def to(self, dtype: Any) -> Tensor:
-        """A copy converted to `dtype` (differentiable between float dtypes)."""
-        return ops.shape.cast(self, dtypes.resolve(dtype))
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's forms `to(dtype)`, `to(device, dtype=None)` and `to(other)`: self when
+        nothing changes (or a copy with `copy=True`), else a converted copy (differentiable
+        between float dtypes). The only device is the CPU."""
+        dtype, target = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, device) or (
+                isinstance(arg, str) and arg.partition(":")[0] in ("cpu", "cuda", "mps", "xpu")
+            ):
+                target = arg
+            else:
+                dtype = arg
+        check_device(target, "to")
+        out = self if dtype is None else ops.shape.cast(self, dtypes.resolve(dtype))
+        return out.clone() if copy and out is self else out
 
-    astype = to
+    def astype(self, dtype: Any) -> Tensor:
+        """NumPy's spelling of `to(dtype)`."""
+        return self.to(dtype)
+
+    def type(self, dtype: Any = None) -> str | Tensor:
+        """With no argument, PyTorch's type name ('torch.FloatTensor'); else `to(dtype)`."""
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -273,6 +314,26 @@ class Tensor:
 
     def long(self) -> Tensor:
         return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    @property
+    def device(self) -> device:
+        """Always the CPU."""
+        return CPU
+
+    is_cuda = False
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        check_device(device or "cuda", "cuda")
+        return self
 
     def clone(self) -> Tensor:
         return ops.shape.clone(self)
