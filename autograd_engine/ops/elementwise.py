@@ -102,13 +102,27 @@ class Pow(Primitive):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
-        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a (taken as 0 where a = 0)
-        grad_a = g * b * a ** (b - 1) if ga else None
-        grad_b = None
-        if gb:
-            F = xp(g)
-            positive = np.asarray(value(a)) > 0
-            grad_b = F.where(positive, g * out * F.log(F.where(positive, a, 1.0)), 0.0)
+        F = xp(g)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 and log(-1), as PyTorch
+            # d(a^b)/da = b a^(b-1), taken as 0 where a = b = 0 (as PyTorch; 0 * 0^-1 is NaN)
+            if ga and not isinstance(b, Tensor | np.ndarray) and b != 0:  # the common x ** 2
+                grad_a = g * (b * a ** (b - 1))
+            elif ga:
+                undefined = (value(b) == 0) & (value(a) == 0)
+                if isinstance(b, Tensor | np.ndarray):
+                    b_1 = F.where(undefined, 1.0, b - 1)
+                else:
+                    b_1 = np.where(undefined, 1.0, b - 1).astype(value(a).dtype)
+                grad_a = g * F.where(undefined, 0.0, b * a**b_1)
+            # d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0 (NaN for a < 0)
+            if gb:
+                skip = (np.asarray(value(a)) == 0) & (value(b) >= 0)
+                if isinstance(a, Tensor | np.ndarray):
+                    log_a = F.log(F.where(skip, 1.0, a))
+                else:  # a Python number: 2 ** x
+                    log_a = np.log(np.where(skip, 1.0, a)).astype(value(out).dtype)
+                grad_b = g * out * log_a
         return grad_a, grad_b
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import autograd_engine as ae
-from autograd_engine.errors import InplaceError
 
 
 def _torch() -> Any:
@@ -38,3 +37,55 @@ def test_create_graph_grad_is_writable_after_a_broadcast():
     (b + s).sum().backward(create_graph=True)
     (b + s).sum().backward()
     assert (b.grad.numpy() == 2.0).all() and s.grad.item() == 40_000.0
+
+
+# --------------------------------------------------------------------------- pow at zero
+BASES = [0.0, 2.0, 0.5, -1.5]
+EXPONENTS = [0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -0.5, 0, 2]
+
+
+def _pow_grads(lib: Any, make: Any, exponent: Any, tensor_exponent: bool) -> tuple:
+    x = make(BASES)
+    b = make(float(exponent)) if tensor_exponent else exponent
+    with np.errstate(all="ignore"):
+        y = x**b
+        (gx, *gb) = lib.autograd.grad(
+            y.sum(), [x, b] if tensor_exponent else [x], create_graph=True
+        )
+        # PyTorch's x ** 0 has a constant gradient: no second derivative to ask for
+        (ggx,) = lib.autograd.grad(gx.sum(), [x]) if gx.requires_grad else (0 * x,)
+
+    def as_list(t: Any) -> list:
+        return np.asarray(t.detach().numpy()).tolist()
+
+    return as_list(y), as_list(gx), [as_list(g) for g in gb], as_list(ggx)
+
+
+def test_pow_gradient_at_zero_without_torch():
+    x = f64([0.0, 2.0], True)
+    (x**0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # not NaN at x = 0
+    x.grad = None
+    (x**2).sum().backward()
+    assert x.grad.tolist() == [0.0, 4.0]
+    b = f64([2.0, -1.0], True)
+    with np.errstate(divide="ignore"):
+        (f64([0.0, 0.0]) ** b).sum().backward()
+    assert b.grad.tolist() == [0.0, -np.inf]  # 0 for b >= 0, 0^b log 0 = -inf below
+
+
+@pytest.mark.parametrize("tensor_exponent", [False, True])
+@pytest.mark.parametrize("exponent", EXPONENTS)
+def test_pow_gradients_match_torch_at_zero_and_negative_bases(exponent, tensor_exponent):
+    torch = _torch()
+
+    def make_torch(v: Any) -> Any:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    ours = _pow_grads(ae, lambda v: f64(v, True), exponent, tensor_exponent)
+    theirs = _pow_grads(torch, make_torch, exponent, tensor_exponent)
+    for mine, ref in zip(ours[:3], theirs[:3], strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-12)  # NaN and inf where PyTorch has them
+    # Second order: PyTorch's NaN at x = 0 for a tensor exponent 0 is its 0 * inf; ours is 0
+    finite = np.isfinite(theirs[3])
+    np.testing.assert_allclose(np.asarray(ours[3])[finite], np.asarray(theirs[3])[finite])
