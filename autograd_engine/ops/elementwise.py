@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, value, xp
+from ._util import Primitive, as_tensor, binary, operand, value, xp
 
 
 class Add(Primitive):
@@ -245,25 +245,31 @@ class Minimum(_Extremum):
 
 
 class Clip(Primitive):
+    """min(max(a, lo), hi); lo and hi are numbers, Tensors (broadcast) or None."""
+
     name = "clip"
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        ctx.save_for_backward(a)
-        ctx.bounds = lo, hi
-        return np.clip(a, lo, hi)
+        ctx.save_for_backward(a, lo, hi)
+        return np.clip(a, lo, hi)  # all hi where lo > hi, as PyTorch
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        a = value(a)
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a >= lo
-        if hi is not None:
-            inside &= a <= hi
-        return g * inside.astype(g.dtype), None, None
+        a, lo, hi = (value(v) for v in ctx.saved_tensors)
+        need_a, need_lo, need_hi = ctx.needs_input_grad
+
+        def through(mask: Any) -> Any:
+            return g * np.asarray(mask).astype(value(g).dtype)
+
+        # The gradient goes to whichever of a, lo, hi the output took its value from, with
+        # PyTorch's choices: to a at the bounds, to hi wherever lo > hi.
+        above_lo = True if lo is None else a >= lo
+        below_hi = True if hi is None else a <= hi
+        grad_a = through(above_lo & below_hi) if need_a else None
+        grad_lo = through((a < lo) & (True if hi is None else lo < hi)) if need_lo else None
+        grad_hi = through((a > hi) | (False if lo is None else hi < lo)) if need_hi else None
+        return grad_a, grad_lo, grad_hi
 
 
 class Where(Primitive):
@@ -347,11 +353,17 @@ def minimum(a: Any, b: Any) -> Tensor:
     return Minimum.apply(*binary(a, b))
 
 
-def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to [min, max]; the gradient passes where min <= a <= max."""
+def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to [min, max] (numbers or Tensors); all max where min > max, as PyTorch.
+
+    The gradient passes to a where min <= a <= max, and to a Tensor bound where it is active.
+    """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    return Clip.apply(as_tensor(a), min, max)
+    a = as_tensor(a)
+    return Clip.apply(
+        a, None if min is None else operand(min, a), None if max is None else operand(max, a)
+    )
 
 
 clamp = clip

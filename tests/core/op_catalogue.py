@@ -382,6 +382,15 @@ CASES: list[Case] = [
         lambda t, x, bounds: t.clamp(x, *bounds),
     ),
     Case(
+        "clip_tensor_bounds",  # lo and hi never tie with x or each other; lo > hi happens
+        ae.clip,
+        _args(
+            ts.broadcastable_tensors(3, elements=[GRID, OFF_GRID, ts.grid_elements(offset=0.02)])
+        ),
+        ae.clip,
+        lambda t, x, lo, hi: t.clamp(*t.broadcast_tensors(x, lo, hi)),  # x does not grow there
+    ),
+    Case(
         "maximum",
         ae.maximum,
         _args(_pair(GRID, OFF_GRID)),

@@ -89,3 +89,58 @@ def test_pow_gradients_match_torch_at_zero_and_negative_bases(exponent, tensor_e
     # Second order: PyTorch's NaN at x = 0 for a tensor exponent 0 is its 0 * inf; ours is 0
     finite = np.isfinite(theirs[3])
     np.testing.assert_allclose(np.asarray(ours[3])[finite], np.asarray(theirs[3])[finite])
+
+
+# --------------------------------------------------------------------------- clamp
+CLAMP_X = [-2.0, 0.0, 0.5, 1.0, 2.0, 3.0, 0.3]
+CLAMP_LO = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+CLAMP_HI = [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.5]
+
+
+def test_clamp_with_tensor_bounds_passes_their_gradients():
+    x, lo, hi = f64(CLAMP_X, True), f64(CLAMP_LO, True), f64(CLAMP_HI, True)
+    y = ae.clamp(x, lo, hi)
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 0.5]  # PyTorch's values and gradients
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert lo.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert hi.grad.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    x.grad = None
+    y = x.clamp(min=lo)
+    y.sum().backward()
+    assert lo.grad.tolist() == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_clamp_with_min_above_max_gives_max():
+    x = f64(CLAMP_X, True)
+    y = ae.clamp(x, 1.0, 0.0)
+    y.sum().backward()
+    assert y.tolist() == [0.0] * 7 and x.grad.tolist() == [0.0] * 7
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max", "broadcast", "numbers"])
+def test_clamp_matches_torch(bounds):
+    torch = _torch()
+    values = {"x": CLAMP_X, "lo": CLAMP_LO, "hi": CLAMP_HI}
+    if bounds == "broadcast":
+        values = {"x": [CLAMP_X, CLAMP_LO], "lo": [[0.2], [0.0]], "hi": [0.5] * 7}
+
+    def run(lib: Any, make: Any) -> list:
+        x, lo, hi = (make(values[k]) for k in ("x", "lo", "hi"))
+        kwargs = {
+            "both": {"min": lo, "max": hi},
+            "broadcast": {"min": lo, "max": hi},
+            "min": {"min": lo},
+            "max": {"max": hi},
+            "numbers": {"min": 0.7, "max": 0.1},
+        }[bounds]
+        y = lib.clamp(x, **kwargs)
+        wrt = [x, *kwargs.values()] if bounds != "numbers" else [x]
+        grads = lib.autograd.grad(y, wrt, lib.ones_like(y) * 2)
+        return [np.asarray(t.detach().numpy()) for t in (y, *grads)]
+
+    ours = run(ae, lambda v: f64(v, True))
+    theirs = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    for mine, ref in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine, ref)
