@@ -277,13 +277,14 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)  # a backward after `cond` was changed in place raises
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
         F = xp(g)
-        return None, F.where(ctx.cond, g, 0.0), F.where(ctx.cond, 0.0, g)
+        return None, F.where(cond, g, 0.0), F.where(cond, 0.0, g)
 
 
 class Sign(Primitive):
@@ -371,7 +372,8 @@ clamp = clip
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where cond is true, else of b (both broadcast)."""
-    cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    if not isinstance(cond, Tensor):  # a copy: the user may change their array afterwards
+        cond = Tensor._make(np.array(cond), False, None)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 import autograd_engine as ae
+from autograd_engine.errors import InplaceError
+from autograd_engine.testing import gradcheck
 
 
 def _torch() -> Any:
@@ -144,3 +146,76 @@ def test_clamp_matches_torch(bounds):
     theirs = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
     for mine, ref in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(mine, ref)
+
+
+# --------------------------------------------------------------------------- index_put duplicates
+def test_index_put_with_repeated_indices_gives_gradient_to_the_kept_value_only():
+    x = f64([0.0, 0.0, 0.0], True)
+    v = f64([1.0, 2.0, 3.0], True)
+    c = x.clone()
+    c[ae.tensor([0, 0, 1])] = v  # v[0] is overwritten by v[1]: the last write wins
+    c.backward(f64([10.0, 20.0, 30.0]))
+    assert c.tolist() == [2.0, 3.0, 0.0]  # as PyTorch (CPU) and NumPy
+    assert x.grad.tolist() == [0.0, 0.0, 30.0]
+    # PyTorch gives [10, 10, 20] (its forward is undefined with duplicates); v[0] does not
+    # reach the result, so its derivative is 0, as finite differences confirm:
+    assert v.grad.tolist() == [0.0, 10.0, 20.0]
+
+    def put(x: ae.Tensor, v: ae.Tensor) -> ae.Tensor:
+        c = x * 1.0
+        c[ae.tensor([[1, 0], [1, 2]])] = v  # 2-d index, value broadcast over rows
+        return c
+
+    assert gradcheck(put, (f64(np.ones((3, 2)), True), f64([[4.0, 5.0]], True)))
+
+
+# --------------------------------------------------------------------------- changed indices
+def test_mask_changed_in_place_after_where_raises_at_backward():
+    a = f64([1.0, 2.0], True)
+    mask = a > 1.5
+    y = ae.where(mask, a * a, a)
+    mask[0] = True
+    with pytest.raises(InplaceError, match=r"where.*in-place"):
+        y.sum().backward()
+
+
+def test_where_copies_a_numpy_mask():
+    a = f64([1.0, 2.0], True)
+    mask = np.array([False, True])
+    y = ae.where(mask, a * a, a)
+    mask[0] = True  # the user's array: the engine kept its own copy
+    y.sum().backward()
+    assert a.grad.tolist() == [1.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda i: i,  # x[i]
+        lambda i: (i, slice(None)),  # x[i, :]
+        lambda i: (slice(None), i),  # x[:, i]
+    ],
+)
+def test_index_tensor_changed_in_place_after_getitem_raises_at_backward(index):
+    x = f64(np.arange(4.0).reshape(2, 2), True)
+    i = ae.tensor([1, 0])
+    y = x[index(i)] * 2
+    i[0] = 0
+    with pytest.raises(InplaceError, match=r"getitem.*in-place"):
+        y.sum().backward()
+
+
+def test_index_tensor_changed_in_place_after_index_put_raises_at_backward():
+    x = f64([1.0, 2.0, 3.0], True)
+    i = ae.tensor([2, 0])
+    c = x * 1.0
+    c[i] = f64([5.0, 6.0], True)
+    i.add_(-1)
+    with pytest.raises(InplaceError, match=r"index_put.*in-place"):
+        c.sum().backward()
+    mask = ae.tensor([True, False, True])
+    c = x * 1.0
+    c[mask] = 0.0
+    mask[1] = True
+    with pytest.raises(InplaceError, match="index_put"):
+        c.sum().backward()
