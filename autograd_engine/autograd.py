@@ -21,7 +21,7 @@ from . import forward_ad
 from .errors import AnomalyError, BackwardError, DTypeError, ShapeError
 from .function import Function, Node, check_gradient_finite
 from .grad_mode import STATE
-from .ops.shape import sum_to
+from .ops.shape import clone, sum_to
 from .tensor import AccumulateGrad, Tensor
 
 
@@ -321,14 +321,20 @@ def _own(g: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) -> None:
-    """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
+    """`.grad += g`, keeping the graph of g only when building higher-order derivatives.
+
+    Under `create_graph` the first gradient is cloned (a recorded copy), as in PyTorch: g may
+    be the very Tensor another leaf receives (`x + y` sends one gradient to both) or a
+    read-only broadcast view, and a later backward adds into `.grad` in place."""
     if create_graph:
-        variable._grad = g if variable._grad is None else variable._grad + g
+        variable._grad = clone(g) if variable._grad is None else variable._grad + g
     elif variable._grad is None:
         variable._grad = Tensor._make(_own(g, variable._data.dtype), False, None)
     else:
-        buffer = variable._grad._data
+        grad = variable._grad
+        buffer = grad._data
         buffer += g  # in place; `+=` casts same-kind, as .grad keeps the leaf's dtype
+        grad._vc[0] += 1  # a graph that saved this .grad (create_graph) sees the change
 
 
 # `torch.autograd` under the porting rule: `Function`, `grad`, `backward` and `forward_ad`

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, value, xp
+from ._util import Primitive, as_tensor, binary, operand, value, xp
 
 
 class Add(Primitive):
@@ -124,13 +124,27 @@ class Pow(Primitive):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
-        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a (taken as 0 where a = 0)
-        grad_a = g * b * a ** (b - 1) if ga else None
-        grad_b = None
-        if gb:
-            F = xp(g)
-            positive = np.asarray(value(a)) > 0
-            grad_b = F.where(positive, g * out * F.log(F.where(positive, a, 1.0)), 0.0)
+        F = xp(g)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 and log(-1), as PyTorch
+            # d(a^b)/da = b a^(b-1), taken as 0 where a = b = 0 (as PyTorch; 0 * 0^-1 is NaN)
+            if ga and not isinstance(b, Tensor | np.ndarray) and b != 0:  # the common x ** 2
+                grad_a = g * (b * a ** (b - 1))
+            elif ga:
+                undefined = (value(b) == 0) & (value(a) == 0)
+                if isinstance(b, Tensor | np.ndarray):
+                    b_1 = F.where(undefined, 1.0, b - 1)
+                else:
+                    b_1 = np.where(undefined, 1.0, b - 1).astype(value(a).dtype)
+                grad_a = g * F.where(undefined, 0.0, b * a**b_1)
+            # d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0 (NaN for a < 0)
+            if gb:
+                skip = (np.asarray(value(a)) == 0) & (value(b) >= 0)
+                if isinstance(a, Tensor | np.ndarray):
+                    log_a = F.log(F.where(skip, 1.0, a))
+                else:  # a Python number: 2 ** x
+                    log_a = np.log(np.where(skip, 1.0, a)).astype(value(out).dtype)
+                grad_b = g * out * log_a
         return grad_a, grad_b
 
     @staticmethod
@@ -289,35 +303,47 @@ class Minimum(_Extremum):
 
 
 class Clip(Primitive):
+    """min(max(a, lo), hi); lo and hi are numbers, Tensors (broadcast) or None."""
+
     name = "clip"
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        ctx.save_for_backward(a)
-        ctx.bounds = lo, hi
-        return np.clip(a, lo, hi)
+        ctx.save_for_backward(a, lo, hi)
+        return np.clip(a, lo, hi)  # all hi where lo > hi, as PyTorch
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        a = value(a)
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a >= lo
-        if hi is not None:
-            inside &= a <= hi
-        return g * inside.astype(g.dtype), None, None
+        from_a, from_lo, from_hi = _clip_sources(*(value(v) for v in ctx.saved_tensors))
+        need_a, need_lo, need_hi = ctx.needs_input_grad
+
+        def through(mask: Any) -> Any:
+            return g * np.asarray(mask).astype(value(g).dtype)
+
+        return (
+            through(from_a) if need_a else None,
+            through(from_lo) if need_lo else None,
+            through(from_hi) if need_hi else None,
+        )
 
     @staticmethod
     def jvp(ctx, t, t_lo, t_hi):
-        a, lo, hi = ctx.inputs
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a >= lo
-        if hi is not None:
-            inside &= a <= hi
-        return t * inside
+        from_a, from_lo, from_hi = _clip_sources(*ctx.inputs)
+        return (
+            t * from_a
+            + (0.0 if t_lo is None else t_lo * from_lo)
+            + (0.0 if t_hi is None else t_hi * from_hi)
+        )
+
+
+def _clip_sources(a: Any, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
+    """Where clip's output took its value from a, from lo and from hi, with PyTorch's choices:
+    from a at the bounds, from hi wherever lo > hi."""
+    above_lo = True if lo is None else a >= lo
+    below_hi = True if hi is None else a <= hi
+    from_lo = False if lo is None else (a < lo) & (True if hi is None else lo < hi)
+    from_hi = False if hi is None else (a > hi) | (False if lo is None else hi < lo)
+    return above_lo & below_hi, from_lo, from_hi
 
 
 class Where(Primitive):
@@ -325,13 +351,14 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)  # a backward after `cond` was changed in place raises
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
         F = xp(g)
-        return None, F.where(ctx.cond, g, 0.0), F.where(ctx.cond, 0.0, g)
+        return None, F.where(cond, g, 0.0), F.where(cond, 0.0, g)
 
     @staticmethod
     def jvp(ctx, t_cond, ta, tb):
@@ -409,11 +436,17 @@ def minimum(a: Any, b: Any) -> Tensor:
     return Minimum.apply(*binary(a, b))
 
 
-def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to [min, max]; the gradient passes where min <= a <= max."""
+def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to [min, max] (numbers or Tensors); all max where min > max, as PyTorch.
+
+    The gradient passes to a where min <= a <= max, and to a Tensor bound where it is active.
+    """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    return Clip.apply(as_tensor(a), min, max)
+    a = as_tensor(a)
+    return Clip.apply(
+        a, None if min is None else operand(min, a), None if max is None else operand(max, a)
+    )
 
 
 clamp = clip
@@ -421,7 +454,8 @@ clamp = clip
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where cond is true, else of b (both broadcast)."""
-    cond = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+    if not isinstance(cond, Tensor):  # a copy: the user may change their array afterwards
+        cond = Tensor._make(np.array(cond), False, None)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)

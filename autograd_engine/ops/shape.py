@@ -3,6 +3,7 @@ indexing, concatenation, padding and dtype conversion. Their gradients move valu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,6 +134,17 @@ def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
+def _index_tensors(key: Any) -> list[Tensor]:
+    """The Tensors inside an index. Passed to the op beside the index, so that the node saves
+    them: a backward after one of them was changed in place then raises, as for any saved
+    value (the index itself holds their arrays)."""
+    if isinstance(key, Tensor):
+        return [key]
+    if isinstance(key, tuple):
+        return [k for k in key if isinstance(k, Tensor)]
+    return []
+
+
 def normalize_index(key: Any) -> Any:
     """Tensors inside an index become arrays; lists become integer or bool arrays."""
     if isinstance(key, tuple):
@@ -161,8 +173,9 @@ class GetItem(Primitive):
     symbol = "[]"
 
     @staticmethod
-    def forward(ctx, x, key):
+    def forward(ctx, x, key, *index_arrays):
         ctx.key = key
+        ctx.save_for_backward(*index_arrays)
         try:
             return x[key]
         except IndexError as exc:
@@ -173,12 +186,13 @@ class GetItem(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
+        unchanged = (None,) * (1 + len(ctx.saved_tensors))  # raises if an index was changed
         if isinstance(g, np.ndarray):
-            return index_add(g, ctx.key, shape), None
-        return IndexAdd.apply(g, ctx.key, shape), None
+            return index_add(g, ctx.key, shape), *unchanged
+        return IndexAdd.apply(g, ctx.key, shape), *unchanged
 
     @staticmethod
-    def jvp(ctx, t, _key):
+    def jvp(ctx, t, _key, *_index_arrays):
         return t[ctx.key]
 
 
@@ -212,30 +226,50 @@ class IndexAdd(Primitive):
 
 
 class IndexPut(Primitive):
-    """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`."""
+    """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`.
+
+    With repeated indices the last write wins (as NumPy and PyTorch on the CPU), and only the
+    values that were kept get a gradient (PyTorch gives one to every duplicate, although the
+    overwritten values do not reach the result)."""
 
     name = "index_put"
 
     @staticmethod
-    def forward(ctx, x, key, value):
+    def forward(ctx, x, key, value, *index_arrays):
         ctx.key = key
+        ctx.save_for_backward(*index_arrays)
         out = x.copy()
         out[key] = value
+        ctx.kept = None if _is_basic(key) else _kept_writes(x.shape, key)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (shape, dtype) = ctx.input_meta[0]
+        unchanged = (None,) * (1 + len(ctx.saved_tensors))  # raises if an index was changed
         keep = np.ones(shape, dtype=dtype)
         keep[ctx.key] = 0
-        grad_value = g[ctx.key] if ctx.needs_input_grad[2] else None
-        return g * keep, None, grad_value
+        grad_value = None
+        if ctx.needs_input_grad[2]:
+            grad_value = g[ctx.key] if ctx.kept is None else g[ctx.key] * ctx.kept
+        return g * keep, *unchanged[:1], grad_value, *unchanged[1:]
 
     @staticmethod
-    def jvp(ctx, tx, _key, tv):
+    def jvp(ctx, tx, _key, tv, *_index_arrays):
         out = tx.copy()
         out[ctx.key] = tv
         return out
+
+
+def _kept_writes(shape: tuple[int, ...], key: Any) -> np.ndarray | None:
+    """For `out[key] = value` with integer arrays: where each written element survived the
+    later writes to the same place (None when no index repeats)."""
+    slots = np.zeros(shape, dtype=np.intp)
+    written = slots[key].shape
+    order = np.arange(math.prod(written), dtype=np.intp).reshape(written)
+    slots[key] = order
+    kept = slots[key] == order
+    return None if kept.all() else kept
 
 
 class Concatenate(Primitive):
@@ -406,12 +440,12 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 def getitem(x: Any, key: Any) -> Tensor:
     x = as_tensor(x)
-    return _share_version(GetItem.apply(x, normalize_index(key)), x)
+    return _share_version(GetItem.apply(x, normalize_index(key), *_index_tensors(key)), x)
 
 
 def index_put(x: Tensor, key: Any, value: Any) -> Tensor:
     x, value = binary(x, value)
-    return IndexPut.apply(x, normalize_index(key), value)
+    return IndexPut.apply(x, normalize_index(key), value, *_index_tensors(key))
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

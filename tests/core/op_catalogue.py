@@ -382,6 +382,15 @@ CASES: list[Case] = [
         lambda t, x, bounds: t.clamp(x, *bounds),
     ),
     Case(
+        "clip_tensor_bounds",  # lo and hi never tie with x or each other; lo > hi happens
+        ae.clip,
+        _args(
+            ts.broadcastable_tensors(3, elements=[GRID, OFF_GRID, ts.grid_elements(offset=0.02)])
+        ),
+        ae.clip,
+        lambda t, x, lo, hi: t.clamp(*t.broadcast_tensors(x, lo, hi)),  # x does not grow there
+    ),
+    Case(
         "maximum",
         ae.maximum,
         _args(_pair(GRID, OFF_GRID)),
@@ -658,10 +667,11 @@ NON_DIFFERENTIABLE = frozenset(
 NOT_OPERATIONS = frozenset(
     {
         "Function", "arange", "backward", "draw_graph", "eye", "full", "full_like",
-        "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_grad_enabled",
+        "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_anomaly_enabled",
+        "is_grad_enabled", "is_inference_mode_enabled",
         "linspace",
         "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-        "randn_like", "set_default_dtype", "set_grad_enabled", "set_rng_state", "tensor",
+        "randn_like", "set_default_dtype", "set_rng_state", "tensor",
         "zeros", "zeros_like",
     }
 )  # fmt: skip

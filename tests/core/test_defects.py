@@ -1,0 +1,221 @@
+"""Regression tests for silent wrong results found by fuzzing against PyTorch (issue 12).
+
+Each test states PyTorch's answer as plain numbers (torch-free) and, when torch is installed,
+also compares with it directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import autograd_engine as ae
+from autograd_engine.errors import InplaceError
+from autograd_engine.testing import gradcheck
+
+
+def _torch() -> Any:
+    return pytest.importorskip("torch")
+
+
+def f64(values: Any, requires_grad: bool = False) -> ae.Tensor:
+    return ae.tensor(values, dtype=ae.float64, requires_grad=requires_grad)
+
+
+# --------------------------------------------------------------------------- create_graph
+def test_create_graph_leaves_never_share_their_grad():
+    x, y = f64([1.0, 2.0], True), f64([3.0, 4.0], True)
+    (x + y).sum().backward(create_graph=True)  # one gradient Tensor reaches both leaves
+    assert x.grad is not y.grad
+    (x * y).sum().backward()  # accumulates into each .grad in place
+    assert x.grad.tolist() == [4.0, 5.0] and y.grad.tolist() == [2.0, 3.0]
+
+
+def test_create_graph_grad_is_writable_after_a_broadcast():
+    b = f64(np.ones(20_000), True)  # big enough for a read-only broadcast view of the gradient
+    s = f64(1.0, True)
+    (b + s).sum().backward(create_graph=True)
+    (b + s).sum().backward()
+    assert (b.grad.numpy() == 2.0).all() and s.grad.item() == 40_000.0
+
+
+# --------------------------------------------------------------------------- pow at zero
+BASES = [0.0, 2.0, 0.5, -1.5]
+EXPONENTS = [0.0, 1.0, 2.0, 3.0, 0.5, -1.0, -0.5, 0, 2]
+
+
+def _pow_grads(lib: Any, make: Any, exponent: Any, tensor_exponent: bool) -> tuple:
+    x = make(BASES)
+    b = make(float(exponent)) if tensor_exponent else exponent
+    with np.errstate(all="ignore"):
+        y = x**b
+        (gx, *gb) = lib.autograd.grad(
+            y.sum(), [x, b] if tensor_exponent else [x], create_graph=True
+        )
+        # PyTorch's x ** 0 has a constant gradient: no second derivative to ask for
+        (ggx,) = lib.autograd.grad(gx.sum(), [x]) if gx.requires_grad else (0 * x,)
+
+    def as_list(t: Any) -> list:
+        return np.asarray(t.detach().numpy()).tolist()
+
+    return as_list(y), as_list(gx), [as_list(g) for g in gb], as_list(ggx)
+
+
+def test_pow_gradient_at_zero_without_torch():
+    x = f64([0.0, 2.0], True)
+    (x**0).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0]  # not NaN at x = 0
+    x.grad = None
+    (x**2).sum().backward()
+    assert x.grad.tolist() == [0.0, 4.0]
+    b = f64([2.0, -1.0], True)
+    with np.errstate(divide="ignore"):
+        (f64([0.0, 0.0]) ** b).sum().backward()
+    assert b.grad.tolist() == [0.0, -np.inf]  # 0 for b >= 0, 0^b log 0 = -inf below
+
+
+@pytest.mark.parametrize("tensor_exponent", [False, True])
+@pytest.mark.parametrize("exponent", EXPONENTS)
+def test_pow_gradients_match_torch_at_zero_and_negative_bases(exponent, tensor_exponent):
+    torch = _torch()
+
+    def make_torch(v: Any) -> Any:
+        return torch.tensor(v, dtype=torch.float64, requires_grad=True)
+
+    ours = _pow_grads(ae, lambda v: f64(v, True), exponent, tensor_exponent)
+    theirs = _pow_grads(torch, make_torch, exponent, tensor_exponent)
+    for mine, ref in zip(ours[:3], theirs[:3], strict=True):
+        np.testing.assert_allclose(mine, ref, rtol=1e-12)  # NaN and inf where PyTorch has them
+    # Second order: PyTorch's NaN at x = 0 for a tensor exponent 0 is its 0 * inf; ours is 0
+    finite = np.isfinite(theirs[3])
+    np.testing.assert_allclose(np.asarray(ours[3])[finite], np.asarray(theirs[3])[finite])
+
+
+# --------------------------------------------------------------------------- clamp
+CLAMP_X = [-2.0, 0.0, 0.5, 1.0, 2.0, 3.0, 0.3]
+CLAMP_LO = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+CLAMP_HI = [1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 0.5]
+
+
+def test_clamp_with_tensor_bounds_passes_their_gradients():
+    x, lo, hi = f64(CLAMP_X, True), f64(CLAMP_LO, True), f64(CLAMP_HI, True)
+    y = ae.clamp(x, lo, hi)
+    y.sum().backward()
+    assert y.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0, 2.0, 0.5]  # PyTorch's values and gradients
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    assert lo.grad.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert hi.grad.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    x.grad = None
+    y = x.clamp(min=lo)
+    y.sum().backward()
+    assert lo.grad.tolist() == [2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
+
+
+def test_clamp_with_min_above_max_gives_max():
+    x = f64(CLAMP_X, True)
+    y = ae.clamp(x, 1.0, 0.0)
+    y.sum().backward()
+    assert y.tolist() == [0.0] * 7 and x.grad.tolist() == [0.0] * 7
+
+
+@pytest.mark.parametrize("bounds", ["both", "min", "max", "broadcast", "numbers"])
+def test_clamp_matches_torch(bounds):
+    torch = _torch()
+    values = {"x": CLAMP_X, "lo": CLAMP_LO, "hi": CLAMP_HI}
+    if bounds == "broadcast":
+        values = {"x": [CLAMP_X, CLAMP_LO], "lo": [[0.2], [0.0]], "hi": [0.5] * 7}
+
+    def run(lib: Any, make: Any) -> list:
+        x, lo, hi = (make(values[k]) for k in ("x", "lo", "hi"))
+        kwargs = {
+            "both": {"min": lo, "max": hi},
+            "broadcast": {"min": lo, "max": hi},
+            "min": {"min": lo},
+            "max": {"max": hi},
+            "numbers": {"min": 0.7, "max": 0.1},
+        }[bounds]
+        y = lib.clamp(x, **kwargs)
+        wrt = [x, *kwargs.values()] if bounds != "numbers" else [x]
+        grads = lib.autograd.grad(y, wrt, lib.ones_like(y) * 2)
+        return [np.asarray(t.detach().numpy()) for t in (y, *grads)]
+
+    ours = run(ae, lambda v: f64(v, True))
+    theirs = run(torch, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    for mine, ref in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine, ref)
+
+
+# --------------------------------------------------------------------------- index_put duplicates
+def test_index_put_with_repeated_indices_gives_gradient_to_the_kept_value_only():
+    x = f64([0.0, 0.0, 0.0], True)
+    v = f64([1.0, 2.0, 3.0], True)
+    c = x.clone()
+    c[ae.tensor([0, 0, 1])] = v  # v[0] is overwritten by v[1]: the last write wins
+    c.backward(f64([10.0, 20.0, 30.0]))
+    assert c.tolist() == [2.0, 3.0, 0.0]  # as PyTorch (CPU) and NumPy
+    assert x.grad.tolist() == [0.0, 0.0, 30.0]
+    # PyTorch gives [10, 10, 20] (its forward is undefined with duplicates); v[0] does not
+    # reach the result, so its derivative is 0, as finite differences confirm:
+    assert v.grad.tolist() == [0.0, 10.0, 20.0]
+
+    def put(x: ae.Tensor, v: ae.Tensor) -> ae.Tensor:
+        c = x * 1.0
+        c[ae.tensor([[1, 0], [1, 2]])] = v  # 2-d index, value broadcast over rows
+        return c
+
+    assert gradcheck(put, (f64(np.ones((3, 2)), True), f64([[4.0, 5.0]], True)))
+
+
+# --------------------------------------------------------------------------- changed indices
+def test_mask_changed_in_place_after_where_raises_at_backward():
+    a = f64([1.0, 2.0], True)
+    mask = a > 1.5
+    y = ae.where(mask, a * a, a)
+    mask[0] = True
+    with pytest.raises(InplaceError, match=r"where.*in-place"):
+        y.sum().backward()
+
+
+def test_where_copies_a_numpy_mask():
+    a = f64([1.0, 2.0], True)
+    mask = np.array([False, True])
+    y = ae.where(mask, a * a, a)
+    mask[0] = True  # the user's array: the engine kept its own copy
+    y.sum().backward()
+    assert a.grad.tolist() == [1.0, 4.0]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda i: i,  # x[i]
+        lambda i: (i, slice(None)),  # x[i, :]
+        lambda i: (slice(None), i),  # x[:, i]
+    ],
+)
+def test_index_tensor_changed_in_place_after_getitem_raises_at_backward(index):
+    x = f64(np.arange(4.0).reshape(2, 2), True)
+    i = ae.tensor([1, 0])
+    y = x[index(i)] * 2
+    i[0] = 0
+    with pytest.raises(InplaceError, match=r"getitem.*in-place"):
+        y.sum().backward()
+
+
+def test_index_tensor_changed_in_place_after_index_put_raises_at_backward():
+    x = f64([1.0, 2.0, 3.0], True)
+    i = ae.tensor([2, 0])
+    c = x * 1.0
+    c[i] = f64([5.0, 6.0], True)
+    i.add_(-1)
+    with pytest.raises(InplaceError, match=r"index_put.*in-place"):
+        c.sum().backward()
+    mask = ae.tensor([True, False, True])
+    c = x * 1.0
+    c[mask] = 0.0
+    mask[1] = True
+    with pytest.raises(InplaceError, match="index_put"):
+        c.sum().backward()
