@@ -125,7 +125,7 @@ from .ops import (
     view,
     where,
 )
-from .random import get_rng_state, manual_seed, set_rng_state
+from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .viz import draw_graph
 
 __version__ = "0.1.0"
@@ -145,6 +145,7 @@ __all__ = [
     "BackwardError",
     "DTypeError",
     "Function",
+    "Generator",
     "IndexOutOfRangeError",
     "InplaceError",
     "NotDifferentiableError",
