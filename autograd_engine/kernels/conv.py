@@ -37,12 +37,12 @@ from .windows import (
     check_grad_out,
     conv2d_geometry,
     conv_transpose2d_geometry,
+    fits_kernels,
 )
 
 # Output positions per product: measured on (64, 16, 28, 28) * (32, 16, 3, 3) and on LeNet-5's
 # layers (see the module docstring of tests/kernels/test_conv.py for the script).
 _CHUNK_COLUMNS = 1024
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 @njit(cache=True, error_model="numpy")
@@ -212,12 +212,6 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
                 _crop_sample(dxp, gx[n0 + s], geom)
 
 
-def _fast(*arrays: np.ndarray | None) -> bool:
-    """Whether the kernels take these arrays: float32 or float64, all of one dtype."""
-    dtype = arrays[0].dtype
-    return (dtype is _F32 or dtype is _F64) and all(a is None or a.dtype is dtype for a in arrays)
-
-
 def _geom(w_shape, stride, pads, dilation, out_hw) -> tuple[int, ...]:
     return (*w_shape[2:], *stride, pads[0][0], pads[1][0], *dilation, *out_hw)
 
@@ -288,7 +282,7 @@ def conv2d(
 ) -> np.ndarray:
     """F.conv2d: x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), bias (C_out,) or None;
     padding an int, a pair, ((top, bottom), (left, right)), 'same' or 'valid'."""
-    if not _fast(x, w, bias):
+    if not fits_kernels(x, w, bias):
         return reference.conv2d(x, w, bias, stride, padding, dilation, groups)
     stride, pads, dilation, out_hw = conv2d_geometry(
         x.shape, w.shape, stride, padding, dilation, groups
@@ -308,7 +302,7 @@ def conv2d_backward(
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """(grad_x, grad_w, grad_b) of conv2d, None where output_mask is False (PyTorch's
     convolution_backward); grad_x = conv_transpose2d(grad_out, w) sized back to x."""
-    if not _fast(x, w, grad_out):
+    if not fits_kernels(x, w, grad_out):
         return reference.conv2d_backward(
             x, w, grad_out, stride, padding, dilation, groups, output_mask
         )
@@ -332,7 +326,7 @@ def conv_transpose2d(
     """F.conv_transpose2d (note the argument order: dilation after output_padding, groups
     last): x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW). It is conv2d's grad_x: the
     gradient that a conv2d by w from (H_out, W_out) to (H, W) sends back from x."""
-    if not _fast(x, w, bias):
+    if not fits_kernels(x, w, bias):
         return reference.conv_transpose2d(
             x, w, bias, stride, padding, output_padding, dilation, groups
         )
@@ -361,7 +355,7 @@ def conv_transpose2d_backward(
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """(grad_x, grad_w, grad_b) of conv_transpose2d: grad_x = conv2d(grad_out, w), grad_w is
     conv2d's weight gradient with input grad_out and output gradient x."""
-    if not _fast(x, w, grad_out):
+    if not fits_kernels(x, w, grad_out):
         args = (stride, padding, output_padding, dilation, groups, output_mask)
         return reference.conv_transpose2d_backward(x, w, grad_out, *args)
     stride, pads, dilation, out_hw = conv_transpose2d_geometry(

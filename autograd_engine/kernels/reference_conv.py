@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
 from .windows import (
     IntOrPair,
     Padding2d,
     Pads,
+    adaptive_bins,
+    adaptive_output_size,
     check_grad_out,
     conv2d_geometry,
     conv_transpose2d_geometry,
-    pair,
-    pool_output_size,
+    pad_index,
+    pool2d_geometry,
 )
 
 
@@ -178,23 +179,6 @@ def conv_transpose2d_backward(
 # --- padding ---------------------------------------------------------------------------------
 
 
-def pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
-    """For each position of a padded axis, the input position it copies (-1: the constant).
-
-    np.pad applied to the positions themselves, so every mode means exactly what np.pad's
-    does (PyTorch's 'reflect' is np.pad's 'reflect', 'replicate' is 'edge').
-    """
-    if mode == "constant":
-        return np.pad(np.arange(size), (before, after), constant_values=-1)
-    if mode == "reflect" and max(before, after) >= size:
-        raise ShapeError(
-            f"pad: reflect padding ({before}, {after}) must be smaller than the size {size}"
-        )
-    if mode not in ("reflect", "replicate"):
-        raise ShapeError(f"pad: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
-    return np.pad(np.arange(size), (before, after), mode="reflect" if mode == "reflect" else "edge")
-
-
 def pad2d(
     x: np.ndarray, pads: tuple[int, int, int, int], mode: str = "constant", value: float = 0.0
 ) -> np.ndarray:
@@ -224,30 +208,6 @@ def pad2d_backward(
 
 
 # --- pooling ---------------------------------------------------------------------------------
-
-
-def pool2d_geometry(x_shape, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Checks a pool's arguments: (kernel, stride, padding, dilation, output (H, W)).
-
-    stride defaults to the kernel size; padding must be at most half the kernel, as PyTorch.
-    """
-    if len(x_shape) < 3:
-        raise ShapeError(f"{op}: input must be (N, C, H, W) or (C, H, W), got {x_shape}")
-    kernel = pair(kernel_size, "kernel_size", op, 1)
-    stride = kernel if stride is None or stride == () else pair(stride, "stride", op, 1)
-    pad = pair(padding, "padding", op)
-    dilation = pair(dilation, "dilation", op, 1)
-    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
-        raise ShapeError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
-    out = tuple(
-        pool_output_size(x_shape[-2 + a], kernel[a], stride[a], pad[a], dilation[a], ceil_mode)
-        for a in (0, 1)
-    )
-    if min(out) < 1:
-        raise ShapeError(
-            f"{op}: input {x_shape} is smaller than the kernel {kernel} (dilation {dilation})"
-        )
-    return kernel, stride, pad, dilation, out
 
 
 def _pool_windows(xp: np.ndarray, kernel, stride, dilation, out_hw) -> np.ndarray:
@@ -370,24 +330,6 @@ def avg_pool2d_backward(
     return np.ascontiguousarray(buf[..., pad[0] : pad[0] + h, pad[1] : pad[1] + w]).astype(
         grad_out.dtype
     )
-
-
-def adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
-    """PyTorch's adaptive pooling bins: [floor(i size / out), ceil((i + 1) size / out))."""
-    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
-
-
-def adaptive_output_size(x_shape: tuple[int, ...], output_size, op: str) -> tuple[int, int]:
-    """The (OH, OW) of an adaptive pool; None in output_size keeps that input dimension."""
-    if len(x_shape) < 3:
-        raise ShapeError(f"{op}: input must be (N, C, H, W) or (C, H, W), got {x_shape}")
-    sizes = (
-        (output_size, output_size)
-        if isinstance(output_size, int) or output_size is None
-        else tuple(output_size)
-    )
-    out = tuple(x_shape[-2 + a] if s is None else s for a, s in enumerate(sizes))
-    return pair(out, "output_size", op, 1)
 
 
 def adaptive_avg_pool2d(x: np.ndarray, output_size: IntOrPair) -> np.ndarray:

@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
+
 from ..errors import ShapeError
+
+# The dtypes the kernels are compiled for; `is` also rejects non-native byte orders.
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 Pair = tuple[int, int]
 Pads = tuple[Pair, Pair]
 IntOrPair = int | tuple[int, int]
 Padding2d = int | tuple[int, int] | tuple[Pair, Pair] | Literal["same", "valid"]
+
+
+def fits_kernels(*arrays: np.ndarray | None) -> bool:
+    """Whether the compiled kernels take these arrays: float32 or float64, all of one dtype
+    (None entries, absent optional arguments, are skipped). Others go to the references."""
+    dtype = arrays[0].dtype
+    return (dtype is _F32 or dtype is _F64) and all(a is None or a.dtype is dtype for a in arrays)
 
 
 def pair(value: IntOrPair, name: str, op: str, minimum: int = 0) -> Pair:
@@ -175,3 +187,70 @@ def check_grad_out(op: str, grad_shape: tuple[int, ...], expected: tuple[int, ..
     """Raises unless the upstream gradient has the forward output's shape."""
     if tuple(grad_shape) != tuple(expected):
         raise ShapeError(f"{op}: grad_out has shape {grad_shape}, the forward's output {expected}")
+
+
+def pad_index(size: int, before: int, after: int, mode: str) -> np.ndarray:
+    """For each position of a padded axis, the input position it copies (-1: the constant).
+
+    'reflect' mirrors about the edge without repeating it (np.pad's 'reflect'), 'replicate'
+    repeats the edge (np.pad's 'edge'); the tests check both against np.pad.
+    """
+    if min(before, after) < 0:
+        raise ShapeError(f"pad: pads must be non-negative, got ({before}, {after})")
+    index = np.arange(-before, size + after)
+    if mode == "constant":
+        index[(index < 0) | (index >= size)] = -1
+    elif mode == "replicate":
+        np.clip(index, 0, size - 1, out=index)
+    elif mode == "reflect":
+        if max(before, after) >= size:
+            raise ShapeError(
+                f"pad: reflect pads ({before}, {after}) must be smaller than the size {size}"
+            )
+        index = np.abs(index)
+        index = np.where(index >= size, 2 * (size - 1) - index, index)
+    else:
+        raise ShapeError(f"pad: mode must be 'constant', 'reflect' or 'replicate', got {mode!r}")
+    return index
+
+
+def pool2d_geometry(x_shape, kernel_size, stride, padding, dilation, ceil_mode, op):
+    """Checks a pool's arguments: (kernel, stride, padding, dilation, output (H, W)).
+
+    stride defaults to the kernel size; padding must be at most half the kernel, as PyTorch.
+    """
+    if len(x_shape) < 3:
+        raise ShapeError(f"{op}: input must be (N, C, H, W) or (C, H, W), got {x_shape}")
+    kernel = pair(kernel_size, "kernel_size", op, 1)
+    stride = kernel if stride is None or stride == () else pair(stride, "stride", op, 1)
+    pad = pair(padding, "padding", op)
+    dilation = pair(dilation, "dilation", op, 1)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ShapeError(f"{op}: padding {pad} must be at most half the kernel size {kernel}")
+    out = tuple(
+        pool_output_size(x_shape[-2 + a], kernel[a], stride[a], pad[a], dilation[a], ceil_mode)
+        for a in (0, 1)
+    )
+    if min(out) < 1:
+        raise ShapeError(
+            f"{op}: input {x_shape} is smaller than the kernel {kernel} (dilation {dilation})"
+        )
+    return kernel, stride, pad, dilation, out
+
+
+def adaptive_bins(size: int, out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling bins: [floor(i size / out), ceil((i + 1) size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def adaptive_output_size(x_shape: tuple[int, ...], output_size, op: str) -> tuple[int, int]:
+    """The (OH, OW) of an adaptive pool; None in output_size keeps that input dimension."""
+    if len(x_shape) < 3:
+        raise ShapeError(f"{op}: input must be (N, C, H, W) or (C, H, W), got {x_shape}")
+    sizes = (
+        (output_size, output_size)
+        if isinstance(output_size, int) or output_size is None
+        else tuple(output_size)
+    )
+    out = tuple(x_shape[-2 + a] if s is None else s for a, s in enumerate(sizes))
+    return pair(out, "output_size", op, 1)
