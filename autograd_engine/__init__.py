@@ -42,6 +42,8 @@ from .dtypes import (
     get_default_dtype,
     int32,
     int64,
+    promote_types,
+    result_type,
     set_default_dtype,
 )
 from .errors import (
@@ -219,6 +221,7 @@ __all__ = [
     "pad",
     "permute",
     "pow",
+    "promote_types",
     "rand",
     "rand_like",
     "randint",
@@ -227,6 +230,7 @@ __all__ = [
     "random",
     "relu",
     "reshape",
+    "result_type",
     "scope",
     "set_default_dtype",
     "set_grad_enabled",

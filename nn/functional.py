@@ -28,6 +28,19 @@ from .losses import (
 
 Tensor = ae.Tensor
 
+
+def _check_dtype(op: str, input: Tensor, *params: Tensor | None) -> None:
+    """Raise DTypeError unless the input has the dtype of the weights, as PyTorch requires
+    ("mat1 and mat2 must have the same dtype") instead of silently computing in the wider."""
+    for p in params:
+        if p is not None and input.dtype != p.dtype:
+            raise ae.DTypeError(
+                f"{op}: the input has dtype {input.dtype} but the weights {p.dtype}; convert "
+                f"the input (x.to({p.dtype}), or x.float() for NumPy float64 data) or the "
+                f"model (model.to({input.dtype}))"
+            )
+
+
 __all__ = [
     "batch_norm",
     "binary_cross_entropy",
@@ -96,6 +109,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
             f"{tuple(weight.shape)})"
         )
+    _check_dtype("linear", input, weight, bias)
     return _Linear.apply(input, weight, bias)
 
 
@@ -191,6 +205,7 @@ def batch_norm(
             f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape "
             f"{tuple(input.shape)}"
         )
+    _check_dtype("batch_norm", input, weight, bias, running_mean)
     axes = (0,) if input.ndim == 2 else (0, 2)
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
@@ -234,6 +249,7 @@ def layer_norm(
             f"layer_norm: the input's trailing dimensions {tuple(input.shape)} do not match "
             f"normalized_shape {dims}"
         )
+    _check_dtype("layer_norm", input, weight, bias)
     axes = tuple(range(input.ndim - len(dims), input.ndim))
     centred = input - input.mean(axis=axes, keepdims=True)
     var = (centred * centred).mean(axis=axes, keepdims=True)

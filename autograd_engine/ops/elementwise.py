@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, operand, value, xp
+from ._util import Primitive, as_tensor, binary, operand, true_division, value, xp
 
 
 class Add(Primitive):
@@ -117,6 +117,8 @@ class Pow(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
+        if out.dtype == np.int8:  # bool ** bool: int8 in NumPy, bool in PyTorch
+            out = out.astype(np.bool_)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -393,7 +395,7 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    return Div.apply(*binary(a, b))
+    return Div.apply(*true_division(a, b))
 
 
 def pow(a: Any, b: Any) -> Tensor:

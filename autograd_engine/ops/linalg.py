@@ -9,7 +9,7 @@ import numpy as np
 from .. import kernels as K
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import Primitive, binary
+from ._util import Primitive, same_dtype
 
 
 class Matmul(Primitive):
@@ -67,5 +67,6 @@ class Matmul(Primitive):
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims)."""
-    return Matmul.apply(*binary(a, b))
+    """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims); both
+    operands of one dtype, as in PyTorch."""
+    return Matmul.apply(*same_dtype("matmul", a, b))

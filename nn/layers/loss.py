@@ -27,7 +27,8 @@ def _constant(value: Any) -> ae.Tensor | None:
     """Class weights and similar options, stored as buffers (as PyTorch)."""
     if value is None or isinstance(value, ae.Tensor):
         return value
-    return ae.tensor(np.asarray(value))
+    array = np.asarray(value)
+    return ae.tensor(array, dtype=ae.get_default_dtype() if array.dtype.kind == "f" else None)
 
 
 class MSELoss(_Loss):

@@ -58,7 +58,7 @@ class Perceptron(Module):
     def predict(self, x: Any) -> np.ndarray:
         """Class indices: 1 where w^T x + b >= 0 (two classes), else the top-scoring class."""
         with ae.no_grad():
-            return predict_classes(self(ae.tensor(x)))
+            return predict_classes(self(ae.tensor(x, dtype=ae.get_default_dtype())))
 
     def fit(self, x: Any, t: Any, epochs: int = 100, lr: float = 1.0) -> int:
         """Run the rule over the examples in order for at most `epochs` passes; returns the

@@ -668,10 +668,9 @@ NOT_OPERATIONS = frozenset(
     {
         "Function", "arange", "backward", "draw_graph", "eye", "full", "full_like",
         "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_anomaly_enabled",
-        "is_grad_enabled", "is_inference_mode_enabled",
-        "linspace",
-        "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-        "randn_like", "set_default_dtype", "set_rng_state", "tensor",
+        "is_grad_enabled", "is_inference_mode_enabled", "linspace",
+        "manual_seed", "ones", "ones_like", "promote_types", "rand", "rand_like", "randint",
+        "randn", "randn_like", "result_type", "set_default_dtype", "set_rng_state", "tensor",
         "zeros", "zeros_like",
     }
 )  # fmt: skip

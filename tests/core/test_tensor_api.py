@@ -51,7 +51,7 @@ def test_manual_seed_makes_sampling_reproducible():
 # --------------------------------------------------------------------------- dtypes
 def test_default_and_explicit_dtypes():
     assert ae.tensor([1.0, 2.0]).dtype == np.float32
-    assert ae.tensor(np.array([1.0])).dtype == np.float32
+    assert ae.tensor(np.array([1.0])).dtype == np.float64  # keeps the array's, as torch.tensor
     assert ae.tensor([1.0], dtype=ae.float64).dtype == np.float64
     assert ae.tensor([1, 2]).dtype == np.int64
     assert ae.tensor([True, False]).dtype == np.bool_

@@ -169,7 +169,7 @@ def test_dropout_mask_follows_the_seed():
 
 def test_batch_norm_normalises_and_tracks_statistics():
     bn = nn.BatchNorm1d(3)
-    x = ae.tensor(RNG.normal(5.0, 2.0, (64, 3)))
+    x = ae.tensor(RNG.normal(5.0, 2.0, (64, 3)), dtype=ae.float32)
     y = bn(x).numpy()
     np.testing.assert_allclose(y.mean(axis=0), 0, atol=1e-5)
     np.testing.assert_allclose(y.std(axis=0), 1, atol=1e-3)
