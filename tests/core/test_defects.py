@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from op_catalogue import CASES
 
 import autograd_engine as ae
 from autograd_engine.errors import InplaceError
@@ -219,3 +221,85 @@ def test_index_tensor_changed_in_place_after_index_put_raises_at_backward():
     mask[1] = True
     with pytest.raises(InplaceError, match="index_put"):
         c.sum().backward()
+
+
+# --------------------------------------------------------------------------- float64 backward
+def _function_classes() -> list[type]:
+    found, todo = [], [ae.Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("autograd_engine.") and "backward" in vars(sub):
+                found.append(sub)
+    return found
+
+
+@pytest.fixture
+def float64_backward_watch(monkeypatch):
+    """Wrap every engine backward: each upstream gradient it receives and each gradient it
+    returns must be float64 already (the engine would silently cast a float32 one back)."""
+    seen: list[str] = []
+
+    def watch(cls: type) -> None:
+        inner = cls.backward
+
+        def backward(ctx: Any, g: Any) -> Any:
+            grads = inner(ctx, g)
+            for i, gi in enumerate(grads if isinstance(grads, tuple) else (grads,)):
+                arr = getattr(gi, "_data", gi)
+                if (
+                    isinstance(arr, np.ndarray)
+                    and arr.dtype.kind == "f"
+                    and arr.dtype != np.float64
+                ):
+                    seen.append(f"{ctx.name} returned {arr.dtype} for input {i}")
+            if getattr(g, "_data", g).dtype != np.float64:
+                seen.append(f"{ctx.name} received {getattr(g, '_data', g).dtype}")
+            return grads
+
+        monkeypatch.setattr(cls, "backward", staticmethod(backward))
+
+    for cls in _function_classes():
+        watch(cls)
+    return seen
+
+
+FLOAT64_CASES = [c for c in CASES if c.name != "cast"]  # cast goes through float32 on purpose
+
+
+@pytest.mark.parametrize("case", FLOAT64_CASES, ids=[c.name for c in FLOAT64_CASES])
+def test_no_float32_in_any_float64_backward(case, float64_backward_watch):
+    @settings(max_examples=4, derandomize=True, database=None, deadline=None)
+    @given(drawn=case.inputs)
+    def run(drawn: Any) -> None:
+        tensors, kwargs = drawn
+        assert all(t.dtype != np.float32 for t in tensors)
+        with np.errstate(all="ignore"):
+            out = case.call(*tensors, **kwargs)
+            wrt = [x for x in tensors if x.requires_grad]
+            upstream = ae.ones_like(out, requires_grad=True)
+            grads = ae.grad(out, wrt, upstream, create_graph=True, allow_unused=True)
+            total = sum((g * g).sum() for g in grads if g is not None and g.requires_grad)
+            if isinstance(total, ae.Tensor):
+                ae.grad(total, [*wrt, upstream], allow_unused=True)
+
+    run()
+    assert not float64_backward_watch
+
+
+def test_a_float32_gradient_of_a_float64_output_is_cast():
+    x = f64([1.0, 2.0], True)
+    y = x * (1.0 + 1e-12)
+    y.backward(ae.tensor([1.0, 1.0], dtype=ae.float32))
+    (g,) = ae.grad(x * (1.0 + 1e-12), x, ae.tensor([1.0, 1.0], dtype=ae.float32))
+    for grad in (x.grad, g):
+        assert grad.dtype == np.float64 and grad.tolist() == [1.0 + 1e-12] * 2
+
+
+def test_zero_dimensional_gradients_stay_float64_when_summed():
+    x = f64(0.7, True)
+    h = x.sin()
+    y = h * h + h.exp()  # two 0-d gradients meet at h (NumPy adds them into a scalar)
+    (g,) = ae.grad(y, x)  # sin's backward then gets that sum
+    expected = (2 * np.sin(0.7) + np.exp(np.sin(0.7))) * np.cos(0.7)
+    assert g.dtype == np.float64 and g.item() == pytest.approx(expected, rel=1e-15, abs=0)
