@@ -303,3 +303,215 @@ def test_zero_dimensional_gradients_stay_float64_when_summed():
     (g,) = ae.grad(y, x)  # sin's backward then gets that sum
     expected = (2 * np.sin(0.7) + np.exp(np.sin(0.7))) * np.cos(0.7)
     assert g.dtype == np.float64 and g.item() == pytest.approx(expected, rel=1e-15, abs=0)
+
+
+# --------------------------------------------------------------------------- in-place on views
+class _Lib:
+    """The few calls the view scenarios need, for the engine and for torch."""
+
+    def __init__(self, torch: Any = None) -> None:
+        self.torch = torch
+        self.no_grad = torch.no_grad if torch else ae.no_grad
+
+    def t(self, values: Any, requires_grad: bool = False) -> Any:
+        if self.torch is None:
+            return f64(values, requires_grad)
+        return self.torch.tensor(values, dtype=self.torch.float64, requires_grad=requires_grad)
+
+    def grad(self, y: Any, xs: list, **kwargs: Any) -> list:
+        lib = self.torch.autograd if self.torch else ae
+        return list(lib.grad(y, xs, **kwargs))
+
+
+A = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+W = [[0.5, -1.0, 2.0], [1.5, 3.0, -2.5]]
+
+
+def _nonleaf(lib: _Lib) -> tuple:
+    a = lib.t(A, True)
+    return a, a * 1.0
+
+
+def _loss(lib: _Lib, b: Any) -> Any:
+    return (b * lib.t(W)).sum()
+
+
+def view_getitem_int(lib):
+    a, b = _nonleaf(lib)
+    b[0].mul_(10.0)
+    return [b, *lib.grad(_loss(lib, b), [a])]
+
+
+def view_getitem_element(lib):
+    a, b = _nonleaf(lib)
+    b[1, 2].mul_(10.0)  # a single element: a 0-d view
+    return [b, *lib.grad(_loss(lib, b), [a])]
+
+
+def view_transpose_property(lib):
+    a, b = _nonleaf(lib)
+    b.T.mul_(lib.t([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    return [b, *lib.grad(_loss(lib, b), [a])]
+
+
+def view_transpose_method(lib):
+    a = lib.t(np.arange(12.0).reshape(2, 3, 2).tolist(), True)
+    b = a * 1.0
+    y = lib.t([1.0, -2.0], True)
+    b.transpose(0, 2)[1].add_(y.reshape(1, 2) * 3.0)
+    return [b, *lib.grad((b * b).sum(), [a, y])]
+
+
+def view_flat_copy(lib):
+    a, b = _nonleaf(lib)
+    src = lib.t([6.0, 5.0, 4.0, 3.0, 2.0, 1.0], True)
+    b.view(-1).copy_(src * 2.0)
+    return [b, *lib.grad(_loss(lib, b), [a, src])]
+
+
+def view_slice_add(lib):
+    a, b = _nonleaf(lib)
+    y = lib.t([[7.0, 8.0, 9.0]], True)
+    b[1:].add_(y)
+    return [b, *lib.grad(_loss(lib, b), [a, y])]
+
+
+def view_reshape_and_unsqueeze(lib):
+    a, b = _nonleaf(lib)
+    y = lib.t([1.0, 2.0], True)
+    b.reshape(3, 2)[2].mul_(y)  # the old values reach y's gradient
+    b.unsqueeze(0)[0, :, 1].sub_(y)
+    return [b, *lib.grad(_loss(lib, b), [a, y])]
+
+
+def view_chain(lib):
+    a, b = _nonleaf(lib)
+    y = lib.t(2.0, True)
+    b.T[1:][0].mul_(y)  # a view of a view of a view: the base is b
+    b[:, 1:][0][1].div_(y)
+    return [b, *lib.grad(_loss(lib, b), [a, y])]
+
+
+def view_setitem(lib):
+    a, b = _nonleaf(lib)
+    y = lib.t(5.0, True)
+    b[1][0] = y * y
+    return [b, *lib.grad(_loss(lib, b), [a, y])]
+
+
+def view_other_views_see_the_change(lib):
+    a, b = _nonleaf(lib)
+    row, column = b[0], b[:, 1]
+    row.mul_(10.0)
+    return [row, column, *lib.grad((column * lib.t([1.0, 2.0])).sum(), [a])]
+
+
+def view_made_before_the_base_changed(lib):
+    a, b = _nonleaf(lib)
+    row = b[0]
+    b.mul_(lib.t([[2.0], [3.0]]))
+    return [row, *lib.grad((row * row).sum(), [a])]
+
+
+def view_of_leaf_without_grad(lib):
+    x = lib.t([0.0, 0.0, 0.0])
+    y = lib.t([1.0, 2.0], True)
+    x[1:].add_(y * y)
+    (gy,) = lib.grad((x * x).sum(), [y])
+    return [x, gy, lib.t(float(x.requires_grad)), lib.t(float(x.is_leaf))]
+
+
+def view_of_leaf_under_no_grad(lib):
+    x = lib.t(A, True)
+    with lib.no_grad():
+        x[0].mul_(10.0)
+        x.T[2].add_(1.0)
+        x.view(-1)[4:].copy_(lib.t([-1.0, -2.0]))
+    return [x, *lib.grad((x * x).sum(), [x])]
+
+
+def view_second_order(lib):
+    a, b = _nonleaf(lib)
+    b[0].mul_(a[1] * a[1])
+    (g,) = lib.grad((b * b).sum(), [a], create_graph=True)
+    return [b, g, *lib.grad((g * g).sum(), [a])]
+
+
+VIEW_CASES = [
+    view_getitem_int,
+    view_getitem_element,
+    view_transpose_property,
+    view_transpose_method,
+    view_flat_copy,
+    view_slice_add,
+    view_reshape_and_unsqueeze,
+    view_chain,
+    view_setitem,
+    view_other_views_see_the_change,
+    view_made_before_the_base_changed,
+    view_of_leaf_without_grad,
+    view_of_leaf_under_no_grad,
+    view_second_order,
+]
+
+
+@pytest.mark.parametrize("case", VIEW_CASES, ids=[c.__name__ for c in VIEW_CASES])
+def test_inplace_on_views_matches_torch(case):
+    torch = _torch()
+    ours = case(_Lib())
+    theirs = case(_Lib(torch))
+    assert len(ours) == len(theirs)
+    for i, (mine, ref) in enumerate(zip(ours, theirs, strict=True)):
+        np.testing.assert_allclose(mine.numpy(), ref.detach().numpy(), rtol=1e-12, err_msg=str(i))
+
+
+def test_inplace_on_a_view_writes_through_without_torch():
+    a, b = _nonleaf(_Lib())
+    b[0].mul_(10.0)
+    b.T.mul_(2.0)
+    (g,) = ae.grad(_loss(_Lib(), b), [a])
+    assert b.tolist() == [[20.0, 40.0, 60.0], [8.0, 10.0, 12.0]]
+    assert g.tolist() == (np.array(W) * [[20.0], [2.0]]).tolist()
+    x = ae.zeros(3, dtype=ae.float64)
+    y = f64([1.0, 2.0], True)
+    x[1:].add_(y)
+    assert x.tolist() == [0.0, 1.0, 2.0] and x.requires_grad and not x.is_leaf
+    x.sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_inplace_on_a_view_of_a_leaf_requiring_grad_raises():
+    x = f64(A, True)
+    for change in (lambda: x[0].mul_(2.0), lambda: x.T.add_(1.0), lambda: x.view(-1).zero_()):
+        with pytest.raises(InplaceError, match="a view of a leaf Variable that requires grad"):
+            change()
+    assert x.tolist() == A
+
+
+def test_inplace_on_a_view_made_under_no_grad_raises_when_recorded():
+    _, b = _nonleaf(_Lib())
+    with ae.no_grad():
+        row = b[0]
+    with pytest.raises(InplaceError, match="no_grad"):
+        row.mul_(2.0)
+
+
+def test_inplace_on_an_expanded_view_raises():
+    b = f64([1.0], True) * 1.0
+    with pytest.raises(InplaceError, match="clone"):
+        b.expand(3).mul_(2.0)
+    with pytest.raises(InplaceError, match="clone"), ae.no_grad():
+        b.expand(3).mul_(2.0)
+
+
+def test_views_share_the_version_of_their_base():
+    a, b = _nonleaf(_Lib())
+    y = b[0].sin()  # saves the view b[0]
+    b[1].mul_(2.0)  # another view: the same counter, as in PyTorch
+    with pytest.raises(InplaceError, match="sin"):
+        y.sum().backward()
+    a, b = _nonleaf(_Lib())
+    y = b[0].exp()  # saves only its output
+    b[1].mul_(2.0)
+    y.sum().backward()
+    assert a.grad[0].tolist() == np.exp(A[0]).tolist()
