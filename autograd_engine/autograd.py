@@ -109,6 +109,8 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             f"{op}: gradient has shape {g.shape} but the output has shape {tensor.shape}; "
             "they must match"
         )
+    if g.dtype != tensor.dtype:  # as PyTorch: a float32 gradient of a float64 output is cast
+        g = g.to(tensor.dtype)
     return g
 
 
@@ -176,7 +178,10 @@ def _run(
     for tensor, g in roots:
         node = _target_key(tensor)
         g = g if create_graph else g._data
-        buffers[node] = buffers[node] + g if node in buffers else g
+        if node in buffers:
+            g = buffers[node] + g
+            g = g if create_graph else np.asarray(g)  # 0-d arrays add up to a NumPy scalar
+        buffers[node] = g
     target_set = needed = None
     if targets is not None:
         target_set = {_target_key(x) for x in targets}
@@ -207,7 +212,10 @@ def _run(
                 if gi is None:
                     continue
                 if child in buffers:
-                    buffers[child] = buffers[child] + gi
+                    gi = buffers[child] + gi
+                    # 0-d arrays add up to a NumPy scalar: keep an array (backward formulas
+                    # would take a scalar for a number and make a default-dtype Tensor of it)
+                    buffers[child] = gi if create_graph else np.asarray(gi)
                 elif needed is None or child in needed:
                     buffers[child] = gi
                     if type(child) is not AccumulateGrad:

@@ -197,12 +197,14 @@ class Function:
             meta = []
             for a in args:
                 if isinstance(a, Tensor):
+                    if a._view is not None and a._view.version != a._vc[0]:
+                        a._sync_view()  # its base was changed in place since: a new node
                     data = a._data
                     arrays.append(data)
                     meta.append((data.shape, data.dtype))
                     if a._requires_grad:
                         record = True
-                        nexts.append(a.grad_fn or a._accumulator or a._grad_accumulator())
+                        nexts.append(a._grad_fn or a._accumulator or a._grad_accumulator())
                         continue
                 else:
                     arrays.append(a)

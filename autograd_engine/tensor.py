@@ -53,6 +53,20 @@ class AccumulateGrad:
         return f"<AccumulateGrad {tuple(self.variable.shape)}>"
 
 
+class _View:
+    """What a view remembers, as in PyTorch: its base (never itself a view), the view steps
+    that make it from the base (`ops.shape.replay_view`), whether grad mode was on when it was
+    made, and the shared version at which its `grad_fn` was last made from the base's."""
+
+    __slots__ = ("base", "grad_mode", "steps", "version")
+
+    def __init__(self, base: Tensor, steps: tuple, grad_mode: bool, version: int) -> None:
+        self.base = base
+        self.steps = steps
+        self.grad_mode = grad_mode
+        self.version = version
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
@@ -61,15 +75,17 @@ class Tensor:
         "_accumulator",
         "_data",
         "_grad",
+        "_grad_fn",
         "_requires_grad",
         "_vc",
-        "grad_fn",
+        "_view",
     )
     __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
         self._data = dtypes.as_array(data._data if isinstance(data, Tensor) else data, dtype)
-        self.grad_fn: Node | None = None
+        self._grad_fn: Node | None = None
+        self._view: _View | None = None
         self._grad: Tensor | None = None
         self._accumulator: AccumulateGrad | None = None
         self._vc = [0]
@@ -83,7 +99,8 @@ class Tensor:
         t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
+        t._view = None
         t._grad = None
         t._accumulator = None
         t._vc = [0]
@@ -91,7 +108,16 @@ class Tensor:
 
     # ----------------------------------------------------------------- autodiff state
     @property
+    def grad_fn(self) -> Node | None:
+        """The node that produced this tensor (None for leaves)."""
+        if self._view is not None:
+            self._sync_view()
+        return self._grad_fn
+
+    @property
     def requires_grad(self) -> bool:
+        if self._view is not None:
+            self._sync_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -164,7 +190,7 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -341,48 +367,107 @@ class Tensor:
     def contiguous(self) -> Tensor:
         return self if self._data.flags.c_contiguous else self.clone()
 
-    # ----------------------------------------------------------------- in place
-    def _check_inplace(self, op: str, other: Any = None) -> bool:
-        """True if the change must be recorded as a new graph node rather than mutate data."""
-        if DUALS.level and (id(self) in DUALS.tangents or id(other) in DUALS.tangents):
+    # ----------------------------------------------------------------- views and in place
+    # As in PyTorch: an in-place operation writes into the tensor's memory (so every view of
+    # it sees the change) and bumps the version counter that views share with their base.
+    # When it must be recorded, the operation runs out of place on a copy of the old values
+    # and the result is written back; the tensor takes the result's node, and for a view it
+    # is the base that gets a new node (CopySlices: the written region's gradient goes
+    # through the operation, the rest straight to the old base), from which the view's own
+    # node is made again. Other views of the base notice the new version and do the same.
+
+    def _sync_view(self) -> None:
+        """Make this view's node again from its base's, if the base changed since."""
+        view = self._view
+        if view.version == self._vc[0]:
+            return
+        view.version = self._vc[0]
+        base = view.base
+        if view.grad_mode and base._requires_grad:
+            previous, STATE.grad_enabled = STATE.grad_enabled, True
+            try:
+                fresh = ops.shape.replay_view(base, view.steps)
+            finally:
+                STATE.grad_enabled = previous
+            self._grad_fn = fresh._grad_fn
+            self._requires_grad = True
+            self._grad_fn.output_ref = weakref.ref(self)
+
+    def _records(self, op: str, *others: Any) -> bool:
+        """True if this in-place change must be recorded; raises where PyTorch does."""
+        if DUALS.level and any(id(t) in DUALS.tangents for t in (self, *others)):
             raise InplaceError(
                 f"{op}: in-place operations on tensors that carry a forward-mode tangent are "
                 "not supported; use the out-of-place form (x = x + y instead of x += y)"
             )
         if not STATE.grad_enabled:
             return False
-        if self.grad_fn is None and self._requires_grad:
+        view = self._view
+        if view is not None:
+            self._sync_view()
+            if not view.grad_mode and view.base._requires_grad:
+                raise InplaceError(
+                    f"{op}: a view was created in no_grad mode and is being modified in place "
+                    "with grad mode enabled; create the view and change it both inside the "
+                    "no_grad block (not recorded) or both outside (recorded)"
+                )
+        if self._grad_fn is None and self._requires_grad:
             raise InplaceError(
                 f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed "
                 "in place while gradients are recorded; wrap the update in `with no_grad():` "
                 "(as in `w -= lr * w.grad`)"
             )
+        if not (
+            self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+        ):
+            return False
+        if view is not None and view.base._requires_grad and view.base._grad_fn is None:
+            raise InplaceError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                f"in-place operation (view of shape {self.shape}); change a clone, or the leaf "
+                "itself under no_grad()"
+            )
+        if not self._data.flags.writeable:
+            raise _read_only(op, self)
         return True
 
-    def _rebase(self, result: Tensor) -> Tensor:
-        """Make self the result of a recorded in-place operation (its old value stays saved)."""
-        self._data = result._data
-        self.grad_fn = result.grad_fn
-        self._requires_grad = result._requires_grad
-        if self.grad_fn is not None:
-            self.grad_fn.output_ref = weakref.ref(self)
-        self._vc[0] += 1
+    def _rebase(self, op: str, result: Tensor) -> Tensor:
+        """Write the recorded out-of-place `result` into this tensor's memory and take its node
+        (for a view: the base takes a CopySlices node and the view's node is made again)."""
+        if result._data.dtype != self._data.dtype:
+            result = ops.shape.cast(result, self._data.dtype)
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"{op}: the result has shape {result.shape} but an in-place operation must keep "
+                f"the tensor's shape {self.shape}; use the out-of-place operation"
+            )
+        view = self._view
+        if view is None:
+            np.copyto(self._data, result._data)
+            self._grad_fn = result._grad_fn
+            self._requires_grad = result._requires_grad
+            if self._grad_fn is not None:
+                self._grad_fn.output_ref = weakref.ref(self)
+            self._vc[0] += 1
+        else:
+            ops.shape.copy_slices(view.base, result, self._data, view.steps)
+            view.version = -1  # make the view's node again from the base's new one
+            self._sync_view()
         return self
 
     def _old_self(self) -> Tensor:
-        t = Tensor._make(self._data, self._requires_grad, self.grad_fn)
-        t._accumulator = self._accumulator
-        t._vc = [self._vc[0]]
-        return t
+        """The current values (a copy: memory is about to change) with the current graph."""
+        return Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        other_rg = isinstance(other, Tensor) and other._requires_grad
-        if self._check_inplace(op, other) and (self._requires_grad or other_rg):
-            return self._rebase(_BINARY_OPS[ufunc](self._old_self(), other))
+        if self._records(op, other):
+            return self._rebase(op, _BINARY_OPS[ufunc](self._old_self(), other))
         value = other._data if isinstance(other, Tensor) else other
         try:
             ufunc(self._data, value, out=self._data, casting="same_kind")
         except ValueError as exc:
+            if not self._data.flags.writeable:
+                raise _read_only(op, self) from None
             raise ShapeError(
                 f"{op}: cannot update a tensor of shape {self.shape} in place with a value of "
                 f"shape {np.shape(value)}: {exc}"
@@ -409,14 +494,14 @@ class Tensor:
 
     def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
-        if self._check_inplace(_op, src) and (
-            self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
-        ):
+        if self._records(_op, src):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
-            # clone: never alias src's array (or a read-only broadcast view of it)
+            # clone: a node of its own, never src's (src may be a leaf)
             copied = ops.shape.clone(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
-            return self._rebase(copied)
+            return self._rebase(_op, copied)
         value = src._data if isinstance(src, Tensor) else src
+        if not self._data.flags.writeable:
+            raise _read_only(_op, self)
         np.copyto(self._data, value, casting="unsafe")
         self._vc[0] += 1
         return self
@@ -427,21 +512,24 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.fill_(0, "zero_")
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        if self._check_inplace("clamp_") and self._requires_grad:
-            return self._rebase(ops.elementwise.clip(self._old_self(), min, max))
-        np.clip(self._data, min, max, out=self._data)
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if self._records("clamp_", min, max):
+            return self._rebase("clamp_", ops.elementwise.clip(self._old_self(), min, max))
+        if not self._data.flags.writeable:
+            raise _read_only("clamp_", self)
+        lo, hi = (v._data if isinstance(v, Tensor) else v for v in (min, max))
+        np.clip(self._data, lo, hi, out=self._data)
         self._vc[0] += 1
         return self
 
     clip_ = clamp_
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if self._check_inplace("__setitem__", value) and (
-            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
-        ):
-            self._rebase(ops.shape.index_put(self._old_self(), key, value))
+        if self._records("__setitem__", value):
+            self._rebase("__setitem__", ops.shape.index_put(self._old_self(), key, value))
             return
+        if not self._data.flags.writeable:
+            raise _read_only("__setitem__", self)
         key = ops.shape.normalize_index(key)
         self._data[key] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
@@ -505,6 +593,13 @@ class Tensor:
     def T(self) -> Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
         return ops.shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+
+def _read_only(op: str, t: Tensor) -> InplaceError:
+    return InplaceError(
+        f"{op}: the tensor (shape {t.shape}) is a broadcast (expanded) view whose elements share "
+        "memory, so it cannot be changed in place; clone() it first"
+    )
 
 
 _OPERATORS = {

@@ -4,13 +4,15 @@ indexing, concatenation, padding and dtype conversion. Their gradients move valu
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import IndexOutOfRangeError, ShapeError
-from ..tensor import Tensor
+from ..grad_mode import STATE
+from ..tensor import Tensor, _View
 from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
 
 
@@ -21,10 +23,15 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def _share_version(result: Tensor, source: Tensor) -> Tensor:
-    """A view shares its base's version counter, so an in-place change of either is seen."""
+def _as_view(result: Tensor, source: Tensor, step: tuple) -> Tensor:
+    """Mark `result` as a view of `source` if NumPy made it share memory (a reshape may copy):
+    it shares the version counter and remembers its base and the steps from it, so that an
+    in-place change of either is seen and recorded as in PyTorch (Tensor._rebase)."""
     if np.may_share_memory(result._data, source._data):
         result._vc = source._vc
+        parent = source._view
+        base, steps = (source, ()) if parent is None else (parent.base, parent.steps)
+        result._view = _View(base, (*steps, step), STATE.grad_enabled, source._vc[0])
     return result
 
 
@@ -357,7 +364,7 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    return _share_version(Reshape.apply(x, shape), x)
+    return _as_view(Reshape.apply(x, shape), x, (reshape, shape))
 
 
 view = reshape
@@ -381,7 +388,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
             f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}"
         )
     dims = tuple(d % x.ndim for d in dims)
-    return _share_version(Permute.apply(x, dims), x)
+    return _as_view(Permute.apply(x, dims), x, (permute, dims))
 
 
 def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
@@ -402,7 +409,7 @@ def broadcast_to(x: Any, *shape: Any) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    return _share_version(BroadcastTo.apply(x, shape), x)
+    return _as_view(BroadcastTo.apply(x, shape), x, (broadcast_to, shape))
 
 
 def expand(x: Any, *sizes: Any) -> Tensor:
@@ -440,7 +447,63 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 def getitem(x: Any, key: Any) -> Tensor:
     x = as_tensor(x)
-    return _share_version(GetItem.apply(x, normalize_index(key), *_index_tensors(key)), x)
+    index = normalize_index(key)
+    if _is_view_index(index):
+        index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
+    return _as_view(GetItem.apply(x, index, *_index_tensors(key)), x, (getitem, index))
+
+
+def _is_view_index(key: Any) -> bool:
+    """True for ints, slices and None without an Ellipsis: NumPy then gives a view, except
+    for a single element, which an added Ellipsis turns into a 0-d view (x[0] writes to x)."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is None or isinstance(k, (slice, int, np.integer)) for k in keys)
+
+
+class CopySlices(Primitive):
+    """Write `src` into `region`, a view of base's memory: the node a base gets when one of its
+    views is changed in place by a recorded operation (PyTorch's CopySlices). The gradient of
+    the written region goes to src (the result of the operation on the view), the rest to the
+    base's previous node."""
+
+    name = "copy_slices"
+
+    @staticmethod
+    def forward(ctx, base, src, region, steps):
+        ctx.steps = steps
+        np.copyto(region, src)
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        (shape, dtype) = ctx.input_meta[0]
+        need_base, need_src, _, _ = ctx.needs_input_grad
+        grad_base = grad_src = None
+        if need_base:
+            keep = np.ones(math.prod(shape), dtype=dtype)
+            where = replay_view(np.arange(keep.size).reshape(shape), ctx.steps)
+            keep[where.reshape(-1)] = 0  # flat positions: works whether a step copies or not
+            grad_base = g * keep.reshape(shape)
+        if need_src:
+            grad_src = replay_view(g, ctx.steps)
+        return grad_base, grad_src, None, None
+
+
+def copy_slices(base: Tensor, src: Tensor, region: np.ndarray, steps: tuple) -> None:
+    """Write src into `region` (base's memory seen through `steps`) and give base the node."""
+    out = CopySlices.apply(base, src, region, steps)
+    base._grad_fn = out._grad_fn
+    base._requires_grad = out._requires_grad
+    if base._grad_fn is not None:
+        base._grad_fn.output_ref = weakref.ref(base)
+    base._vc[0] += 1
+
+
+def replay_view(x: Any, steps: tuple) -> Any:
+    """Apply a view's steps (`_as_view`) to an array, or to a Tensor as recorded operations."""
+    for fn, arg in steps:
+        x = _ARRAY_VIEW[fn](x, arg) if isinstance(x, np.ndarray) else fn(x, arg)
+    return x
 
 
 def index_put(x: Tensor, key: Any, value: Any) -> Tensor:
@@ -487,3 +550,12 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 def clone(x: Any) -> Tensor:
     return Clone.apply(as_tensor(x))
+
+
+# The NumPy form of each view step, for replay_view on arrays.
+_ARRAY_VIEW = {
+    getitem: lambda a, key: a[key],
+    permute: np.transpose,
+    reshape: np.reshape,
+    broadcast_to: np.broadcast_to,
+}

@@ -294,6 +294,13 @@ def _torch_setitem(torch: Any, a: Any, b: Any, key: Any) -> Any:
     return c
 
 
+def _on_a_view(a: Any, b: Any) -> Any:
+    """b multiplied in place into a view of a view of a copy of a; returns the copy."""
+    c = a * 1.0
+    c.unsqueeze(0)[0].mul_(b)
+    return c
+
+
 def _reflected(x: Tensor) -> Tensor:
     """Python numbers and NumPy arrays on the left of every operator."""
     ones = np.ones(x.shape)
@@ -655,6 +662,13 @@ CASES: list[Case] = [
         lambda t, x: x.clone().zero_() + x,
     ),
     Case("setitem", Tensor.__setitem__, _setitem(), _setitem_call, _torch_setitem),
+    Case(  # through a view: the base's node becomes CopySlices
+        "mul_on_a_view",
+        Tensor.mul_,
+        _inplace_pair(),
+        _on_a_view,
+        lambda t, a, b: _on_a_view(a, b),
+    ),
 ]
 
 # Public names that are not differentiable operations.
