@@ -259,3 +259,99 @@ def layer_norm(
     if bias is not None:
         out = out + bias
     return out
+
+
+# ----------------------------------------------------------------------------- PyTorch names
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x) with Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    approximate="tanh", 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate == "none":
+        return 0.5 * input * (1.0 + ae.erf(input * _SQRT_HALF))
+    if approximate == "tanh":
+        inner = _SQRT_TWO_OVER_PI * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1.0 + ae.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigma(x) (the swish). `inplace` is accepted for PyTorch compatibility."""
+    return input * ae.sigmoid(input)
+
+
+def _vector_norm(input: Tensor, p: float, dim: int | tuple[int, ...]) -> Tensor:
+    """(sum |x|^p)^(1/p) along `dim`, kept; its gradient is 0 (not NaN) at a zero vector."""
+    if p == 2:
+        total = (input * input).sum(axis=dim, keepdims=True)
+    else:
+        total = (ae.abs(input) ** p).sum(axis=dim, keepdims=True)
+    nonzero = total.numpy() > 0
+    safe = ae.where(nonzero, total, 1.0)
+    root = ae.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return ae.where(nonzero, root, 0.0)
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int | tuple[int, ...] = 1, eps: float = 1e-12
+) -> Tensor:
+    """x / max(||x||_p, eps) along `dim`: unit vectors (zero vectors stay zero)."""
+    return input / ae.maximum(_vector_norm(input, p, dim), eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2) / (max(||x1||, eps) max(||x2||, eps)) along `dim` (inputs broadcast), each
+    normalised first. As PyTorch, a norm raised to eps keeps the norm's derivative."""
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+
+    def unit(x: Tensor) -> Tensor:
+        norm = _vector_norm(ae.broadcast_to(x, shape), 2, dim)
+        value = norm.numpy()
+        return x / (norm + (np.maximum(value, eps) - value))
+
+    return (unit(x1) * unit(x2)).sum(axis=dim)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices of shape (...) to int64 one-hot rows of shape (..., num_classes);
+    num_classes=-1 takes the largest index + 1."""
+    labels = tensor.numpy() if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype.kind not in "iu":
+        raise ae.DTypeError(
+            f"one_hot: expected an integer (class index) tensor, got dtype {labels.dtype}; "
+            "convert it with .long()"
+        )
+    if num_classes == -1:
+        if labels.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass it")
+        num_classes = int(labels.max()) + 1
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ae.IndexOutOfRangeError(
+            f"one_hot: class values must be in [0, {num_classes}), got values from "
+            f"{labels.min()} to {labels.max()}"
+        )
+    out = np.zeros((*labels.shape, num_classes), dtype=np.int64)
+    np.put_along_axis(out, labels[..., None].astype(np.int64), 1, axis=-1)
+    return ae.tensor(out)
+
+
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from .huber import huber_loss, smooth_l1_loss  # noqa: E402
+from .sampling import interpolate, pad, upsample  # noqa: E402
+
+__all__ += [
+    "cosine_similarity",
+    "gelu",
+    "huber_loss",
+    "interpolate",
+    "multi_head_attention_forward",
+    "normalize",
+    "one_hot",
+    "pad",
+    "scaled_dot_product_attention",
+    "silu",
+    "smooth_l1_loss",
+    "upsample",
+]

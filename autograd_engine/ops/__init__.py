@@ -1,6 +1,6 @@
 """All differentiable (and a few non-differentiable) operations, as functions on tensors."""
 
-from . import activations, compare, elementwise, linalg, loss, reduce, shape
+from . import activations, compare, elementwise, linalg, loss, reduce, shape, special
 from .activations import elu, leaky_relu, relu, sigmoid, softplus, tanh
 from .compare import (
     all,
@@ -62,10 +62,11 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .special import erf
 
 # Ops that are also Tensor methods: x.exp(), x.sum(axis=0), x.reshape(2, 3), ...
 TENSOR_METHODS = (
-    "abs", "all", "any", "argmax", "argmin", "broadcast_to", "clamp", "clip", "cos", "elu",
+    "abs", "all", "any", "argmax", "argmin", "broadcast_to", "clamp", "clip", "cos", "elu", "erf",
     "exp", "expand", "flatten", "isfinite", "isnan", "leaky_relu", "log", "log_softmax",
     "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "pad", "permute",
     "relu", "reshape", "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "squeeze",
@@ -96,6 +97,7 @@ __all__ = [
     "elementwise",
     "elu",
     "eq",
+    "erf",
     "exp",
     "expand",
     "flatten",
@@ -137,6 +139,7 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "softplus",
+    "special",
     "sqrt",
     "squeeze",
     "stack",

@@ -351,6 +351,7 @@ CASES: list[Case] = [
     Case("abs", ae.abs, _args(_one(NONZERO)), ae.abs, lambda t, x: t.abs(x)),
     Case("sin", ae.sin, _args(_one()), ae.sin, lambda t, x: t.sin(x)),
     Case("cos", ae.cos, _args(_one()), ae.cos, lambda t, x: t.cos(x)),
+    Case("erf", ae.erf, _args(_one()), ae.erf, lambda t, x: t.erf(x)),
     Case("tanh", ae.tanh, _args(_one()), ae.tanh, lambda t, x: t.tanh(x)),
     Case(
         "sigmoid",
