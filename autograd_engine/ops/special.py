@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import scipy.special
 
 from ..tensor import Tensor
@@ -25,6 +26,11 @@ class Erf(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g * (_TWO_OVER_SQRT_PI * xp(g).exp(-(a * a)))  # erf' = 2/sqrt(pi) e^(-x^2)
+
+    @staticmethod
+    def jvp(ctx, t):
+        (a,) = ctx.inputs
+        return t * _TWO_OVER_SQRT_PI * np.exp(-(a * a))
 
 
 def erf(a: Any) -> Tensor:
