@@ -160,6 +160,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         self._grad_fn = None
         self._requires_grad = False
+        self._view = None  # no longer follows its base's graph
         return self
 
     @property
@@ -293,7 +294,7 @@ class Tensor:
     # and the result is written back; the tensor takes the result's node, and for a view it
     # is the base that gets a new node (CopySlices: the written region's gradient goes
     # through the operation, the rest straight to the old base), from which the view's own
-    # node is made again. Other views of the base notice the new version and do the same.
+    # node is made again. Other views of the base notice its new node and do the same.
 
     def _sync_view(self) -> None:
         """Make this view's node again from its base's, if the base got a new node since."""
@@ -511,8 +512,8 @@ class Tensor:
 
 def _read_only(op: str, t: Tensor) -> InplaceError:
     return InplaceError(
-        f"{op}: the tensor (shape {t.shape}) is a broadcast (expanded) view whose elements share "
-        "memory, so it cannot be changed in place; clone() it first"
+        f"{op}: the tensor (shape {t.shape}) is read-only: an expanded (broadcast) view, whose "
+        "elements share memory, or a read-only array; clone() it before changing it in place"
     )
 
 
