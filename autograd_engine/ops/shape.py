@@ -130,9 +130,10 @@ _VIEW_KEYS = (int, slice, type(None), np.integer)
 
 
 def index_key(key: Any) -> tuple[tuple, list[Tensor]]:
-    """The index as NumPy takes it (Tensors become their arrays, lists arrays), and the Tensors
-    it held: ops pass those beside the index so that their nodes save them, and a backward
-    after one was changed in place raises as for any saved value.
+    """The index as NumPy takes it (Tensors become their arrays, lists and NumPy arrays new
+    arrays), and the Tensors it held: ops pass those beside the index so that their nodes
+    save them, and a backward after one was changed in place raises as for any saved value
+    (a user's NumPy array is copied instead: nothing would see it change).
 
     An index of only ints, slices and None gets an Ellipsis: NumPy then gives a view even of
     a single element (x[0] of a vector is a 0-d view that writes to x, as in PyTorch)."""
@@ -143,8 +144,8 @@ def index_key(key: Any) -> tuple[tuple, list[Tensor]]:
             if isinstance(k, Tensor):
                 tensors.append(k)
                 k = k._data
-            elif isinstance(k, list):
-                k = np.asarray(k)
+            elif isinstance(k, list | np.ndarray):
+                k = np.array(k)
         out.append(k)
     if view:
         out.append(Ellipsis)

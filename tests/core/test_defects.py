@@ -544,3 +544,12 @@ def test_views_share_the_version_of_their_base():
     b[1].mul_(2.0)
     y.sum().backward()
     assert a.grad[0].tolist() == np.exp(A[0]).tolist()
+
+
+def test_numpy_index_arrays_are_copied():
+    x = f64([1.0, 2.0, 3.0], True)
+    index = np.array([2, 0])
+    y = x[index] * f64([1.0, 10.0])
+    index[0] = 1  # the user's array: the engine kept its own copy
+    y.sum().backward()
+    assert x.grad.tolist() == [10.0, 0.0, 1.0]
