@@ -197,8 +197,8 @@ class Function:
             meta = []
             for a in args:
                 if isinstance(a, Tensor):
-                    if a._view is not None and a._view.version != a._vc[0]:
-                        a._sync_view()  # its base was changed in place since: a new node
+                    if a._view is not None:
+                        a._sync_view()  # a new node if its base was changed in place since
                     data = a._data
                     arrays.append(data)
                     meta.append((data.shape, data.dtype))

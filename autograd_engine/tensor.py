@@ -56,15 +56,16 @@ class AccumulateGrad:
 class _View:
     """What a view remembers, as in PyTorch: its base (never itself a view), the view steps
     that make it from the base (`ops.shape.replay_view`), whether grad mode was on when it was
-    made, and the shared version at which its `grad_fn` was last made from the base's."""
+    made, and the base's node its own `grad_fn` was made from (when the base gets a new node,
+    through an in-place change, the view's node is made again)."""
 
-    __slots__ = ("base", "grad_mode", "steps", "version")
+    __slots__ = ("base", "grad_mode", "node", "steps")
 
-    def __init__(self, base: Tensor, steps: tuple, grad_mode: bool, version: int) -> None:
+    def __init__(self, base: Tensor, steps: tuple, grad_mode: bool) -> None:
         self.base = base
         self.steps = steps
         self.grad_mode = grad_mode
-        self.version = version
+        self.node = base._grad_fn
 
 
 class Tensor:
@@ -192,6 +193,7 @@ class Tensor:
     def detach_(self) -> Tensor:
         self._grad_fn = None
         self._requires_grad = False
+        self._view = None  # no longer follows its base's graph
         return self
 
     @property
@@ -374,15 +376,15 @@ class Tensor:
     # and the result is written back; the tensor takes the result's node, and for a view it
     # is the base that gets a new node (CopySlices: the written region's gradient goes
     # through the operation, the rest straight to the old base), from which the view's own
-    # node is made again. Other views of the base notice the new version and do the same.
+    # node is made again. Other views of the base notice its new node and do the same.
 
     def _sync_view(self) -> None:
-        """Make this view's node again from its base's, if the base changed since."""
+        """Make this view's node again from its base's, if the base got a new node since."""
         view = self._view
-        if view.version == self._vc[0]:
-            return
-        view.version = self._vc[0]
         base = view.base
+        if view.node is base._grad_fn:
+            return
+        view.node = base._grad_fn
         if view.grad_mode and base._requires_grad:
             previous, STATE.grad_enabled = STATE.grad_enabled, True
             try:
@@ -451,8 +453,7 @@ class Tensor:
             self._vc[0] += 1
         else:
             ops.shape.copy_slices(view.base, result, self._data, view.steps)
-            view.version = -1  # make the view's node again from the base's new one
-            self._sync_view()
+            self._sync_view()  # the view's node, made again from the base's new one
         return self
 
     def _old_self(self) -> Tensor:
@@ -530,8 +531,9 @@ class Tensor:
             return
         if not self._data.flags.writeable:
             raise _read_only("__setitem__", self)
-        key = ops.shape.normalize_index(key)
-        self._data[key] = value._data if isinstance(value, Tensor) else value
+        self._data[ops.shape.index_key(key)[0]] = (
+            value._data if isinstance(value, Tensor) else value
+        )
         self._vc[0] += 1
 
     # ----------------------------------------------------------------- arithmetic
@@ -597,8 +599,8 @@ class Tensor:
 
 def _read_only(op: str, t: Tensor) -> InplaceError:
     return InplaceError(
-        f"{op}: the tensor (shape {t.shape}) is a broadcast (expanded) view whose elements share "
-        "memory, so it cannot be changed in place; clone() it first"
+        f"{op}: the tensor (shape {t.shape}) is read-only: an expanded (broadcast) view, whose "
+        "elements share memory, or a read-only array; clone() it before changing it in place"
     )
 
 

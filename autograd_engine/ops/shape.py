@@ -27,11 +27,12 @@ def _as_view(result: Tensor, source: Tensor, step: tuple) -> Tensor:
     """Mark `result` as a view of `source` if NumPy made it share memory (a reshape may copy):
     it shares the version counter and remembers its base and the steps from it, so that an
     in-place change of either is seen and recorded as in PyTorch (Tensor._rebase)."""
-    if np.may_share_memory(result._data, source._data):
+    owner, data = result._data.base, source._data  # NumPy points a view to the memory's owner
+    if owner is not None and (owner is data or owner is data.base):
         result._vc = source._vc
         parent = source._view
         base, steps = (source, ()) if parent is None else (parent.base, parent.steps)
-        result._view = _View(base, (*steps, step), STATE.grad_enabled, source._vc[0])
+        result._view = _View(base, (*steps, step), STATE.grad_enabled)
     return result
 
 
@@ -141,26 +142,30 @@ def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
-def _index_tensors(key: Any) -> list[Tensor]:
-    """The Tensors inside an index. Passed to the op beside the index, so that the node saves
-    them: a backward after one of them was changed in place then raises, as for any saved
-    value (the index itself holds their arrays)."""
-    if isinstance(key, Tensor):
-        return [key]
-    if isinstance(key, tuple):
-        return [k for k in key if isinstance(k, Tensor)]
-    return []
+_VIEW_KEYS = (int, slice, type(None), np.integer)
 
 
-def normalize_index(key: Any) -> Any:
-    """Tensors inside an index become arrays; lists become integer or bool arrays."""
-    if isinstance(key, tuple):
-        return tuple(normalize_index(k) for k in key)
-    if isinstance(key, Tensor):
-        return key._data
-    if isinstance(key, list):
-        return np.asarray(key)
-    return key
+def index_key(key: Any) -> tuple[tuple, list[Tensor]]:
+    """The index as NumPy takes it (Tensors become their arrays, lists and NumPy arrays new
+    arrays), and the Tensors it held: ops pass those beside the index so that their nodes
+    save them, and a backward after one was changed in place raises as for any saved value
+    (a user's NumPy array is copied instead: nothing would see it change).
+
+    An index of only ints, slices and None gets an Ellipsis: NumPy then gives a view even of
+    a single element (x[0] of a vector is a 0-d view that writes to x, as in PyTorch)."""
+    out, tensors, view = [], [], True
+    for k in key if type(key) is tuple else (key,):
+        if not isinstance(k, _VIEW_KEYS):
+            view = False
+            if isinstance(k, Tensor):
+                tensors.append(k)
+                k = k._data
+            elif isinstance(k, list | np.ndarray):
+                k = np.array(k)
+        out.append(k)
+    if view:
+        out.append(Ellipsis)
+    return tuple(out), tensors
 
 
 def _is_basic(key: Any) -> bool:
@@ -186,8 +191,10 @@ class GetItem(Primitive):
         try:
             return x[key]
         except IndexError as exc:
+            shown = key[:-1] if key and key[-1] is Ellipsis else key  # as the user wrote it
             raise IndexOutOfRangeError(
-                f"getitem: index {key!r} is out of range for shape {x.shape}: {exc}"
+                f"getitem: index {shown[0] if len(shown) == 1 else shown!r} is out of range for "
+                f"shape {x.shape}: {exc}"
             ) from None
 
     @staticmethod
@@ -447,17 +454,8 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 def getitem(x: Any, key: Any) -> Tensor:
     x = as_tensor(x)
-    index = normalize_index(key)
-    if _is_view_index(index):
-        index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
-    return _as_view(GetItem.apply(x, index, *_index_tensors(key)), x, (getitem, index))
-
-
-def _is_view_index(key: Any) -> bool:
-    """True for ints, slices and None without an Ellipsis: NumPy then gives a view, except
-    for a single element, which an added Ellipsis turns into a 0-d view (x[0] writes to x)."""
-    keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or isinstance(k, (slice, int, np.integer)) for k in keys)
+    index, tensors = index_key(key)
+    return _as_view(GetItem.apply(x, index, *tensors), x, (getitem, index))
 
 
 class CopySlices(Primitive):
@@ -508,7 +506,8 @@ def replay_view(x: Any, steps: tuple) -> Any:
 
 def index_put(x: Tensor, key: Any, value: Any) -> Tensor:
     x, value = binary(x, value)
-    return IndexPut.apply(x, normalize_index(key), value, *_index_tensors(key))
+    index, tensors = index_key(key)
+    return IndexPut.apply(x, index, value, *tensors)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:

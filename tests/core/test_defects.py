@@ -318,6 +318,9 @@ class _Lib:
             return f64(values, requires_grad)
         return self.torch.tensor(values, dtype=self.torch.float64, requires_grad=requires_grad)
 
+    def index(self, values: Any) -> Any:
+        return self.torch.tensor(values) if self.torch else ae.tensor(values)
+
     def grad(self, y: Any, xs: list, **kwargs: Any) -> list:
         lib = self.torch.autograd if self.torch else ae
         return list(lib.grad(y, xs, **kwargs))
@@ -437,7 +440,33 @@ def view_second_order(lib):
     return [b, g, *lib.grad((g * g).sum(), [a])]
 
 
+def view_clamp_with_tensor_bounds(lib):
+    a, b = _nonleaf(lib)
+    lo, hi = lib.t([2.0, 1.0, 2.5], True), lib.t([[4.5], [3.0]], True)
+    b.T.clamp_(lo.reshape(3, 1), hi.reshape(1, 2))
+    return [b, *lib.grad(_loss(lib, b), [a, lo, hi])]
+
+
+def view_setitem_with_an_index_tensor(lib):
+    a, b = _nonleaf(lib)
+    y = lib.t([7.0, 8.0], True)
+    b[1][lib.index([0, 2])] = y
+    return [b, *lib.grad((b * b).sum(), [a, y])]
+
+
+def view_of_a_view_after_the_base_changed(lib):
+    a, b = _nonleaf(lib)
+    row = b[1]
+    tail = row[1:]
+    b.mul_(3.0)
+    tail.add_(1.0)
+    return [b, row, tail, *lib.grad((row * row).sum() + (b * b).sum(), [a])]
+
+
 VIEW_CASES = [
+    view_clamp_with_tensor_bounds,
+    view_setitem_with_an_index_tensor,
+    view_of_a_view_after_the_base_changed,
     view_getitem_int,
     view_getitem_element,
     view_transpose_property,
@@ -515,3 +544,12 @@ def test_views_share_the_version_of_their_base():
     b[1].mul_(2.0)
     y.sum().backward()
     assert a.grad[0].tolist() == np.exp(A[0]).tolist()
+
+
+def test_numpy_index_arrays_are_copied():
+    x = f64([1.0, 2.0, 3.0], True)
+    index = np.array([2, 0])
+    y = x[index] * f64([1.0, 10.0])
+    index[0] = 1  # the user's array: the engine kept its own copy
+    y.sum().backward()
+    assert x.grad.tolist() == [10.0, 0.0, 1.0]
