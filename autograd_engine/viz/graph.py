@@ -260,8 +260,9 @@ class _Builder:
             if scopes:
                 self.graph.vertices[key].scope = _common_prefix(scopes)
         for key, (name, tensor) in self.names.items():
-            meta = (tensor.numpy().shape, tensor.numpy().dtype)
-            if not tensor.requires_grad and key not in self.constants and meta in self.unkept:
+            if tensor.requires_grad or key in self.constants:
+                continue
+            if (tensor.numpy().shape, tensor.numpy().dtype) in self.unkept:
                 self.graph.unkept.append(name)
         return self.graph
 

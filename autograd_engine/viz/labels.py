@@ -43,7 +43,7 @@ def number(value: Any) -> str:
 
 
 def values(array: np.ndarray) -> str:
-    """Nested brackets of numbers: "0.7729", "[0.2, 0.3]", "[[0.1, 0.2],\n[0.3, 0.4]]".
+    """Nested brackets of numbers: "0.7729", "[0.2, 0.3]", "[[0.1, 0.2],\\n[0.3, 0.4]]".
 
     Each row of a matrix gets a line of its own, as on paper; it also keeps drawings narrow.
     """
