@@ -44,9 +44,15 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
         "model, or of a function returning (model, example_input)",
     )
     parser.add_argument("--out", required=True, help="output file: .svg, .png, .pdf or .dot")
-    parser.add_argument("--direction", choices=DIRECTIONS, default="LR", help="layout direction")
     parser.add_argument(
-        "--show-grads", action="store_true", help="run backward() and show the gradients"
+        "--direction",
+        choices=DIRECTIONS,
+        help="layout direction (default: TB for the backward pass, LR for the forward graph)",
+    )
+    parser.add_argument(
+        "--show-grads",
+        action="store_true",
+        help="run backward() and draw the forward graph with each .grad",
     )
     passes = parser.add_mutually_exclusive_group()
     passes.add_argument(

@@ -21,6 +21,7 @@ import numpy as np
 
 from .creation import tensor
 from .dtypes import float64
+from .errors import NotDifferentiableError
 from .function import Function, Node
 from .ops import sigmoid, sign
 from .tensor import Tensor
@@ -136,25 +137,25 @@ class LectureGraph:
     backward: bool = False  # draw the backward pass by default
     show_values: bool | None = None
     show_grads: bool = False
+    gradient_note: str = ""  # a second title line, for pictures that show gradients
 
 
 GRAPHS: dict[str, LectureGraph] = {
     "perceptron": LectureGraph(perceptron, "perceptron: f(x) = sign(wᵀx + b)", show_values=False),
     "mlp-backprop": LectureGraph(
         mlp_backprop,
-        "ℓ = cross_ent(y, ŷ) + λ(‖W1‖₂ + ‖W2‖₂),  ŷ = σ(W2ᵀ σ(W1ᵀ x)): backward pass",
+        "ℓ = cross_ent(y, ŷ) + λ(‖W1‖₂ + ‖W2‖₂),  ŷ = σ(W2ᵀ σ(W1ᵀ x))",
         backward=True,
         show_values=False,
     ),
     "sigmoid-chain": LectureGraph(
         sigmoid_chain,
-        "ŷ = σ(w3 σ(w2 σ(w1 x))): each σ' ≤ 1/4, so ∂ŷ/∂w1 shrinks",
+        "ŷ = σ(w3 σ(w2 σ(w1 x)))",
         backward=True,
+        gradient_note="each σ' ≤ 1/4, so ∂ŷ/∂w1 shrinks",
     ),
     "worked-example": LectureGraph(
-        worked_example,
-        "2-2-1 network, sigmoid, ℓ = (y - t)², t = 0: values and gradients",
-        show_grads=True,
+        worked_example, "2-2-1 network, sigmoid, ℓ = (y - t)², t = 0", show_grads=True
     ),
 }
 
@@ -162,22 +163,32 @@ GRAPHS: dict[str, LectureGraph] = {
 def draw(
     name: str,
     *,
-    direction: str = "LR",
+    direction: str | None = None,
     backward: bool | None = None,
     show_grads: bool | None = None,
 ) -> Drawing:
     """Draw lecture graph `name` (see GRAPHS); `backward` and `show_grads` override its
-    defaults: the backward pass, or the forward graph with `.grad` after `backward()`."""
+    defaults: the backward pass, or the forward graph with `.grad` after `backward()` (asking
+    for the grads alone draws the forward graph). The title says which of the three it is;
+    direction None is each drawing's own default."""
     if name not in GRAPHS:
         raise DrawingError(f"unknown lecture graph {name!r}; choose one of {', '.join(GRAPHS)}")
     spec = GRAPHS[name]
     with recording():
         output, names = spec.build()
-    backward = spec.backward if backward is None else backward
-    show_grads = spec.show_grads if show_grads is None else show_grads
+    if backward is None:
+        backward = spec.backward and not show_grads
+    show_grads = not backward and (spec.show_grads if show_grads is None else show_grads)
+    shows = "backward pass" if backward else ".grad after backward()" if show_grads else ""
+    notes = [f"{spec.title}: {shows}" if shows else spec.title]
+    if shows and spec.gradient_note:
+        notes.append(spec.gradient_note)
+    if show_grads:
+        try:
+            output.backward()
+        except NotDifferentiableError:
+            notes.append("no .grad: backpropagation stops at an operation without a gradient")
     options = {"names": names, "show_values": spec.show_values, "direction": direction}
     if backward:
-        return draw_backward(output, title=spec.title, **options)
-    if show_grads:
-        output.backward()
-    return draw_graph(output, title=spec.title, show_grads=show_grads, **options)
+        return draw_backward(output, title="\n".join(notes), **options)
+    return draw_graph(output, title="\n".join(notes), show_grads=show_grads, **options)

@@ -12,7 +12,8 @@ the nodes and the gradient flowing along each edge; `backward_steps` gives one p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import warnings
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,12 +23,22 @@ from ..grad_mode import STATE
 from ..tensor import Tensor
 from .backward import annotate, replay
 from .dot import DIRECTIONS, to_dot
-from .errors import DrawingError, GraphTooLargeError, GraphvizError, GraphvizNotFoundError
-from .graph import Graph, Style, build, name_table
+from .errors import (
+    DrawingError,
+    GraphTooLargeError,
+    GraphvizError,
+    GraphvizNotFoundError,
+    UnkeptInputWarning,
+)
+from .graph import Graph, Params, Style, build, name_table
 from .modules import Collapse, fit
 from .render import Drawing
 
 MAX_NODES = 400
+# The default directions (direction=None): left to right as on the slides; backward drawings
+# carry a gradient on every node and arrow, and top to bottom they stay narrow enough to read
+# at notebook width (800 px), where left to right they grow 2 to 4 times wider.
+FORWARD_DIRECTION, BACKWARD_DIRECTION = "LR", "TB"
 
 __all__ = [
     "DIRECTIONS",
@@ -36,6 +47,7 @@ __all__ = [
     "GraphTooLargeError",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "UnkeptInputWarning",
     "backward_steps",
     "draw_backward",
     "draw_graph",
@@ -59,13 +71,13 @@ def recording() -> Iterator[None]:
         STATE.keep_args = previous
 
 
-def _check(outputs: tuple[Any, ...], direction: str) -> None:
+def _check(outputs: tuple[Any, ...], direction: str | None) -> None:
     if not outputs:
         raise DrawingError("draw_graph needs at least one output tensor")
     for i, t in enumerate(outputs):
         if not isinstance(t, Tensor):
             raise DrawingError(f"output {i} is a {type(t).__name__}, not a Tensor")
-    if direction not in DIRECTIONS:
+    if direction is not None and direction not in DIRECTIONS:
         raise DrawingError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
 
 
@@ -79,6 +91,15 @@ def _drawing(
     timeout: float,
     legend: bool,
 ) -> Drawing:
+    if graph.unkept:
+        warnings.warn(
+            UnkeptInputWarning(
+                f"{', '.join(graph.unkept)}: named, but drawn as anonymous inputs because the "
+                "forward ran outside viz.recording(), which alone keeps constant inputs in the "
+                "graph; compute the output inside `with viz.recording():` to draw them by name"
+            ),
+            stacklevel=3,
+        )
     if title:
         graph.notes.insert(0, title)
     graph = fit(graph, collapse, max_nodes)
@@ -88,11 +109,11 @@ def _drawing(
 def draw_graph(
     *outputs: Tensor,
     names: Mapping[str, Any] | None = None,
-    params: Iterable[tuple[str, Any]] | None = None,
+    params: Params = None,
     show_shapes: bool = True,
     show_values: bool | None = None,
     show_grads: bool = False,
-    direction: str = "LR",
+    direction: str | None = None,
     group_modules: bool = True,
     collapse: Collapse = None,
     max_nodes: int | None = MAX_NODES,
@@ -102,15 +123,17 @@ def draw_graph(
 ) -> Drawing:
     """The forward graph of `outputs`.
 
-    names: name -> tensor (`names=locals()` works); params: `model.named_parameters()`.
-    show_values: True, False, or None for tensors of at most 6 elements. show_grads: add the
-    `.grad` of parameters (and retained grads) after `backward()`. collapse: module names
-    ("encoder", "encoder.0", "Linear") or a depth to draw as single vertices. Above
+    names: name -> tensor (`names=locals()` works); params: `model.named_parameters()` or a
+    dict of them. show_values: True, False, or None for tensors of at most 6 elements.
+    show_grads: add the `.grad` of parameters (and retained grads) after `backward()`.
+    direction: "LR", "TB", "RL" or "BT"; None is "LR", as on the slides. collapse: module
+    names ("encoder", "encoder.0", "Linear") or a depth to draw as single vertices. Above
     `max_nodes` vertices, modules are collapsed until it fits or `GraphTooLargeError` is raised.
     """
     _check(outputs, direction)
     style = Style(show_shapes, show_values, show_grads)
     graph = build(outputs, name_table(names, params), style)
+    direction = direction or FORWARD_DIRECTION
     return _drawing(graph, title, direction, group_modules, collapse, max_nodes, timeout, legend)
 
 
@@ -118,14 +141,14 @@ def _backward_graphs(
     output: Tensor,
     gradient: Any,
     names: Mapping[str, Any] | None,
-    params: Iterable[tuple[str, Any]] | None,
+    params: Params,
     show_shapes: bool,
     show_values: bool | None,
     steps: bool,
 ) -> Iterator[tuple[Graph, int, int]]:
-    _check((output,), "LR")
+    _check((output,), None)
     visits = replay(output, gradient)
-    table = name_table(names, list(params or ()))
+    table = name_table(names, params)
     style = Style(show_shapes, show_values, False)
     for upto in range(1, len(visits) + 1) if steps else [None]:
         graph = build((output,), table, style)
@@ -138,10 +161,10 @@ def draw_backward(
     gradient: Tensor | np.ndarray | float | None = None,
     *,
     names: Mapping[str, Any] | None = None,
-    params: Iterable[tuple[str, Any]] | None = None,
+    params: Params = None,
     show_shapes: bool = True,
     show_values: bool | None = None,
-    direction: str = "LR",
+    direction: str | None = None,
     group_modules: bool = True,
     collapse: Collapse = None,
     max_nodes: int | None = MAX_NODES,
@@ -153,12 +176,14 @@ def draw_backward(
     gradient, and a dashed arrow carrying each gradient back to the input it belongs to.
 
     Computed by replaying the engine's backward without touching any `.grad`; the graph must
-    not have been freed by an earlier `backward()` (use `retain_graph=True`).
+    not have been freed by an earlier `backward()` (use `retain_graph=True`). direction: None
+    is "TB", which keeps the labels legible at notebook width.
     """
     _check((output,), direction)
     ((graph, _, _),) = _backward_graphs(
         output, gradient, names, params, show_shapes, show_values, steps=False
     )
+    direction = direction or BACKWARD_DIRECTION
     return _drawing(graph, title, direction, group_modules, collapse, max_nodes, timeout, legend)
 
 
@@ -167,10 +192,10 @@ def backward_steps(
     gradient: Tensor | np.ndarray | float | None = None,
     *,
     names: Mapping[str, Any] | None = None,
-    params: Iterable[tuple[str, Any]] | None = None,
+    params: Params = None,
     show_shapes: bool = True,
     show_values: bool | None = None,
-    direction: str = "LR",
+    direction: str | None = None,
     group_modules: bool = True,
     collapse: Collapse = None,
     max_nodes: int | None = MAX_NODES,
@@ -179,8 +204,14 @@ def backward_steps(
     title: str | None = None,
 ) -> list[Drawing]:
     """One picture per backward step, the node being visited outlined in orange: a teacher
-    can step through backpropagation as on the slides."""
+    can step through backpropagation as on the slides.
+
+    Every picture holds the whole backward pass, the steps still to come drawn invisible, so
+    `dot` lays them all out alike: nodes keep their places and the canvas its size from one
+    step to the next, and only colours change. direction: None is "TB", as `draw_backward`.
+    """
     _check((output,), direction)
+    direction = direction or BACKWARD_DIRECTION
     drawings = []
     for graph, step, total in _backward_graphs(
         output, gradient, names, params, show_shapes, show_values, steps=True

@@ -82,8 +82,12 @@ def annotate(
     show_values: bool | None,
     upto: int | None = None,
 ) -> None:
-    """Add the visits (up to step `upto`) to a forward graph: step numbers, the gradient at
-    each node and dashed arrows carrying each gradient back to its input."""
+    """Add the visits to a forward graph: step numbers, the gradient at each node and dashed
+    arrows carrying each gradient back to its input.
+
+    Visits after step `upto` are added hidden rather than left out: they keep their space, so
+    the pictures of all steps share one layout and only colours change from one to the next.
+    """
     root = graph.outputs.get(id(output))
     top = graph.names.get(root or "")
     if root is not None and output.grad_fn is not None:
@@ -92,20 +96,21 @@ def annotate(
         label = label or labels.summary(seed, show_values)
         graph.edges.append(Edge(graph.where[id(output.grad_fn)], root, label, True))
     for visit in visits:
-        if upto is not None and visit.step > upto:
-            break
+        hidden = upto is not None and visit.step > upto
         key = graph.where[id(visit.node)]
         vertex = graph.vertices[key]
         name = graph.names.get(key)
         grad = labels.summary(visit.grad, show_values)
         if top and name:
             values_shown = labels.wants_values(visit.grad, show_values)
-            grad = f"∂{top}/∂{name}" + (f" = {grad}" if values_shown else "")
+            equals = " =\n" if "\n" in grad else " = "  # a matrix starts on a line of its own
+            grad = f"∂{top}/∂{name}" + (equals + grad if values_shown else "")
         else:
             grad = f"grad {grad}"
-        vertex.lines += [f"step {visit.step}", grad]
+        vertex.grad_lines += [f"step {visit.step}", grad]
+        vertex.hidden = hidden
         if visit.blocked:
-            vertex.lines.append("no gradient: backprop stops")
+            vertex.grad_lines.append("no gradient: backprop stops")
         if visit.step == upto:
             vertex.attrs.update(CURRENT)
         for i, gi in visit.sent:
@@ -113,5 +118,5 @@ def annotate(
             flow = labels.summary(gi, show_values)
             below = graph.names.get(producer)
             if not labels.wants_values(gi, show_values) and top and name and below:
-                flow = f"∂{top}/∂{name} · ∂{name}/∂{below}" if name != top else f"∂{top}/∂{below}"
-            graph.edges.append(Edge(producer, key, f"{visit.step}: {flow}", True))
+                flow = f"∂{top}/∂{name}\n· ∂{name}/∂{below}" if name != top else f"∂{top}/∂{below}"
+            graph.edges.append(Edge(producer, key, f"{visit.step}: {flow}", True, hidden))

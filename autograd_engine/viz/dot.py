@@ -22,10 +22,27 @@ def quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def html(text: str) -> str:
+    """Text for an HTML-like label: markup characters escaped, newlines as line breaks."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", "<BR/>")
+
+
+def _label(v: Vertex) -> str:
+    """A plain label, or an HTML one whose gradient lines have their own colour (transparent
+    while hidden: same size, nothing drawn)."""
+    if not v.grad_lines:
+        return quote("\n".join(v.lines))
+    colour = "transparent" if v.hidden else GRADIENT
+    grads = "<BR/>".join(html(line) for line in v.grad_lines)
+    lines = "".join(html(line) + "<BR/>" for line in v.lines)
+    return f'<{lines}<FONT COLOR="{colour}">{grads}</FONT>>'
+
+
 def _vertex(v: Vertex) -> str:
     style = "rounded,filled" if v.kind == OP else "filled"
     attrs = {
-        "label": quote("\n".join(v.lines)),
+        "label": _label(v),
         "shape": SHAPE[v.kind],
         "style": quote(style),
         "fillcolor": quote(FILL[v.kind]),
@@ -63,7 +80,10 @@ def _clusters(graph: Graph, indent: str) -> list[str]:
     return block((), indent)
 
 
-def _legend(graph: Graph) -> list[str]:
+def _legend(graph: Graph, direction: str) -> list[str]:
+    """The legend box. Its entries share the first rank: a column beside a left-to-right
+    graph. Top to bottom, a row there would widen the picture, so invisible arrows chain them
+    into a column below the graph's last vertices instead."""
     kinds = {v.kind for v in graph.vertices.values()}
     items = [
         ("legend_io", "input / output", "ellipse", WHITE),
@@ -72,27 +92,34 @@ def _legend(graph: Graph) -> list[str]:
     ]
     if MODULE in kinds:
         items.append(("legend_module", "module (collapsed)", "box3d", BLUE))
+    entries = []
+    for key, text, shape, fill in items:
+        style = "rounded,filled" if shape == "box" else "filled"
+        entries.append(
+            f'{key} [label={quote(text)}, shape={shape}, style="{style}", '
+            f'fillcolor="{fill}", fontsize=10, height=0.3];'
+        )
+    if any(e.label and not e.backward for e in graph.edges):
+        entries.append(
+            'legend_arg [label="0, 1 on an arrow:\\nargument position", shape=plaintext, '
+            "fontsize=10];"
+        )
+    if any(e.backward for e in graph.edges):
+        entries.append(
+            f'legend_grad [label="dashed arrow:\\ngradient (step: value)", shape=plaintext, '
+            f'fontcolor="{GRADIENT}", fontsize=10];'
+        )
     lines = [
         "  subgraph cluster_legend {",
         '    label="legend"; style="rounded"; color="#bfbfbf"; fontsize=10;',
     ]
-    for key, text, shape, fill in items:
-        style = "rounded,filled" if shape == "box" else "filled"
-        lines.append(
-            f'    {key} [label={quote(text)}, shape={shape}, style="{style}", '
-            f'fillcolor="{fill}", fontsize=9, height=0.3];'
-        )
-    if any(e.label and not e.backward for e in graph.edges):
-        lines.append(
-            '    legend_arg [label="0, 1 on an arrow:\\nargument position", shape=plaintext, '
-            "fontsize=9];"
-        )
-    if any(e.backward for e in graph.edges):
-        lines.append(
-            f'    legend_grad [label="dashed arrow:\\ngradient (step: value)", shape=plaintext, '
-            f'fontcolor="{GRADIENT}", fontsize=9];'
-        )
+    lines += ["    " + entry for entry in entries]
     lines.append("  }")
+    if direction in ("TB", "BT"):
+        tails = {e.tail for e in graph.edges}
+        ends = " ".join(key for key in graph.vertices if key not in tails)
+        keys = [entry.split(" ", 1)[0] for entry in entries]
+        lines.append(f"  {{{ends}}} -> {' -> '.join(keys)} [style=invis];")
     return lines
 
 
@@ -100,9 +127,9 @@ def to_dot(graph: Graph, direction: str, group_modules: bool, legend: bool) -> s
     """The whole `digraph`, one statement per line."""
     lines = [
         "digraph autograd {",
-        f'  graph [rankdir={direction}, fontname="{FONT}", nodesep=0.3, ranksep=0.45];',
+        f'  graph [rankdir={direction}, fontname="{FONT}", nodesep=0.2, ranksep=0.45];',
         f'  node [fontname="{FONT}", fontsize=11, penwidth=1.2];',
-        f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
+        f'  edge [fontname="{FONT}", fontsize=10, arrowsize=0.7];',
     ]
     if graph.notes:
         lines.append(f"  labelloc=t; labeljust=l; label={quote(chr(10).join(graph.notes))};")
@@ -115,13 +142,13 @@ def to_dot(graph: Graph, direction: str, group_modules: bool, legend: bool) -> s
         if e.backward:
             attrs += [
                 "dir=back",
-                "style=dashed",
+                "style=invis" if e.hidden else "style=dashed",
                 f'color="{GRADIENT}"',
                 f'fontcolor="{GRADIENT}"',
             ]
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         lines.append(f"  {e.tail} -> {e.head}{suffix};")
     if legend:
-        lines += _legend(graph)
+        lines += _legend(graph, direction)
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -24,3 +24,8 @@ class GraphvizError(AutogradError, RuntimeError):
 
 class GraphvizNotFoundError(GraphvizError):
     """The `dot` program is not installed, so the DOT text cannot be turned into a picture."""
+
+
+class UnkeptInputWarning(UserWarning):
+    """Names were given for constant inputs that the graph did not keep, so they are drawn as
+    anonymous "input" vertices: the forward ran outside `viz.recording()`."""

@@ -10,10 +10,10 @@ never `id()`, so the same graph always gives the same text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..function import Node
+from ..function import _CONST, _IN, Node
 from ..tensor import AccumulateGrad, Tensor
 from . import labels
 
@@ -27,23 +27,34 @@ NUMBER_OPERANDS = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "mini
 
 @dataclass
 class Vertex:
-    """One node of the picture: its kind (colour), label lines and module scope (box)."""
+    """One node of the picture: its kind (colour), label lines and module scope (box).
+
+    `grad_lines` (step and gradient, added by the backward pass) are drawn in the gradient
+    colour; `hidden` draws them invisible but still sized, so that every `backward_steps`
+    frame has the same layout.
+    """
 
     key: str
     kind: str
     lines: list[str]
     scope: tuple[str, ...] = ()
     attrs: dict[str, str] = field(default_factory=dict)
+    grad_lines: list[str] = field(default_factory=list)
+    hidden: bool = False
 
 
 @dataclass
 class Edge:
-    """An arrow from `tail` to `head`; backward edges carry a gradient and point back."""
+    """An arrow from `tail` to `head`; backward edges carry a gradient and point back.
+
+    A `hidden` edge is laid out but not drawn (a later step of `backward_steps`).
+    """
 
     tail: str
     head: str
     label: str = ""
     backward: bool = False
+    hidden: bool = False
 
 
 @dataclass
@@ -56,11 +67,16 @@ class Graph:
     where: dict[int, str] = field(default_factory=dict)  # id(Node or AccumulateGrad) -> key
     names: dict[str, str] = field(default_factory=dict)  # vertex key -> user's name
     outputs: dict[int, str] = field(default_factory=dict)  # id(output tensor) -> key
+    unkept: list[str] = field(default_factory=list)  # names of constants drawn as "input"
 
     def add(self, kind: str, lines: list[str], scope: tuple[str, ...] = ()) -> Vertex:
-        vertex = Vertex(f"n{len(self.vertices)}", kind, lines, scope)
-        self.vertices[vertex.key] = vertex
-        return vertex
+        return self.insert(Vertex("", kind, lines, scope))
+
+    def insert(self, vertex: Vertex) -> Vertex:
+        """A copy of `vertex` under this graph's next key ("n0", "n1", ...), added to it."""
+        copy = replace(vertex, key=f"n{len(self.vertices)}", attrs=dict(vertex.attrs))
+        self.vertices[copy.key] = copy
+        return copy
 
 
 @dataclass(frozen=True)
@@ -72,21 +88,27 @@ class Style:
     show_grads: bool = False
 
 
-def name_table(
-    names: Mapping[str, Any] | None, params: Iterable[tuple[str, Any]] | None
-) -> dict[int, str]:
-    """id(tensor) -> name from `names=locals()`-style mappings and `named_parameters()`."""
-    table: dict[int, str] = {}
-    for name, value in list(params or ()) + list((names or {}).items()):
+# `model.named_parameters()`, a list of its pairs, or `dict(model.named_parameters())`.
+Params = Mapping[str, Any] | Iterable[tuple[str, Any]] | None
+
+
+Names = dict[int, tuple[str, Tensor]]  # id(tensor) -> (its name, the tensor)
+
+
+def name_table(names: Mapping[str, Any] | None, params: Params) -> Names:
+    """The tensors named by `names=locals()`-style mappings and `named_parameters()`."""
+    pairs = params.items() if isinstance(params, Mapping) else params or ()
+    table: Names = {}
+    for name, value in list(pairs) + list((names or {}).items()):
         if isinstance(value, Tensor) and not name.startswith("_"):
-            table.setdefault(id(value), name)
+            table.setdefault(id(value), (name, value))
     return table
 
 
 class _Builder:
     """Walks the recorded nodes once, turning them into vertices and edges."""
 
-    def __init__(self, names: dict[int, str], style: Style) -> None:
+    def __init__(self, names: Names, style: Style) -> None:
         self.names = names
         self.style = style
         self.graph = Graph()
@@ -94,6 +116,7 @@ class _Builder:
         self.slots: dict[tuple[int, int], str] = {}  # (id(node), arg) -> key of a constant
         self.consumers: dict[str, list[tuple[str, ...]]] = {}  # param key -> consumer scopes
         self.outputs: set[int] = set()  # ids of the drawn outputs
+        self.unkept: set[Any] = set()  # (shape, dtype) of constant tensors drawn as "input"
 
     # ------------------------------------------------------------------ labels
     def _value_lines(self, title: str, tensor: Tensor | None, meta: Any) -> list[str]:
@@ -112,7 +135,7 @@ class _Builder:
         return lines
 
     def _name(self, tensor: Tensor | None) -> str | None:
-        return None if tensor is None else self.names.get(id(tensor))
+        return None if tensor is None else self.names.get(id(tensor), (None,))[0]
 
     # ------------------------------------------------------------------ vertices
     def _param(self, acc: AccumulateGrad) -> str:
@@ -125,15 +148,8 @@ class _Builder:
         self.consumers[vertex.key] = []
         return vertex.key
 
-    def _constant(self, node: Node, i: int) -> None:
+    def _constant(self, node: Node, i: int, arg: Any) -> None:
         meta = node.input_meta[i]
-        recorded = getattr(node, "recorded_args", None)
-        if recorded is None:
-            if meta is not None:  # a tensor we did not keep: shape only
-                key = self.graph.add(INPUT, self._value_lines("input", None, meta)).key
-                self.slots[(id(node), i)] = key
-            return
-        arg = recorded[i]
         if isinstance(arg, Tensor):
             key = self.constants.get(id(arg))
             if key is None:
@@ -143,9 +159,14 @@ class _Builder:
                 if name:
                     self.graph.names[key] = name
             self.slots[(id(node), i)] = key
-        elif _is_number(arg) and node.name in NUMBER_OPERANDS:
-            key = self.graph.add(INPUT, [labels.number(arg)], node.scope).key
-            self.slots[(id(node), i)] = key
+        elif arg is UNKNOWN and meta is not None:  # a tensor we did not keep: shape only
+            self.slots[(id(node), i)] = self.graph.add(
+                INPUT, self._value_lines("input", None, meta)
+            ).key
+            self.unkept.add(meta)
+        elif node.name in NUMBER_OPERANDS and (arg is UNKNOWN or _is_number(arg)):
+            text = "number" if arg is UNKNOWN else labels.number(arg)
+            self.slots[(id(node), i)] = self.graph.add(INPUT, [text], node.scope).key
 
     def _op(self, node: Node, meta: Any) -> None:
         out = node.output_ref()
@@ -180,9 +201,10 @@ class _Builder:
     # ------------------------------------------------------------------ traversal
     def _leaves(self, node: Node) -> None:
         """Add the leaves `node` reads, just before it: first use decides a leaf's place."""
+        args = _arguments(node)
         for i, child in enumerate(node.next_functions):
             if child is None:
-                self._constant(node, i)
+                self._constant(node, i, args[i])
             elif type(child) is AccumulateGrad and id(child) not in self.graph.where:
                 self._param(child)
 
@@ -232,11 +254,47 @@ class _Builder:
         self.graph.edges.append(Edge(producer, vertex.key))
 
     def finish(self) -> Graph:
-        """Put each parameter in the innermost module box shared by all its consumers."""
+        """Put each parameter in the innermost module box shared by all its consumers, and
+        list the names given to constants that were not kept (drawn as "input")."""
         for key, scopes in self.consumers.items():
             if scopes:
                 self.graph.vertices[key].scope = _common_prefix(scopes)
+        for key, (name, tensor) in self.names.items():
+            if tensor.requires_grad or key in self.constants:
+                continue
+            if (tensor.numpy().shape, tensor.numpy().dtype) in self.unkept:
+                self.graph.unkept.append(name)
         return self.graph
+
+
+UNKNOWN = object()  # an argument the node did not keep
+
+
+def _arguments(node: Node) -> tuple[Any, ...]:
+    """The arguments of `node`'s forward, UNKNOWN where they cannot be told.
+
+    Under `recording()` the node kept them all. Otherwise a constant is known if forward saved
+    it for backward (x in `w @ x`, the 2 in `x ** 2`, the 3 in `3 * x`) and it can be told
+    apart: the only saved constant tensor of its shape and dtype, or the only Python number.
+    """
+    recorded = getattr(node, "recorded_args", None)
+    if recorded is not None:
+        return tuple(recorded)
+    saved = node._saved  # (kind, value, version cell, version); empty once backward freed it
+    tensors = {id(v): v for kind, v, *_ in saved if kind == _IN and not v.requires_grad}
+    numbers = [v for kind, v, *_ in saved if kind == _CONST and _is_number(v)]
+    nexts = node.next_functions
+    metas = [m for m, child in zip(node.input_meta, nexts, strict=True) if child is None]
+    args: list[Any] = []
+    for meta, child in zip(node.input_meta, nexts, strict=True):
+        if child is not None:
+            args.append(UNKNOWN)
+        elif meta is None:
+            args.append(numbers[0] if len(numbers) == 1 == metas.count(None) else UNKNOWN)
+        else:
+            same = [t for t in tensors.values() if (t.numpy().shape, t.numpy().dtype) == meta]
+            args.append(same[0] if len(same) == 1 == metas.count(meta) else UNKNOWN)
+    return tuple(args)
 
 
 def _is_number(value: Any) -> bool:
@@ -253,7 +311,7 @@ def _common_prefix(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
     return prefix
 
 
-def build(outputs: tuple[Tensor, ...], names: dict[int, str], style: Style) -> Graph:
+def build(outputs: tuple[Tensor, ...], names: Names, style: Style) -> Graph:
     """The graph of everything the outputs were computed from."""
     builder = _Builder(names, style)
     builder.outputs = {id(t) for t in outputs}

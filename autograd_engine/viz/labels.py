@@ -43,10 +43,14 @@ def number(value: Any) -> str:
 
 
 def values(array: np.ndarray) -> str:
-    """Nested brackets of numbers: "0.7729", "[0.2, 0.3]", "[[0.1, 0.2], [0.3, 0.4]]"."""
+    """Nested brackets of numbers: "0.7729", "[0.2, 0.3]", "[[0.1, 0.2],\\n[0.3, 0.4]]".
+
+    Each row of a matrix gets a line of its own, as on paper; it also keeps drawings narrow.
+    """
     if array.ndim == 0:
         return number(array.item())
-    return "[" + ", ".join(values(row) for row in array) + "]"
+    separator = ",\n" if array.ndim > 1 else ", "
+    return "[" + separator.join(values(row) for row in array) + "]"
 
 
 def wants_values(array: np.ndarray, show_values: bool | None) -> bool:

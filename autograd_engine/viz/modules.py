@@ -8,6 +8,7 @@ network: its operations and parameters become one vertex, like a layer box on a 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from .errors import DrawingError, GraphTooLargeError
 from .graph import MODULE, OP, PARAM, Edge, Graph, Vertex
@@ -58,11 +59,9 @@ def collapse_modules(graph: Graph, collapse: int | Iterable[str]) -> Graph:
     for vertex in graph.vertices.values():
         depth = rule(vertex.scope)
         if depth is None:
-            copy = out.add(vertex.kind, vertex.lines, vertex.scope)
-            copy.attrs = dict(vertex.attrs)
-            moved[vertex.key] = copy.key
+            moved[vertex.key] = out.insert(vertex).key
             if vertex.key in graph.names:
-                out.names[copy.key] = graph.names[vertex.key]
+                out.names[moved[vertex.key]] = graph.names[vertex.key]
             continue
         scope = vertex.scope[:depth]
         if scope not in modules:
@@ -79,7 +78,7 @@ def collapse_modules(graph: Graph, collapse: int | Iterable[str]) -> Graph:
         if tail == head:
             continue
         if edge.backward:
-            out.edges.append(Edge(tail, head, edge.label, True))
+            out.edges.append(replace(edge, tail=tail, head=head))
         elif (tail, head) not in seen:
             seen.add((tail, head))
             label = "" if out.vertices[head].kind == MODULE else edge.label

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from autograd_engine import lecture_graphs
 from autograd_engine.cli import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
@@ -81,12 +82,28 @@ def test_every_lecture_graph_as_dot(name, tmp_path, capsys):
 
 def test_forward_backward_and_grads_switches(tmp_path):
     out = tmp_path / "g.dot"
-    main(["graph", "mlp-backprop", "--out", str(out), "--forward"])
-    assert "dir=back" not in out.read_text(encoding="utf-8")
+    main(["graph", "mlp-backprop", "--out", str(out)])
+    text = out.read_text(encoding="utf-8")
+    assert "dir=back" in text and "rankdir=TB" in text and ": backward pass" in text
     main(["graph", "perceptron", "--out", str(out), "--backward"])
     assert "no gradient" in out.read_text(encoding="utf-8")
     main(["graph", "sigmoid-chain", "--out", str(out), "--forward", "--show-grads"])
     assert "\\ngrad " in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", list(lecture_graphs.GRAPHS))
+def test_forward_and_show_grads_work_on_every_lecture_graph(name, tmp_path):
+    out = tmp_path / "g.dot"
+    assert main(["graph", name, "--out", str(out), "--forward"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "dir=back" not in text and "backward pass" not in text and "rankdir=LR" in text
+    assert main(["graph", name, "--out", str(out), "--show-grads"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert ": .grad after backward()" in text and "dir=back" not in text
+    if name == "perceptron":  # sign has no gradient: the title says so
+        assert "no .grad: backpropagation stops" in text and "\\ngrad " not in text
+    else:
+        assert "\\ngrad " in text
 
 
 def test_model_instance_and_factory(models, tmp_path):

@@ -1,6 +1,7 @@
 """draw_graph: lecture colours, labels, legend, argument positions, module boxes, max_nodes."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -47,7 +48,7 @@ def test_lecture_colours_inputs_white_parameters_red_operations_blue():
 def test_value_labels_name_shape_dtype_and_tiny_values():
     x, w, b, h, loss = small_graph()
     source = ae.draw_graph(loss, names=locals()).source
-    assert 'label="w\\n2×2 float32\\n[[0.5, -1], [2, 0.25]]"' in source
+    assert 'label="w\\n2×2 float32\\n[[0.5, -1],\\n[2, 0.25]]"' in source  # a line per row
     assert 'label="x\\n2 float32\\n[1, 2]"' in source
     assert "h\\n2 float32" in vertex(source, "σ sigmoid")  # an op shows the value it makes
 
@@ -124,14 +125,48 @@ def test_python_numbers_become_constant_inputs_when_recording():
     assert '-> n2 [label="1"]' in source
 
 
-def test_without_recording_constant_inputs_are_anonymous():
+def test_without_recording_constants_saved_for_backward_are_drawn():
     x = ae.tensor([1.0, 2.0])
     w = ae.tensor([3.0, 4.0], requires_grad=True)
-    y = w @ x
-    source = ae.draw_graph(y, names=locals()).source
-    assert 'label="input\\n2 float32"' in source
+    y = w @ x  # matmul keeps x for the gradient of w
+    source = ae.draw_graph(y, names={"x": x, "w": w}).source
+    assert 'label="x\\n2 float32\\n[1, 2]"' in source
     assert not hasattr(y.grad_fn, "recorded_args")
     assert STATE.keep_args is False
+
+
+@pytest.mark.parametrize(
+    "op, number, position",
+    [
+        (lambda w: w**2, "2", "1"),
+        (lambda w: 3 * w, "3", None),
+        (lambda w: w / 4, "4", "1"),
+        (lambda w: 5 / w, "5", "0"),
+    ],
+)
+def test_without_recording_python_numbers_show_on_their_op(op, number, position):
+    w = ae.tensor([1.0, 2.0], requires_grad=True)
+    source = ae.draw_graph(op(w), names={"w": w}).source
+    constant = key(source, number)
+    assert f'{constant} [label="{number}", shape=ellipse' in source
+    edge = f'{constant} -> n2 [label="{position}"];' if position else f"{constant} -> n2;"
+    assert edge in source
+
+
+def test_constants_not_kept_are_drawn_anonymous_with_a_warning_saying_what_to_do():
+    w = ae.tensor([1.0, 2.0], requires_grad=True)
+    t = ae.tensor([0.5, 0.5])
+    y = w - t  # sub keeps nothing for backward: t is not in the graph
+    with pytest.warns(viz.UnkeptInputWarning, match=r"t: .*with viz.recording\(\):"):
+        source = ae.draw_graph(y, names={"w": w, "t": t}).source
+    assert 'label="input\\n2 float32"' in source
+    (w + 1.0).sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing named that is missing: no warning
+        assert 'label="number"' in ae.draw_graph(w + 1.0, names={"w": w}).source
+    with viz.recording():
+        y = w - t
+    assert 'label="t\\n2 float32' in ae.draw_graph(y, names={"w": w, "t": t}).source
 
 
 def test_recording_restores_the_flag_after_an_error():
@@ -148,11 +183,23 @@ def test_names_from_locals_ignore_non_tensors_and_private_names():
     assert "_hidden" not in source
 
 
-def test_params_name_parameters():
+@pytest.mark.parametrize("container", [list, iter, dict])
+def test_params_name_parameters(container):
     _, w, b, _, loss = small_graph()
-    source = ae.draw_graph(loss, params=[("layer.weight", w), ("layer.bias", b)]).source
+    params = container([("layer.weight", w), ("layer.bias", b)])
+    source = ae.draw_graph(loss, params=params).source
     assert 'label="layer.weight\\n2×2' in source
     assert 'label="layer.bias\\n2' in source
+
+
+def test_params_from_a_model_like_torchviz():
+    import nn
+
+    model = nn.Linear(3, 2)
+    out = model(ae.ones((1, 3))).sum()
+    for params in (dict(model.named_parameters()), model.named_parameters()):
+        source = ae.draw_graph(out, params=params).source
+        assert 'label="weight\\n2×3' in source and 'label="bias\\n2' in source
 
 
 def test_a_shared_input_is_one_vertex():
@@ -245,7 +292,9 @@ def test_above_max_nodes_without_modules_stops_with_a_clear_error():
         y = y * 1.0001
     with pytest.raises(viz.GraphTooLargeError, match="max_nodes=20"):
         ae.draw_graph(y, max_nodes=20)
-    assert ae.draw_graph(y, max_nodes=None).source.count("->") == 51
+    source = ae.draw_graph(y, max_nodes=None).source
+    assert source.count("->") == 101  # each × reads w (or the last ×) and 1.0001
+    assert source.count('label="1", shape=ellipse') == 50  # 1.0001 to 4 digits
 
 
 def test_deep_graph_traversal_needs_no_recursion():
@@ -253,4 +302,4 @@ def test_deep_graph_traversal_needs_no_recursion():
     y = w
     for _ in range(3000):
         y = y + 1.0
-    assert ae.draw_graph(y, max_nodes=None).source.count("->") == 3001
+    assert ae.draw_graph(y, max_nodes=None).source.count("->") == 6001  # a "number" per +
