@@ -34,8 +34,8 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The upstream gradient where x > 0, zero elsewhere (0 at the kink, as PyTorch)."""
-    return np.where(x > 0, g, 0).astype(g.dtype, copy=False)
+    """The upstream gradient except where x <= 0 (0 at the kink; NaN x passes it, as PyTorch)."""
+    return np.where(x <= 0, 0, g).astype(g.dtype, copy=False)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:

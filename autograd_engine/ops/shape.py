@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
+from ._util import Primitive, as_tensor, binary, normalize_axis
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -58,9 +58,7 @@ class Permute(Primitive):
     @staticmethod
     def backward(ctx, g):
         inverse = tuple(int(i) for i in np.argsort(ctx.dims))
-        return (
-            np.transpose(g, inverse) if isinstance(g, np.ndarray) else permute(g, inverse)
-        ), None
+        return Permute.call(g, inverse), None
 
 
 class BroadcastTo(Primitive):
@@ -79,7 +77,7 @@ class BroadcastTo(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return sum_to(g, shape), None
+        return SumTo.call(g, shape), None
 
 
 class SumTo(Primitive):
@@ -94,7 +92,7 @@ class SumTo(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return _broadcast(g, shape), None
+        return BroadcastTo.call(g, shape), None
 
 
 def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -110,11 +108,6 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if out.shape != tuple(shape):
         raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
     return out
-
-
-def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Broadcast an array or a Tensor gradient to `shape`."""
-    return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
 def normalize_index(key: Any) -> Any:
@@ -159,9 +152,7 @@ class GetItem(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        if isinstance(g, np.ndarray):
-            return index_add(g, ctx.key, shape), None
-        return IndexAdd.apply(g, ctx.key, shape), None
+        return IndexAdd.call(g, ctx.key, shape), None
 
 
 def index_add(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -340,9 +331,7 @@ def sum_to(x: Tensor | np.ndarray, shape: tuple[int, ...]) -> Tensor | np.ndarra
     """Sum x down to `shape` (which x's shape broadcasts from); arrays stay arrays."""
     if x.shape == tuple(shape):
         return x
-    if isinstance(x, np.ndarray):
-        return sum_to_shape(x, tuple(shape))
-    return SumTo.apply(x, tuple(shape))
+    return SumTo.call(x, tuple(shape))
 
 
 def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Tensor:
