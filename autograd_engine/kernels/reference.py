@@ -83,7 +83,10 @@ def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
 
 
 def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    return x - logsumexp(x, axis, keepdims=True)
+    """(x - m) - log sum exp(x - m) with m = max x: x - m is exact, x - logsumexp(x) is not."""
+    m = np.max(x, axis=axis, keepdims=True)
+    shifted = x - np.where(np.isfinite(m), m, 0)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
