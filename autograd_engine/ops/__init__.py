@@ -1,7 +1,20 @@
 """All differentiable (and a few non-differentiable) operations, as functions on tensors."""
 
 from . import activations, compare, elementwise, linalg, loss, reduce, shape
-from .activations import elu, leaky_relu, relu, sigmoid, softplus, tanh
+from .activations import (
+    elu,
+    elu_backward,
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+    sigmoid_backward,
+    softplus,
+    softplus_backward,
+    tanh,
+    tanh_backward,
+)
 from .compare import (
     all,
     allclose,
@@ -41,8 +54,25 @@ from .elementwise import (
     where,
 )
 from .linalg import matmul
-from .loss import bce_with_logits, softmax_cross_entropy
-from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
+from .loss import (
+    bce_with_logits,
+    bce_with_logits_backward,
+    softmax_cross_entropy,
+    softmax_cross_entropy_backward,
+)
+from .reduce import (
+    log_softmax,
+    log_softmax_backward,
+    logsumexp,
+    max,
+    mean,
+    min,
+    softmax,
+    softmax_backward,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     broadcast_to,
     cast,
@@ -83,6 +113,7 @@ __all__ = [
     "argmax",
     "argmin",
     "bce_with_logits",
+    "bce_with_logits_backward",
     "broadcast_to",
     "cast",
     "cat",
@@ -95,6 +126,7 @@ __all__ = [
     "div",
     "elementwise",
     "elu",
+    "elu_backward",
     "eq",
     "exp",
     "expand",
@@ -106,9 +138,11 @@ __all__ = [
     "isnan",
     "le",
     "leaky_relu",
+    "leaky_relu_backward",
     "linalg",
     "log",
     "log_softmax",
+    "log_softmax_backward",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -129,14 +163,19 @@ __all__ = [
     "pow",
     "reduce",
     "relu",
+    "relu_backward",
     "reshape",
     "shape",
     "sigmoid",
+    "sigmoid_backward",
     "sign",
     "sin",
     "softmax",
+    "softmax_backward",
     "softmax_cross_entropy",
+    "softmax_cross_entropy_backward",
     "softplus",
+    "softplus_backward",
     "sqrt",
     "squeeze",
     "stack",
@@ -145,6 +184,7 @@ __all__ = [
     "sum",
     "swapaxes",
     "tanh",
+    "tanh_backward",
     "transpose",
     "unsqueeze",
     "var",
