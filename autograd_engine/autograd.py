@@ -244,8 +244,11 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
     Grad mode must be `create_graph` while it runs (`saved_tensors` reads it).
     """
     fn = node.fn
-    if not create_graph and not fn.raw_backward:
-        grad_output = Tensor._make(grad_output, False, None)
+    if not create_graph:
+        if type(grad_output) is not np.ndarray:  # a sum of 0-d gradients is a NumPy scalar
+            grad_output = np.asarray(grad_output)
+        if not fn.raw_backward:
+            grad_output = Tensor._make(grad_output, False, None)
     try:
         raw = fn.backward(node, grad_output)
     except AnomalyError as exc:  # raised by an op inside this backward: name this node

@@ -20,6 +20,20 @@ record, runs `forward`, and links a `Node` (the `ctx`) to the nodes of its input
 `autograd.py` later calls `backward` on each node, sums gradients back to each input's shape
 (undoing broadcasting) and checks them. Because backward is written with Tensor operations,
 recording them (`create_graph=True`) gives higher-order derivatives with no extra code.
+
+Each derivative is written once, and stays fast in the common first-order backward:
+
+- A backward of a `raw_backward` function (every built-in op) is one formula that runs on
+  NumPy arrays in a first-order backward and on Tensors under `create_graph=True`. It uses
+  the operations both share (`+ - * / @`, indexing, `.reshape`, `.T`, `.astype`) and calls
+  other operations as `Op.call(...)`: `apply` when an argument is a Tensor, the bare
+  `forward` on arrays. So no Tensor or graph node is made per intermediate gradient, and no
+  op needs a second formula for `create_graph`.
+- Where a fused kernel makes a backward fast (sigmoid's `g y (1 - y)`, softmax-cross-entropy's
+  `softmax - onehot`), the backward is itself an op (`SigmoidBackward`) whose forward calls
+  the kernel and whose own backward is written, once, with ops: `create_graph=True`
+  differentiates the same formula the first-order backward computes (PyTorch's
+  `sigmoid_backward` works this way).
 """
 
 from __future__ import annotations
@@ -159,11 +173,10 @@ class Function:
     array or None). Call them with `MyOp.apply(*args)`.
 
     Speed option: a backward written only with operations that NumPy arrays and Tensors share
-    (`+ - * / @`, indexing, `.reshape`, `.sum`, `.astype`, ...) can set `raw_backward = True`.
-    In the ordinary first-order backward it then receives plain arrays (and `saved_tensors`
-    are arrays), which skips wrapping every intermediate gradient in a Tensor; under
-    `create_graph=True` it still receives Tensors. Branch on `ae.is_grad_enabled()` where the
-    two need different code (it is False exactly in the array case).
+    (`+ - * / @`, indexing, `.reshape`, `.T`, `.astype`) and with other Functions' `call` can
+    set `raw_backward = True`. In the ordinary first-order backward it then receives plain
+    arrays (and `saved_tensors` are arrays), which skips wrapping every intermediate gradient
+    in a Tensor; under `create_graph=True` the same code receives Tensors.
     """
 
     raw_backward = False
@@ -185,6 +198,20 @@ class Function:
     @classmethod
     def op_name(cls) -> str:
         return getattr(cls, "name", cls.__name__)
+
+    @classmethod
+    def call(cls, *args: Any, **kwargs: Any) -> Any:
+        """`apply` if an argument is a Tensor; on arrays alone just `forward`, arrays out.
+
+        Backward formulas call other operations this way, so that the same formula runs on
+        arrays in a first-order backward and is recorded under `create_graph=True`.
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **kwargs)
+        ctx = Node.__new__(Node)  # a context that records nothing: no input needs a gradient
+        ctx.next_functions = (None,) * len(args)
+        return cls.forward(ctx, *args, **kwargs)
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:

@@ -69,6 +69,11 @@ __all__ = [
 ]
 
 
+# The core's matmul and sum on arrays or Tensors alike (Function.call), for _Linear's backward.
+_matmul = ae.ops.linalg.Matmul.call
+_sum = ae.ops.reduce.Sum.call
+
+
 class _Linear(ae.Function):
     """y = x W^T + b in one node: BLAS reads W^T as a view, the bias is added in place."""
 
@@ -88,16 +93,11 @@ class _Linear(ae.Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        if not ae.is_grad_enabled():  # first order: plain arrays, no graph
-            # A broadcast gradient (from sum or mean) has zero strides, which BLAS cannot read.
-            g = np.ascontiguousarray(g)
         # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
         g2 = g.reshape(-1, g.shape[-1])
-        # Arrays go to the BLAS kernel (np.dot: no slow path for the batch-1 weight gradient).
-        mm = ae.kernels.matmul if isinstance(g, np.ndarray) else ae.matmul
-        grad_x = mm(g, weight) if need_x else None
-        grad_w = mm(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
-        grad_b = g2.sum(axis=0) if need_b else None
+        grad_x = _matmul(g, weight) if need_x else None
+        grad_w = _matmul(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
+        grad_b = _sum(g2, (0,), False) if need_b else None
         return grad_x, grad_w, grad_b
 
 

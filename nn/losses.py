@@ -229,10 +229,13 @@ def _sample_weights(
 
 
 def _reduce_weighted(loss: Tensor, w: np.ndarray | None, reduction: str, shape: tuple) -> Tensor:
-    """Mean = sum(w_i l_i) / sum(w_i), as PyTorch's weighted and ignore_index losses."""
+    """Mean = sum(w_i l_i) / sum(w_i), as PyTorch's weighted and ignore_index losses; when
+    every target is ignored, NaN with zero gradients, as PyTorch (0 / 0 would give NaN ones)."""
     if reduction == "mean" and w is not None:
-        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: NaN, as PyTorch
-            return loss.sum() / w.sum()
+        total = w.sum()
+        if total == 0:
+            return ae.where(np.False_, loss.sum(), math.nan)
+        return loss.sum() / total
     if reduction == "none":
         return loss.reshape(shape)
     return _reduce(loss, reduction)
@@ -259,6 +262,10 @@ def cross_entropy(
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     rows, t, shape = _class_targets("cross_entropy", input, target)
     safe, keep, w = _sample_weights(t, weight, ignore_index, rows.dtype)
+    if isinstance(target, Tensor) and keep.all():
+        # The targets themselves (a view), not a copy: changing them in place before the
+        # backward then raises, as in PyTorch.
+        safe = target.reshape(-1)
     if w is None and label_smoothing == 0 and reduction in ("mean", "sum"):
         return ae.softmax_cross_entropy(rows, safe, reduction=reduction)  # reduced in one node
     loss = ae.softmax_cross_entropy(rows, safe)

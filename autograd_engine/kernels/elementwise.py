@@ -91,7 +91,7 @@ def _relu_loop(x, out):
 def _relu_backward_loop(x, g, out):
     zero = g.dtype.type(0)
     for i in range(x.size):
-        out[i] = g[i] if x[i] > zero else zero
+        out[i] = zero if x[i] <= zero else g[i]  # NaN x passes g, as PyTorch
 
 
 @njit(cache=True, error_model="numpy")

@@ -34,8 +34,8 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 
 def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The upstream gradient where x > 0, zero elsewhere (0 at the kink, as PyTorch)."""
-    return np.where(x > 0, g, 0).astype(g.dtype, copy=False)
+    """The upstream gradient except where x <= 0 (0 at the kink; NaN x passes it, as PyTorch)."""
+    return np.where(x <= 0, 0, g).astype(g.dtype, copy=False)
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
@@ -83,7 +83,10 @@ def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
 
 
 def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    return x - logsumexp(x, axis, keepdims=True)
+    """(x - m) - log sum exp(x - m) with m = max x: x - m is exact, x - logsumexp(x) is not."""
+    m = np.max(x, axis=axis, keepdims=True)
+    shifted = x - np.where(np.isfinite(m), m, 0)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:

@@ -12,7 +12,20 @@ from . import (
     shape,
     special,
 )
-from .activations import elu, leaky_relu, relu, sigmoid, softplus, tanh
+from .activations import (
+    elu,
+    elu_backward,
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    sigmoid,
+    sigmoid_backward,
+    softplus,
+    softplus_backward,
+    tanh,
+    tanh_backward,
+)
 from .compare import (
     all,
     allclose,
@@ -71,8 +84,25 @@ from .elementwise import (
 )
 from .indexing import gather, index_select, masked_fill, scatter, scatter_add
 from .linalg import matmul
-from .loss import bce_with_logits, softmax_cross_entropy
-from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
+from .loss import (
+    bce_with_logits,
+    bce_with_logits_backward,
+    softmax_cross_entropy,
+    softmax_cross_entropy_backward,
+)
+from .reduce import (
+    log_softmax,
+    log_softmax_backward,
+    logsumexp,
+    max,
+    mean,
+    min,
+    softmax,
+    softmax_backward,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     broadcast_to,
     cast,
@@ -160,6 +190,7 @@ __all__ = [
     "argmin",
     "atan2",
     "bce_with_logits",
+    "bce_with_logits_backward",
     "bmm",
     "broadcast_to",
     "cast",
@@ -177,6 +208,7 @@ __all__ = [
     "div",
     "elementwise",
     "elu",
+    "elu_backward",
     "eq",
     "erf",
     "exp",
@@ -196,10 +228,12 @@ __all__ = [
     "isnan",
     "le",
     "leaky_relu",
+    "leaky_relu_backward",
     "linalg",
     "log",
     "log1p",
     "log_softmax",
+    "log_softmax_backward",
     "logical_and",
     "logical_not",
     "logical_or",
@@ -223,6 +257,7 @@ __all__ = [
     "pow",
     "reduce",
     "relu",
+    "relu_backward",
     "repeat",
     "reshape",
     "roll",
@@ -232,12 +267,16 @@ __all__ = [
     "scatter_add",
     "shape",
     "sigmoid",
+    "sigmoid_backward",
     "sign",
     "sin",
     "sinh",
     "softmax",
+    "softmax_backward",
     "softmax_cross_entropy",
+    "softmax_cross_entropy_backward",
     "softplus",
+    "softplus_backward",
     "special",
     "split",
     "sqrt",
@@ -250,6 +289,7 @@ __all__ = [
     "swapaxes",
     "t",
     "tanh",
+    "tanh_backward",
     "tile",
     "transpose",
     "tril",

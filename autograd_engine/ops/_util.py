@@ -8,28 +8,17 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError
+from ..errors import DTypeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 
 
 class Primitive(Function):
-    """A built-in operation. Its backward formula is written with operations that NumPy arrays
-    and Tensors share, so the engine runs it on plain arrays in a first-order backward."""
+    """A built-in operation. Its backward is one formula written with operations that NumPy
+    arrays and Tensors share and with other ops' `call`, so the engine runs it on plain arrays
+    in a first-order backward and records it under `create_graph=True` (see function.py)."""
 
     raw_backward = True
-
-
-def xp(x: Any) -> Any:
-    """The namespace whose functions fit x: NumPy for arrays, the engine's ops for Tensors.
-
-    Lets one backward formula use exp, log, where, ... on either (see `Primitive`).
-    """
-    if isinstance(x, np.ndarray):
-        return np
-    from .. import ops
-
-    return ops
 
 
 def value(x: Any) -> Any:
@@ -40,6 +29,15 @@ def value(x: Any) -> Any:
 def as_tensor(x: Any) -> Tensor:
     """x itself if it is a Tensor, else a new constant Tensor (as `tensor(x)` makes it)."""
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def same_shape(op: str, grad_output: Tensor, other: Tensor) -> None:
+    """A backward op's gradient has the shape of the value it goes with."""
+    if grad_output.shape != other.shape:
+        raise ShapeError(
+            f"{op}: grad_output has shape {grad_output.shape} but the value it belongs to has "
+            f"shape {other.shape}; they must be equal"
+        )
 
 
 # Built once: `type(x) in` a set is one hash look-up. NumPy scalars are not in it (np.float64

@@ -16,7 +16,7 @@ from ..errors import IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary, normalize_axis
 from .elementwise import where
-from .shape import getitem, pad
+from .shape import Pad, getitem
 
 
 def _positions(dim: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -60,10 +60,7 @@ class Gather(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, dtype) = ctx.input_meta[0]
-        zeros = np.zeros(shape, dtype)
-        if isinstance(g, Tensor):
-            return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
-        return _scatter_add_array(zeros, ctx.dim, ctx.index, g), None, None
+        return ScatterAdd.call(np.zeros(shape, dtype), ctx.dim, ctx.index, g), None, None
 
     @staticmethod
     def jvp(ctx, t, _dim, _index):
@@ -124,9 +121,7 @@ class Scatter(Primitive):
 
 def _gathered(g: Any, ctx: Any) -> Any:
     """g at ctx's index positions: the gradient of the scattered src."""
-    if isinstance(g, Tensor):
-        return Gather.apply(g, ctx.dim, ctx.index)
-    return g[_positions(ctx.dim, ctx.index)]
+    return Gather.call(g, ctx.dim, ctx.index)
 
 
 def _pad_to(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
@@ -134,8 +129,8 @@ def _pad_to(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     larger than the index; its other entries are unused)."""
     if tuple(g.shape) == tuple(shape):
         return g
-    widths = [(0, n - m) for n, m in zip(shape, g.shape, strict=True)]
-    return pad(g, widths) if isinstance(g, Tensor) else np.pad(g, widths)
+    widths = tuple((0, n - m) for n, m in zip(shape, g.shape, strict=True))
+    return Pad.call(g, widths, 0.0)
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:

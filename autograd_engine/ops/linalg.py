@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .. import kernels as K
 from ..errors import ShapeError
 from ..tensor import Tensor
@@ -40,7 +38,6 @@ class Matmul(Primitive):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        mm = K.matmul if isinstance(g, np.ndarray) else matmul
         # Treat vectors as a row (a) or column (b) matrix; the engine sums batch dims back.
         a2 = a if a.ndim > 1 else a.reshape(1, -1)
         b2 = b if b.ndim > 1 else b.reshape(-1, 1)
@@ -51,11 +48,11 @@ class Matmul(Primitive):
             g2 = g2.reshape(*g2.shape, 1)
         grad_a = grad_b = None
         if need_a:  # dL/dA = G B^T
-            grad_a = mm(g2, b2.swapaxes(-1, -2))
+            grad_a = Matmul.call(g2, b2.swapaxes(-1, -2))
             if a.ndim == 1:
                 grad_a = grad_a.reshape(*grad_a.shape[:-2], a.shape[0])
         if need_b:  # dL/dB = A^T G
-            grad_b = mm(a2.swapaxes(-1, -2), g2)
+            grad_b = Matmul.call(a2.swapaxes(-1, -2), g2)
             if b.ndim == 1:
                 grad_b = grad_b.reshape(*grad_b.shape[:-2], b.shape[0])
         return grad_a, grad_b

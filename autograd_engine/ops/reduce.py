@@ -12,23 +12,27 @@ from typing import Any
 import numpy as np
 
 from .. import kernels as K
-from ..grad_mode import STATE
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, broadcast_array, keepdims_shape, normalize_axis, xp
-from .elementwise import exp, sqrt
-from .shape import BroadcastTo, Reshape
+from ._util import Primitive, as_tensor, broadcast_array, keepdims_shape, normalize_axis
+from .elementwise import Exp, sqrt
 
 Axis = int | tuple[int, ...] | None
 
 
-def _spread(g: Any, shape: tuple[int, ...], axes: tuple[int, ...]) -> Any:
-    """Broadcast a reduced gradient back over the reduced axes (the backward of a sum)."""
-    kept = keepdims_shape(shape, axes)
-    if isinstance(g, np.ndarray):
-        return broadcast_array(g.reshape(kept), shape)
-    if g.shape != kept:
-        g = Reshape.apply(g, kept)
-    return g if kept == shape else BroadcastTo.apply(g, shape)
+class SumBackward(Primitive):
+    """A reduced gradient spread back over the reduced axes: the backward of a sum."""
+
+    name = "sum_backward"
+
+    @staticmethod
+    def forward(ctx, g, shape, axes):
+        ctx.axes = axes
+        return broadcast_array(g.reshape(keepdims_shape(shape, axes)), shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        (shape, _) = ctx.input_meta[0]
+        return Sum.call(gg, ctx.axes, True).reshape(shape), None, None
 
 
 class Sum(Primitive):
@@ -43,7 +47,7 @@ class Sum(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return _spread(g, shape, ctx.axes), None, None  # d sum = 1 for every element
+        return SumBackward.call(g, shape, ctx.axes), None, None  # d sum = 1 for every element
 
     @staticmethod
     def jvp(ctx, t, _axes, _keepdims):
@@ -67,7 +71,7 @@ class _Extreme(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return _spread(g, ctx.shape, ctx.axes) * ctx.weights, None, None
+        return SumBackward.call(g, ctx.shape, ctx.axes) * ctx.weights, None, None
 
     @staticmethod
     def jvp(ctx, t, _axes, _keepdims):
@@ -102,7 +106,7 @@ class LogSumExp(Primitive):
         x, out = ctx.saved_tensors
         out = out.reshape(keepdims_shape(ctx.shape, ctx.axes))
         # d lse / dx_i = exp(x_i - lse) = softmax(x)_i
-        return _spread(g, ctx.shape, ctx.axes) * xp(g).exp(x - out), None, None
+        return SumBackward.call(g, ctx.shape, ctx.axes) * Exp.call(x - out), None, None
 
     @staticmethod
     def jvp(ctx, t, _axes, _keepdims):
@@ -124,15 +128,33 @@ class Softmax(Primitive):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if not STATE.grad_enabled:
-            return K.softmax_backward(y, g, ctx.axis), None
-        # J^T g = y * (g - sum(g * y))
-        return y * (g - sum(g * y, axis=ctx.axis, keepdims=True)), None
+        return SoftmaxBackward.call(g, y, ctx.axis), None
 
     @staticmethod
     def jvp(ctx, t, _axis):
-        y = ctx.output
-        return y * (t - (y * t).sum(axis=ctx.axis, keepdims=True))
+        return SoftmaxBackward.call(t, ctx.output, ctx.axis)  # J is symmetric: J t = J^T t
+
+
+class SoftmaxBackward(Primitive):
+    """J^T g = y (g - sum(g y)) from the output y of softmax: its backward as an op."""
+
+    name = "softmax_backward"
+
+    @staticmethod
+    def forward(ctx, g, y, axis):
+        ctx.save_for_backward(g, y)
+        ctx.axis = axis
+        return K.softmax_backward(y, g, axis)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        axes = (ctx.axis,)
+        # linear in g with the same (symmetric) Jacobian; d/dy_k = gg_k (g_k - sum(g y)) -
+        # g_k sum(gg y)
+        grad_g = SoftmaxBackward.call(gg, y, ctx.axis)
+        grad_y = gg * (g - Sum.call(g * y, axes, True)) - g * Sum.call(gg * y, axes, True)
+        return grad_g, grad_y, None
 
 
 class LogSoftmax(Primitive):
@@ -148,15 +170,34 @@ class LogSoftmax(Primitive):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        if not STATE.grad_enabled:
-            return K.log_softmax_backward(y, g, ctx.axis), None
-        # J^T g = g - softmax(x) * sum(g)
-        return g - exp(y) * sum(g, axis=ctx.axis, keepdims=True), None
+        return LogSoftmaxBackward.call(g, y, ctx.axis), None
 
     @staticmethod
     def jvp(ctx, t, _axis):
-        p = np.exp(ctx.output)
+        p = np.exp(ctx.output)  # J = I - 1 p^T, so J t = t - sum(p t)
         return t - (p * t).sum(axis=ctx.axis, keepdims=True)
+
+
+class LogSoftmaxBackward(Primitive):
+    """J^T g = g - softmax(x) sum(g) from the output y = log_softmax(x): its backward as an op."""
+
+    name = "log_softmax_backward"
+
+    @staticmethod
+    def forward(ctx, g, y, axis):
+        ctx.save_for_backward(g, y)
+        ctx.axis = axis
+        return K.log_softmax_backward(y, g, axis)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, y = ctx.saved_tensors
+        axes = (ctx.axis,)
+        p = Exp.call(y)  # softmax(x)
+        # d/dg_k = gg_k - sum(gg p);  d/dy_k = -gg_k p_k sum(g)
+        grad_g = gg - Sum.call(gg * p, axes, True)
+        grad_y = -gg * p * Sum.call(g, axes, True)
+        return grad_g, grad_y, None
 
 
 def _one_axis(axis: int, ndim: int) -> int:
@@ -215,3 +256,17 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x): the log-probabilities, stable where log(softmax(x)) underflows."""
     x = as_tensor(x)
     return LogSoftmax.apply(x, _one_axis(axis, x.ndim))
+
+
+def softmax_backward(grad_output: Any, output: Any, dim: int) -> Tensor:
+    """The gradient of softmax from its output, y (g - sum(g y)) along `dim`: softmax's
+    backward as a differentiable op (torch's _softmax_backward_data)."""
+    grad_output, output = as_tensor(grad_output), as_tensor(output)
+    return SoftmaxBackward.apply(grad_output, output, _one_axis(dim, output.ndim))
+
+
+def log_softmax_backward(grad_output: Any, output: Any, dim: int) -> Tensor:
+    """The gradient of log_softmax from its output, g - exp(y) sum(g) along `dim`, as a
+    differentiable op (torch's _log_softmax_backward_data)."""
+    grad_output, output = as_tensor(grad_output), as_tensor(output)
+    return LogSoftmaxBackward.apply(grad_output, output, _one_axis(dim, output.ndim))

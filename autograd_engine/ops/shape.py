@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import IndexOutOfRangeError, ShapeError
 from ..grad_mode import STATE
 from ..tensor import Tensor, _View
-from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
+from ._util import Primitive, as_tensor, binary, normalize_axis
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -71,9 +71,7 @@ class Permute(Primitive):
     @staticmethod
     def backward(ctx, g):
         inverse = tuple(int(i) for i in np.argsort(ctx.dims))
-        return (
-            np.transpose(g, inverse) if isinstance(g, np.ndarray) else permute(g, inverse)
-        ), None
+        return Permute.call(g, inverse), None
 
     @staticmethod
     def jvp(ctx, t, _dims):
@@ -96,7 +94,7 @@ class BroadcastTo(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return sum_to(g, shape), None
+        return SumTo.call(g, shape), None
 
     @staticmethod
     def jvp(ctx, t, _shape):
@@ -115,7 +113,7 @@ class SumTo(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
-        return _broadcast(g, shape), None
+        return BroadcastTo.call(g, shape), None
 
     @staticmethod
     def jvp(ctx, t, _shape):
@@ -135,11 +133,6 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if out.shape != tuple(shape):
         raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
     return out
-
-
-def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Broadcast an array or a Tensor gradient to `shape`."""
-    return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
 _VIEW_KEYS = (int, slice, type(None), np.integer)
@@ -201,9 +194,7 @@ class GetItem(Primitive):
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
         unchanged = (None,) * (1 + len(ctx.saved_tensors))  # raises if an index was changed
-        if isinstance(g, np.ndarray):
-            return index_add(g, ctx.key, shape), *unchanged
-        return IndexAdd.apply(g, ctx.key, shape), *unchanged
+        return IndexAdd.call(g, ctx.key, shape), *unchanged
 
     @staticmethod
     def jvp(ctx, t, _key, *_index_arrays):
@@ -432,9 +423,7 @@ def sum_to(x: Tensor | np.ndarray, shape: tuple[int, ...]) -> Tensor | np.ndarra
     """Sum x down to `shape` (which x's shape broadcasts from); arrays stay arrays."""
     if x.shape == tuple(shape):
         return x
-    if isinstance(x, np.ndarray):
-        return sum_to_shape(x, tuple(shape))
-    return SumTo.apply(x, tuple(shape))
+    return SumTo.call(x, tuple(shape))
 
 
 def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Tensor:

@@ -3,8 +3,8 @@ and rounding.
 
 Each one-input function states its local derivative once, as `local(a, out)`: backward
 multiplies the upstream gradient by it (reverse mode) and `jvp` the tangent (forward mode).
-`local` uses operations that arrays and Tensors share, so `create_graph=True` differentiates
-it again.
+`local` uses operations that arrays and Tensors share and other ops' `call`, so
+`create_graph=True` differentiates it again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import numpy as np
 import scipy.special
 
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, xp
+from ._util import Primitive, as_tensor, binary
+from .elementwise import Exp
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
@@ -54,7 +55,7 @@ class Erf(_Unary):
 
     @staticmethod
     def local(a, out):
-        return _TWO_OVER_SQRT_PI * xp(a).exp(-(a * a))  # erf' = 2/sqrt(pi) e^(-a^2)
+        return _TWO_OVER_SQRT_PI * Exp.call(-(a * a))  # erf' = 2/sqrt(pi) e^(-a^2)
 
 
 class Log1p(_Unary):
@@ -81,7 +82,7 @@ class Sinh(_Unary):
 
     @staticmethod
     def local(a, out):
-        return xp(a).cosh(a)
+        return Cosh.call(a)
 
 
 class Cosh(_Unary):
@@ -90,7 +91,7 @@ class Cosh(_Unary):
 
     @staticmethod
     def local(a, out):
-        return xp(a).sinh(a)
+        return Sinh.call(a)
 
 
 class _Rounding(_Unary):

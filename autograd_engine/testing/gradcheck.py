@@ -4,7 +4,9 @@
 engine's vector-Jacobian product u^T J with the derivative of phi(x) = <u, fn(x)> measured by
 central differences: element by element (the full Jacobian, projected on u) for small inputs,
 along a few random directions v (u^T J v against <vjp, v>) for large ones. `gradgradcheck`
-applies the same check to the function (inputs, u) -> vjp, built with `create_graph=True`.
+applies the same check to the function (inputs, u) -> vjp, built with `create_graph=True`,
+after checking that this vjp equals the one of a plain backward: a backward that computed one
+thing on arrays and another under `create_graph` would otherwise pass both checks.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ def gradgradcheck(
     """Check second derivatives: gradcheck of (inputs, u) -> u^T J built with create_graph.
 
     The vjp is differentiated w.r.t. both the inputs (the Hessian part) and the upstream
-    gradient u (random float64 tensors unless `grad_outputs` is given).
+    gradient u (random float64 tensors unless `grad_outputs` is given). First, the vjp built
+    with create_graph must equal the plain backward's, within the same tolerances.
     """
     inputs = _as_tuple(inputs)
     targets = _targets(inputs, "gradgradcheck")
@@ -80,6 +83,12 @@ def gradgradcheck(
             f"gradgradcheck: fn has {len(outputs)} differentiable outputs but "
             f"{len(grad_outputs)} grad_outputs were given"
         )
+    try:
+        _check_recorded_vjp(fn, inputs, targets, grad_outputs, atol, rtol)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
     n = len(inputs)
 
     def vjp(*args: Any) -> tuple[Tensor, ...]:
@@ -109,6 +118,44 @@ def gradgradcheck(
         max_full_jacobian=max_full_jacobian,
         seed=seed,
     )
+
+
+def _check_recorded_vjp(
+    fn: Callable[..., Any],
+    inputs: tuple,
+    targets: list[int],
+    grad_outputs: list,
+    atol: float,
+    rtol: float,
+) -> None:
+    """The vjp with create_graph=True must be the plain backward's: both run the same
+    formula, once on arrays and once recorded."""
+    xs = [inputs[i] for i in targets]
+    found = []
+    for create_graph in (False, True):
+        with enable_grad():
+            ys = _differentiable(fn(*inputs))
+            grads = grad(ys, xs, grad_outputs, create_graph=create_graph, allow_unused=True)
+        found.append([None if g is None else np.asarray(g._data, dtype=np.float64) for g in grads])
+    for i, plain, recorded in zip(targets, *found, strict=True):
+        if plain is None or recorded is None:
+            if plain is not recorded:
+                raise GradcheckError(
+                    f"gradgradcheck: input {i} gets a gradient in one of the plain and the "
+                    "create_graph=True backward but not in the other"
+                )
+            continue
+        excess = np.abs(recorded - plain) - (atol + rtol * np.abs(plain))
+        bad = ~(excess <= 0) & ~(np.isnan(plain) & np.isnan(recorded))
+        if bad.any():
+            pos = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), bad.shape)
+            raise GradcheckError(
+                f"gradgradcheck: the gradient of input {i} computed with create_graph=True "
+                f"differs from the plain backward's in {int(bad.sum())} of {bad.size} elements; "
+                f"worst at index {tuple(int(p) for p in pos)}: {recorded[pos]:.8g} vs "
+                f"{plain[pos]:.8g} (atol {atol}, rtol {rtol}); the backward must compute the "
+                "same formula in both modes"
+            )
 
 
 def _as_tuple(inputs: Tensor | Sequence[Any]) -> tuple:

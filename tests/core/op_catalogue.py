@@ -260,6 +260,36 @@ def _cross_entropy(draw: st.DrawFn) -> tuple[Tensor, Tensor]:
     return logits, target
 
 
+@st.composite
+def _same_shape(draw: st.DrawFn, *elements: st.SearchStrategy, min_dims: int = 0) -> tuple:
+    """Tensors of one shape, one per element strategy (a gradient and the value it goes with)."""
+    shape = draw(ts.shapes(min_dims=min_dims))
+    return tuple(draw(ts.tensors(shape, elements=e)) for e in elements)
+
+
+def _with_dim(tensors: st.SearchStrategy[tuple[Tensor, ...]]) -> st.SearchStrategy[Drawn]:
+    """(tensors, {"dim": d}) with d a valid (possibly negative) dimension of the first."""
+
+    def build(drawn: tuple[Tensor, ...]) -> st.SearchStrategy[Drawn]:
+        ndim = drawn[0].ndim
+        return _args(st.just(drawn), dim=st.integers(-ndim, ndim - 1))
+
+    return tensors.flatmap(build)
+
+
+@st.composite
+def _cross_entropy_backward(draw: st.DrawFn) -> tuple[Tensor, Tensor, Tensor]:
+    """(grad_output, logits, target), the gradient one per row or one for all rows."""
+    logits, target = draw(_cross_entropy())
+    shape = draw(st.sampled_from(((), logits.shape[:1])))
+    return draw(ts.tensors(shape)), logits, target
+
+
+def _torch_cross_entropy_backward(torch: Any, g: Any, z: Any, t: Any) -> Any:
+    onehot = torch.nn.functional.one_hot(t, z.shape[1]).double()
+    return (torch.softmax(z, 1) - onehot) * g.reshape(-1, 1)
+
+
 def _torch_key(torch: Any, key: Any) -> Any:
     """An index for a torch tensor, or None if PyTorch cannot express it (negative steps)."""
     if isinstance(key, tuple):
@@ -526,6 +556,77 @@ CASES: list[Case] = [
         _args(_cross_entropy()),
         lambda x, y: ae.softmax_cross_entropy(x, y, reduction="sum"),
         lambda t, x, y: t.nn.functional.cross_entropy(x, y, reduction="sum"),
+    ),
+    # ---- the fused backward ops, differentiable ops of their own (as torch.ops.aten's)
+    Case(
+        "sigmoid_backward",
+        ops.sigmoid_backward,
+        _args(_same_shape(REAL, UNIT)),
+        ops.sigmoid_backward,
+        lambda t, g, y: t.ops.aten.sigmoid_backward(g, y),
+    ),
+    Case(
+        "tanh_backward",
+        ops.tanh_backward,
+        _args(_same_shape(REAL, ts._floats(-1.0, 1.0))),
+        ops.tanh_backward,
+        lambda t, g, y: t.ops.aten.tanh_backward(g, y),
+    ),
+    Case(
+        "relu_backward",
+        ops.relu_backward,
+        _args(_same_shape(REAL, NONZERO)),
+        ops.relu_backward,
+        lambda t, g, x: t.ops.aten.threshold_backward(g, x, 0),
+    ),
+    Case(
+        "leaky_relu_backward",
+        ops.leaky_relu_backward,
+        _args(_same_shape(REAL, NONZERO), negative_slope=st.sampled_from((0.01, 0.2))),
+        ops.leaky_relu_backward,
+        lambda t, g, x, negative_slope: t.ops.aten.leaky_relu_backward(g, x, negative_slope, False),
+    ),
+    Case(
+        "elu_backward",
+        ops.elu_backward,
+        _args(_same_shape(REAL, NONZERO), alpha=st.sampled_from((1.0, 0.5))),
+        ops.elu_backward,
+        lambda t, g, x, alpha: t.ops.aten.elu_backward(g, alpha, 1, 1, False, x),
+    ),
+    Case(
+        "softplus_backward",
+        ops.softplus_backward,
+        _args(_same_shape(REAL, ts.real_elements(6.0))),
+        ops.softplus_backward,
+        lambda t, g, x: t.ops.aten.softplus_backward(g, x, 1, 20),
+    ),
+    Case(
+        "softmax_backward",
+        ops.softmax_backward,
+        _with_dim(_same_shape(REAL, UNIT, min_dims=1)),
+        ops.softmax_backward,
+        lambda t, g, y, dim: t.ops.aten._softmax_backward_data(g, y, dim % y.ndim, t.float64),
+    ),
+    Case(
+        "log_softmax_backward",
+        ops.log_softmax_backward,
+        _with_dim(_same_shape(REAL, ts.real_elements(2.0), min_dims=1)),
+        ops.log_softmax_backward,
+        lambda t, g, y, dim: t.ops.aten._log_softmax_backward_data(g, y, dim % y.ndim, t.float64),
+    ),
+    Case(
+        "softmax_cross_entropy_backward",
+        ops.softmax_cross_entropy_backward,
+        _args(_cross_entropy_backward()),
+        ops.softmax_cross_entropy_backward,
+        _torch_cross_entropy_backward,
+    ),
+    Case(
+        "bce_with_logits_backward",
+        ops.bce_with_logits_backward,
+        _args(_same_shape(REAL, ts.real_elements(6.0), UNIT)),
+        ops.bce_with_logits_backward,
+        lambda t, g, x, y: g * (t.sigmoid(x) - y),
     ),
     # ---- matrix products
     Case("matmul", ae.matmul, _args(_matmul(batched=False)), ae.matmul, lambda t, a, b: a @ b),

@@ -1,9 +1,13 @@
 """Autodiff: backward, grad, higher order, grad modes, anomaly detection, deep graphs, Function."""
 
+import inspect
+import re
+
 import numpy as np
 import pytest
 
 import autograd_engine as ae
+import nn.functional
 from autograd_engine import (
     AnomalyError,
     BackwardError,
@@ -11,6 +15,7 @@ from autograd_engine import (
     NotDifferentiableError,
     ShapeError,
     Tensor,
+    ops,
 )
 from autograd_engine.testing import gradcheck, gradgradcheck
 
@@ -305,6 +310,55 @@ def test_custom_function_without_grad_or_recording():
     assert not y.requires_grad and y.grad_fn is None
     with ae.no_grad():
         assert Square.apply(ae.tensor([1.0], requires_grad=True)).grad_fn is None
+
+
+class Cube(Function):
+    """x^3 with one backward formula for arrays and Tensors: `*` and `Square.call`."""
+
+    raw_backward = True
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        seen.append(type(g))
+        return 3 * g * Square.call(x)
+
+
+seen: list[type] = []
+
+
+def test_call_is_apply_on_tensors_and_forward_on_arrays():
+    out = Square.call(np.array([2.0, -3.0]))
+    assert type(out) is np.ndarray and out.tolist() == [4.0, 9.0]
+    x = f64([2.0, -3.0])
+    y = Square.call(x)
+    assert isinstance(y, Tensor) and y.grad_fn is not None
+    seen.clear()
+    (g,) = ae.grad(Cube.apply(x).sum(), [x], create_graph=True)
+    (h,) = ae.grad(g.sum(), [x])
+    Cube.apply(x).sum().backward()
+    assert seen == [Tensor, np.ndarray]  # recorded under create_graph, arrays otherwise
+    assert g.tolist() == x.grad.tolist() == [12.0, 27.0] and h.tolist() == [12.0, -18.0]
+
+
+def test_ops_keep_one_derivative_without_grad_mode_switches():
+    """No backward formula branches on grad mode or on arrays versus Tensors."""
+    modules = [getattr(ops, m) for m in ("activations", "elementwise", "linalg", "loss")]
+    modules += [ops.reduce, ops.shape, ops.special, ops.indexing, nn.functional]
+    for module in modules:
+        for name, cls in vars(module).items():
+            if not (inspect.isclass(cls) and issubclass(cls, Function)) or "backward" not in vars(
+                cls
+            ):
+                continue
+            source = inspect.getsource(vars(cls)["backward"].__func__)
+            for switch in (r"grad_enabled", r"isinstance\(g\w*, (np\.ndarray|Tensor)\)", r"\bxp\("):
+                assert not re.search(switch, source), f"{module.__name__}.{name} has {switch}"
 
 
 def test_custom_function_errors():

@@ -113,3 +113,38 @@ def test_gradients_of_large_inputs(fn):
     rng = np.random.default_rng(0)
     x = ae.tensor(rng.standard_normal((96, 96)), dtype=ae.float64, requires_grad=True)
     assert gradcheck(fn, [x])
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(
+    "offset, scale",
+    [(0.0, 1e4), (1e4, 1.0), (-3e4, 10.0), (1e4, 1e-2)],
+    ids=["spread 1e4", "near 1e4", "near -3e4", "near 1e4, spread 1e-2"],
+)
+def test_float32_log_softmax_of_large_logits_is_as_accurate_as_torch(n, offset, scale):
+    """x - max is exact: rounding logsumexp(x) to float32 first would cost 5e-4 near 1e4."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    scales = np.array([[scale], [1.0], [scale * 1e-3], [1e3]])  # mixed scales across rows
+    x = (offset + rng.standard_normal((4, n)) * scales).astype(np.float32)
+    exact = torch.log_softmax(torch.from_numpy(x).double(), 1).numpy()
+    theirs = torch.log_softmax(torch.from_numpy(x), 1).numpy()
+    ours = ae.log_softmax(ae.tensor(x), axis=1).numpy()
+    assert ours.dtype == np.float32
+    bound = np.abs(theirs - exact).max() * 1.01 + 1e-6
+    assert np.abs(ours - exact).max() <= bound
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_relu_passes_nan_gradients_as_torch(n):
+    """NaN upstream at x > 0 passes, at x <= 0 becomes 0; a NaN input passes its gradient."""
+    torch = pytest.importorskip("torch")
+    x = np.resize(np.array([np.nan, 1.0, -1.0, 0.0, 2.0]), n)
+    g = np.resize(np.array([1.0, np.nan, np.nan, np.nan, 3.0]), n)
+    for dtype in DTYPES:
+        ours = ae.tensor(x, dtype=dtype, requires_grad=True)
+        ae.relu(ours).backward(ae.tensor(g, dtype=dtype))
+        theirs = torch.tensor(x, requires_grad=True)
+        torch.relu(theirs).backward(torch.tensor(g))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy().astype(dtype))
+        np.testing.assert_array_equal(ae.relu(ours).numpy(), torch.relu(theirs).detach().numpy())

@@ -276,6 +276,71 @@ def test_cross_entropy_class_indices(reduction, case, shape):
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", [{}, {"weight": True}, {"label_smoothing": 0.2}], ids=str)
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)])
+def test_cross_entropy_with_every_target_ignored(reduction, case, shape):
+    """PyTorch: NaN for the mean (0 / 0), 0 for the sum, and zero gradients in every case."""
+    target = np.full((shape[0], *shape[2:]), 3)
+    weight = uniform(4, low=0.2, high=2.0) if case.get("weight") else None
+    kwargs = {
+        "reduction": reduction,
+        "ignore_index": 3,
+        **{k: v for k, v in case.items() if k != "weight"},
+    }
+    for ours, theirs in ((F.cross_entropy, TF.cross_entropy), (F.nll_loss, TF.nll_loss)):
+        if ours is F.nll_loss and "label_smoothing" in kwargs:
+            continue
+        check_loss(
+            lambda x, t, w, f=ours: f(x, t, w, **kwargs),
+            lambda x, t, w, f=theirs: f(x, t, w, **kwargs),
+            [randn(*shape), target, weight],
+        )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("ignored", [False, True])
+def test_fused_cross_entropy_used_twice(reduction, ignored):
+    """The loss node gets two gradients, which add up to a 0-d array before its backward."""
+    target = RNG.integers(0, 4, 6)
+    if ignored:
+        target[::2] = -100
+
+    def twice(f):
+        def loss(x, t):
+            y = f(x, t, reduction=reduction)
+            return y + 0.1 * y * y
+
+        return loss
+
+    check_loss(twice(F.cross_entropy), twice(TF.cross_entropy), [randn(6, 4) * 3, target])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)])
+def test_targets_changed_in_place_after_forward_raise_at_backward(reduction, shape):
+    """As in PyTorch: the loss keeps the targets, so changing them would change its gradient."""
+    for loss_fn in (
+        F.cross_entropy,
+        lambda x, t, reduction: ae.softmax_cross_entropy(x, t, reduction),
+    ):
+        if loss_fn is not F.cross_entropy and len(shape) > 2:
+            continue
+        x = ae.tensor(randn(*shape), requires_grad=True)
+        target = ae.tensor(RNG.integers(0, 4, (shape[0], *shape[2:])))
+        loss = loss_fn(x, target, reduction=reduction)
+        first = (0,) * target.ndim
+        target[first] = (target[first].item() + 1) % 4
+        with pytest.raises(ae.InplaceError, match="modified by an in-place operation"):
+            loss.sum().backward()
+    x, tx = twin_inputs((5, 4))
+    t = torch.tensor([0, 1, 2, 3, 0])
+    loss = TF.cross_entropy(tx, t)
+    t[0] = 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("smoothing", [0.0, 0.2])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3), (4,)])
