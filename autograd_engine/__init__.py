@@ -9,7 +9,7 @@ tensor([2., 4., 6.])
 """
 
 import importlib
-from types import ModuleType
+from typing import Any
 
 # isort: off
 from .tensor import Tensor  # first: the ops and the autograd engine need the class
@@ -18,11 +18,25 @@ from .tensor import Tensor  # first: the ops and the autograd engine need the cl
 from . import forward_ad, func, kernels, random, utils
 from .autograd import backward, grad, increment_version
 from .creation import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    IntTensor,
+    LongTensor,
     arange,
+    as_tensor,
+    bernoulli,
+    empty,
     eye,
+    from_numpy,
     full,
     full_like,
+    is_tensor,
     linspace,
+    multinomial,
+    normal,
+    numel,
     ones,
     ones_like,
     rand,
@@ -30,6 +44,7 @@ from .creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     tensor,
     zeros,
     zeros_like,
@@ -45,7 +60,15 @@ from .dtypes import (
     promote_types,
     result_type,
     set_default_dtype,
+    uint8,
 )
+
+# PyTorch's dtype names: torch.float is float32, torch.long int64, ...
+from .dtypes import bool_ as bool
+from .dtypes import float32 as float
+from .dtypes import float64 as double
+from .dtypes import int32 as int
+from .dtypes import int64 as long
 from .errors import (
     AnomalyError,
     AutogradError,
@@ -164,11 +187,14 @@ from .viz import draw_graph
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> ModuleType:
-    """`torch.nn` and `torch.optim` under the porting rule (`import autograd_engine as torch`),
-    imported on first use: importing the core never imports the libraries built on it."""
+def __getattr__(name: str) -> Any:
+    """`torch.nn`, `torch.optim`, `torch.save` and `torch.load` under the porting rule
+    (`import autograd_engine as torch`), imported on first use: importing the core never
+    imports the libraries built on it."""
     if name in ("nn", "optim"):
         return importlib.import_module(name)
+    if name in ("save", "load"):  # torch.save / torch.load are nn.save / nn.load
+        return getattr(importlib.import_module("nn.serialization"), name)
     raise AttributeError(f"module 'autograd_engine' has no attribute {name!r}")
 
 
@@ -176,11 +202,17 @@ __all__ = [
     "AnomalyError",
     "AutogradError",
     "BackwardError",
+    "BoolTensor",
+    "ByteTensor",
     "DTypeError",
+    "DoubleTensor",
+    "FloatTensor",
     "Function",
     "Generator",
     "IndexOutOfRangeError",
     "InplaceError",
+    "IntTensor",
+    "LongTensor",
     "NotDifferentiableError",
     "ShapeError",
     "Tensor",
@@ -192,11 +224,14 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "as_tensor",
     "atan2",
     "backends",
     "backward",
     "bce_with_logits",
+    "bernoulli",
     "bmm",
+    "bool",
     "bool_",
     "broadcast_to",
     "cat",
@@ -211,8 +246,10 @@ __all__ = [
     "detect_anomaly",
     "device",
     "div",
+    "double",
     "draw_graph",
     "elu",
+    "empty",
     "enable_grad",
     "erf",
     "exp",
@@ -222,10 +259,12 @@ __all__ = [
     "eye",
     "flatten",
     "flip",
+    "float",
     "float32",
     "float64",
     "floor",
     "forward_ad",
+    "from_numpy",
     "full",
     "full_like",
     "func",
@@ -236,11 +275,13 @@ __all__ = [
     "increment_version",
     "index_select",
     "inference_mode",
+    "int",
     "int32",
     "int64",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "is_inference_mode_enabled",
+    "is_tensor",
     "isfinite",
     "isnan",
     "kernels",
@@ -250,6 +291,7 @@ __all__ = [
     "log1p",
     "log_softmax",
     "logsumexp",
+    "long",
     "manual_seed",
     "masked_fill",
     "matmul",
@@ -260,8 +302,11 @@ __all__ = [
     "minimum",
     "mm",
     "mul",
+    "multinomial",
     "neg",
     "no_grad",
+    "normal",
+    "numel",
     "ones",
     "ones_like",
     "outer",
@@ -275,6 +320,7 @@ __all__ = [
     "randn",
     "randn_like",
     "random",
+    "randperm",
     "relu",
     "repeat",
     "reshape",
@@ -312,6 +358,7 @@ __all__ = [
     "tril",
     "triu",
     "trunc",
+    "uint8",
     "unsqueeze",
     "utils",
     "var",

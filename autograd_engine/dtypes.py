@@ -19,8 +19,10 @@ float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
+uint8 = np.dtype(np.uint8)
 
-_SUPPORTED = {float32, float64, int32, int64, bool_, np.dtype(np.uint8)}
+_SUPPORTED = {float32, float64, int32, int64, bool_, uint8}
+SUPPORTED = frozenset(_SUPPORTED)  # the dtypes a tensor can hold
 _default = float32
 
 

@@ -21,6 +21,7 @@ from . import dtypes
 from .device import CPU, check_device, device
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .grad_mode import DUALS, STATE
+from .random import numpy_generator
 
 if TYPE_CHECKING:
     from .function import Node
@@ -524,6 +525,39 @@ class Tensor:
         return self
 
     clip_ = clamp_
+
+    def _apply_(self, op: str, fn: Any, *others: Any) -> Tensor:
+        """Write the out-of-place `fn(self)` back into this tensor, recorded as every other
+        in-place operation is (the in-place form of a masking or scattering op)."""
+        if self._records(op, *others):
+            return self._rebase(op, fn(self._old_self()))
+        if not self._data.flags.writeable:
+            raise _read_only(op, self)
+        np.copyto(self._data, fn(self.detach())._data, casting="unsafe")
+        self._vc[0] += 1
+        return self
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        return self._apply_("masked_fill_", lambda t: ops.masked_fill(t, mask, value), value)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None) -> Tensor:
+        def scatter(t: Tensor) -> Tensor:
+            return ops.scatter(t, dim, index, src, value)
+
+        return self._apply_("scatter_", scatter, src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        return self._apply_("scatter_add_", lambda t: ops.scatter_add(t, dim, index, src), src)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with normal samples (from `generator`, default the seeded global one)."""
+        sample = numpy_generator(generator).normal(mean, std, self.shape)
+        return self.copy_(np.asarray(sample, dtype=self.dtype), "normal_")
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill with uniform samples on [from_, to)."""
+        sample = numpy_generator(generator).uniform(from_, to, self.shape)
+        return self.copy_(np.asarray(sample, dtype=self.dtype), "uniform_")
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if self._records("__setitem__", value):
