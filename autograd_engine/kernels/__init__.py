@@ -164,7 +164,7 @@ def _checked(accepts: Callable[..., bool]):
 
 
 LAYOUTS = {
-    "any": None,  # the kernel takes every input: called directly
+    "any": None,  # the kernel takes every input (or checks them itself): called directly
     "elementwise": _same,  # same dtype and shape for the array arguments
     "rows": _rows,  # the same, along a non-empty axis
     "class_rows": _checked(_class_rows),
@@ -232,7 +232,7 @@ bce_with_logits_backward = register(
 
 matmul = register("matmul", _linalg.matmul, "any")  # routes to BLAS itself (linalg.py)
 
-sgd_step_ = register("sgd_step_", _optim.sgd_step_, "optimizer")
+sgd_step_ = register("sgd_step_", _optim.sgd_step_, "any")  # checks in compiled code
 sgd_foreach_ = register("sgd_foreach_", _optim.sgd_foreach_, "optimizer_group")
 adam_step_ = register("adam_step_", _optim.adam_step_, "optimizer")
 rmsprop_step_ = register("rmsprop_step_", _optim.rmsprop_step_, "optimizer")

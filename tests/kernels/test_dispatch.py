@@ -105,6 +105,7 @@ def test_every_registered_kernel_matches_its_reference(name, dtype):
 def test_kernels_without_size_route_are_called_directly():
     assert K.tanh is reference.tanh  # NumPy's ufunc beats any Numba tanh
     assert K.matmul is K.KERNELS["matmul"].numba  # routes to BLAS itself
+    assert K.sgd_step_ is K.KERNELS["sgd_step_"].numba  # checks its layout in compiled code
     assert set(K.ROUTES) == {k.route for k in K.KERNELS.values() if k.route}
 
 
