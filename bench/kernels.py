@@ -83,9 +83,31 @@ def engine_cases(x: np.ndarray, g: np.ndarray, t: np.ndarray) -> dict[str, Case]
         "log-softmax": lambda: K.log_softmax(rows, 1),
         "sum": lambda: tensor.sum(),
         "softmax CE fwd+bwd": lambda: cross_entropy(rows, t, gt),
-        "SGD update": lambda: K.sgd_step_(p, g, None, LR, 0.0, 0.0, False, 0.0, False),
+        "SGD update": lambda: K.sgd_step_(
+            p,
+            g,
+            None,
+            lr=LR,
+            momentum=0.0,
+            dampening=0.0,
+            nesterov=False,
+            weight_decay=0.0,
+            first_step=False,
+        ),
         "Adam update": lambda: K.adam_step_(
-            p, g, m, v, None, STEP, LR, BETA1, BETA2, EPS, 0.0, False, False
+            p,
+            g,
+            m,
+            v,
+            None,
+            step=STEP,
+            lr=LR,
+            beta1=BETA1,
+            beta2=BETA2,
+            eps=EPS,
+            weight_decay=0.0,
+            amsgrad=False,
+            decoupled_weight_decay=False,
         ),
     }
 

@@ -30,6 +30,17 @@ ONLY = [a for a in sys.argv[1:] if not a.startswith("--")]
 SIZES = [1, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576]
 
 
+ADAM = dict(
+    step=1,
+    lr=1e-3,
+    beta1=0.9,
+    beta2=0.999,
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    decoupled_weight_decay=False,
+)
+SGD = dict(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, first_step=False)
 BUDGET = Budget(rounds=5, round_time=0.0 if QUICK else 0.04, settle=0.0)
 
 
@@ -76,17 +87,13 @@ def cases(n: int, dtype):
             (x, np.abs(g) % 1, g),
         ),
         "adam": (
-            lambda p, gr: reference.adam_step_(
-                p, gr, p * 0, p * 0, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False
-            ),
-            lambda p, gr: optim.adam_step_(
-                p, gr, p * 0, p * 0, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False
-            ),
+            lambda p, gr: reference.adam_step_(p, gr, p * 0, p * 0, None, **ADAM),
+            lambda p, gr: optim.adam_step_(p, gr, p * 0, p * 0, None, **ADAM),
             (x.copy(), g),
         ),
         "sgd": (
-            lambda p, gr: reference.sgd_step_(p, gr, None, 1e-3, 0.0, 0.0, False, 0.0, False),
-            lambda p, gr: optim.sgd_step_(p, gr, None, 1e-3, 0.0, 0.0, False, 0.0, False),
+            lambda p, gr: reference.sgd_step_(p, gr, None, **SGD),
+            lambda p, gr: optim.sgd_step_(p, gr, None, **SGD),
             (x.copy(), g),
         ),
     }

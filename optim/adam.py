@@ -82,14 +82,14 @@ class Adam(Optimizer):
             state["exp_avg"],
             state["exp_avg_sq"],
             state["max_exp_avg_sq"] if group["amsgrad"] else None,
-            state["step"],
-            group["lr"],
-            beta1,
-            beta2,
-            group["eps"],
-            group["weight_decay"],
-            group["amsgrad"],
-            group["decoupled_weight_decay"],
+            step=state["step"],
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            amsgrad=group["amsgrad"],
+            decoupled_weight_decay=group["decoupled_weight_decay"],
         )
 
 

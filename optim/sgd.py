@@ -67,7 +67,7 @@ class SGD(Optimizer):
         if group["momentum"] or group["weight_decay"]:
             super()._update_group(params, grads, states, group)
         else:  # the default p -= lr g: one kernel call for the group
-            ae.kernels.sgd_foreach_(params, grads, group["lr"])
+            ae.kernels.sgd_foreach_(params, grads, lr=group["lr"])
 
     def _update(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -80,10 +80,10 @@ class SGD(Optimizer):
             param,
             grad,
             buf,
-            group["lr"],
-            group["momentum"],
-            group["dampening"],
-            group["nesterov"],
-            group["weight_decay"],
-            first_step,
+            lr=group["lr"],
+            momentum=group["momentum"],
+            dampening=group["dampening"],
+            nesterov=group["nesterov"],
+            weight_decay=group["weight_decay"],
+            first_step=first_step,
         )

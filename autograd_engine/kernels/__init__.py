@@ -1,29 +1,37 @@
-"""Compute kernels behind one small interface.
+"""Compute kernels behind one small interface, from one table.
 
 Every function takes and returns NumPy arrays (outputs in the input's dtype); the optimizer
-steps update their arrays in place. Each name sends its call either to the Numba kernel or to
-the plain NumPy definition in `reference`, by array size (`ROUTES`). Inputs the kernels do not
-cover (dtypes other than float32/float64, mixed dtypes, shapes that would broadcast,
-non-contiguous optimizer state) always go to NumPy. `set_num_threads(n)` (or NUMBA_NUM_THREADS
-before start-up) sets the threads of the parallel kernels.
+steps update their arrays in place, with the arrays as positional arguments and the
+hyperparameters by keyword. Each kernel is registered once (`register`): its Numba version, its
+plain NumPy reference in `reference` (the readable definition the tests compare it with), the
+layout of inputs the Numba version takes, and, where NumPy wins at some sizes, its size route
+in `ROUTES`. Inputs outside the layout (dtypes other than float32/float64, mixed dtypes, shapes
+that would broadcast, non-contiguous optimizer state) go to the reference. `set_num_threads(n)`
+(or NUMBA_NUM_THREADS before start-up) sets the threads of the parallel kernels.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from . import elementwise as _ew
+from . import linalg as _linalg
 from . import losses as _losses
 from . import optim as _optim
 from . import reductions as _red
 from . import reference
-from .linalg import matmul, matmul_tiled
-from .reference import tanh
+from .linalg import matmul_tiled
 from .threads import PARALLEL_MIN_SIZE, get_num_threads, limit_threads, set_num_threads
 
-# name: (Numba below this many elements, Numba again from this many); NumPy in between.
-# Measured with bench/kernels_threshold.py (float32, NumPy time / Numba time, 2 cores of a
-# shared Zen 2, another job running; ratios vary by about 15 % between runs; rows of 100):
+# Size routes: (Numba below this many elements, Numba again from this many); NumPy in between.
+# Kernels without one run Numba at every size. Measured with bench/kernels_threshold.py
+# (float32, NumPy time / Numba time, 2 cores of a shared Zen 2, another job running; ratios
+# vary by about 15 % between runs; rows of 100):
 #   size                1     64    1K    4K   16K   64K  256K    1M
 #   relu_backward     4.0   1.2   2.9   4.6   7.1  20.6  27.9  25.0
 #   tanh_backward     1.4   1.5   1.8   1.9   2.8   2.3   2.1   3.4
@@ -45,329 +53,197 @@ from .threads import PARALLEL_MIN_SIZE, get_num_threads, limit_threads, set_num_
 # scalar, so NumPy takes it from 1K until the parallel kernel. tanh is a single NumPy ufunc that
 # beat a scalar Numba tanh kernel everywhere (NumPy/Numba 0.4 at 1 element, 0.15 to 0.3 from 4K;
 # that kernel was then removed), so it is always NumPy.
-_ALWAYS = (0, 0)
-ROUTES: dict[str, tuple[int, int]] = {
-    "elementwise": _ALWAYS,
-    "bce_with_logits": (1024, PARALLEL_MIN_SIZE),
-    "rows": _ALWAYS,
-    "optim": _ALWAYS,
-}
+ROUTES: dict[str, tuple[int, int]] = {"bce_with_logits": (1024, PARALLEL_MIN_SIZE)}
 
 # The dtypes the kernels are compiled for; `is` also rejects non-native byte orders.
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _numba(route: str, x: np.ndarray) -> bool:
-    """Whether x, at its size, goes to the Numba kernel.
+@dataclass(frozen=True)
+class Kernel:
+    """One registered kernel. `numba` is None where NumPy is fastest at every size (tanh)."""
 
-    Called on every kernel call, so written to cost well under a microsecond (0.3 us).
-    """
-    below, start = ROUTES[route]
-    dtype = x.dtype
-    return (dtype is _F32 or dtype is _F64) and not below <= x.size < start
+    name: str
+    numba: Callable[..., Any] | None
+    reference: Callable[..., Any]
+    layout: str  # a key of LAYOUTS: which inputs the Numba version takes
+    route: str | None = None  # a key of ROUTES, looked up on every call (tests change it)
 
 
-def _numba2(route: str, x: np.ndarray, y: np.ndarray) -> bool:
-    """`_numba` for x with a second operand y, which must match x's shape and dtype (inlined:
-    the extra call cost 0.2 us)."""
-    below, start = ROUTES[route]
-    dtype = x.dtype
+KERNELS: dict[str, Kernel] = {}
+
+
+# --- layouts: a dispatcher for each kind of input ------------------------------------------
+# Each builds, once per kernel, the function the ops call. It must cost well under a
+# microsecond (about 0.3 us: Numba's own dispatch costs about as much), so the checks of the
+# elementwise and row kernels are written out inline rather than composed from smaller calls.
+
+
+def _same(fast: Callable, ref: Callable, arrays: int, route: str | None) -> Callable:
+    """Numba when the first `arrays` (1 to 3) arguments are float32 or float64 arrays of one
+    dtype and shape (nothing to broadcast) and the size is not routed to NumPy; else the
+    reference. Positional arguments only: forwarding keywords costs 60 ns a call."""
+    second, third = arrays >= 2, arrays >= 3
+
+    def call(x: np.ndarray, *args: Any) -> Any:
+        d = x.dtype
+        if (
+            (d is _F32 or d is _F64)
+            and (not second or (args[0].dtype is d and args[0].shape == x.shape))
+            and (not third or (args[1].dtype is d and args[1].shape == x.shape))
+            and (route is None or not ROUTES[route][0] <= x.size < ROUTES[route][1])
+        ):
+            return fast(x, *args)
+        return ref(x, *args)
+
+    return call
+
+
+def _rows(fast: Callable, ref: Callable, arrays: int, route: str | None) -> Callable:
+    """`_same` for kernels along an axis, given right after the arrays: Numba also needs the
+    axis to be non-empty. Keywords (keepdims) pass through."""
+    second = arrays >= 2
+
+    def call(x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
+        d = x.dtype
+        if (
+            (d is _F32 or d is _F64)
+            and (not second or (args[0].dtype is d and args[0].shape == x.shape))
+            and x.ndim
+            and x.shape[args[arrays - 1]]
+        ):
+            return fast(x, *args, **kwargs)
+        return ref(x, *args, **kwargs)
+
+    return call
+
+
+def _class_rows(logits: np.ndarray, target: np.ndarray, g: np.ndarray | None = None) -> bool:
+    """2-D float logits (or probabilities) with classes, integer targets, one per row, and an
+    upstream gradient of one per row in the logits' dtype."""
+    d = logits.dtype
     return (
-        (dtype is _F32 or dtype is _F64)
-        and y.dtype is dtype
-        and y.shape == x.shape
-        and not below <= x.size < start
-    )
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return _ew.sigmoid(x) if _numba("elementwise", x) else reference.sigmoid(x)
-
-
-def sigmoid_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba2("elementwise", y, g):
-        return _ew.sigmoid_backward(y, g)
-    return reference.sigmoid_backward(y, g)
-
-
-def tanh_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba2("elementwise", y, g):
-        return _ew.tanh_backward(y, g)
-    return reference.tanh_backward(y, g)
-
-
-def relu(x: np.ndarray) -> np.ndarray:
-    return _ew.relu(x) if _numba("elementwise", x) else reference.relu(x)
-
-
-def relu_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba2("elementwise", x, g):
-        return _ew.relu_backward(x, g)
-    return reference.relu_backward(x, g)
-
-
-def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
-    if _numba("elementwise", x):
-        return _ew.leaky_relu(x, slope)
-    return reference.leaky_relu(x, slope)
-
-
-def leaky_relu_backward(x: np.ndarray, g: np.ndarray, slope: float) -> np.ndarray:
-    if _numba2("elementwise", x, g):
-        return _ew.leaky_relu_backward(x, g, slope)
-    return reference.leaky_relu_backward(x, g, slope)
-
-
-def elu(x: np.ndarray, alpha: float) -> np.ndarray:
-    return _ew.elu(x, alpha) if _numba("elementwise", x) else reference.elu(x, alpha)
-
-
-def elu_backward(x: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
-    if _numba2("elementwise", x, g):
-        return _ew.elu_backward(x, g, alpha)
-    return reference.elu_backward(x, g, alpha)
-
-
-def softplus(x: np.ndarray) -> np.ndarray:
-    return _ew.softplus(x) if _numba("elementwise", x) else reference.softplus(x)
-
-
-def softplus_backward(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba2("elementwise", x, g):
-        return _ew.softplus_backward(x, g)
-    return reference.softplus_backward(x, g)
-
-
-def logsumexp(x: np.ndarray, axis: int, keepdims: bool = False) -> np.ndarray:
-    if _numba("rows", x) and x.ndim and x.shape[axis]:
-        return _red.logsumexp(x, axis, keepdims)
-    return reference.logsumexp(x, axis, keepdims)
-
-
-def softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    if _numba("rows", x) and x.ndim and x.shape[axis]:
-        return _red.softmax(x, axis)
-    return reference.softmax(x, axis)
-
-
-def softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    if _numba2("rows", y, g) and y.ndim and y.shape[axis]:
-        return _red.softmax_backward(y, g, axis)
-    return reference.softmax_backward(y, g, axis)
-
-
-def log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
-    if _numba("rows", x) and x.ndim and x.shape[axis]:
-        return _red.log_softmax(x, axis)
-    return reference.log_softmax(x, axis)
-
-
-def log_softmax_backward(y: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    if _numba2("rows", y, g) and y.ndim and y.shape[axis]:
-        return _red.log_softmax_backward(y, g, axis)
-    return reference.log_softmax_backward(y, g, axis)
-
-
-def _ce_numba(logits: np.ndarray, target: np.ndarray) -> bool:
-    return (
-        _numba("rows", logits)
+        (d is _F32 or d is _F64)
         and logits.ndim == 2
         and logits.shape[1] > 0
         and target.shape == logits.shape[:1]
         and target.dtype.kind in "iu"
+        and (g is None or (g.shape == target.shape and g.dtype is d))
     )
 
 
-def softmax_cross_entropy(logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row losses, and softmax(logits), which the backward takes."""
-    if _ce_numba(logits, target):
-        return _losses.softmax_cross_entropy(logits, target)
-    return reference.softmax_cross_entropy(logits, target)
-
-
-def softmax_cross_entropy_backward(
-    probs: np.ndarray, target: np.ndarray, g: np.ndarray
-) -> np.ndarray:
-    if _ce_numba(probs, target) and g.shape == target.shape and g.dtype is probs.dtype:
-        return _losses.softmax_cross_entropy_backward(probs, target, g)
-    return reference.softmax_cross_entropy_backward(probs, target, g)
-
-
-def bce_with_logits(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    if _numba2("bce_with_logits", x, t):
-        return _losses.bce_with_logits(x, t)
-    return reference.bce_with_logits(x, t)
-
-
-def bce_with_logits_backward(x: np.ndarray, t: np.ndarray, g: np.ndarray) -> np.ndarray:
-    if _numba2("elementwise", x, t) and _numba2("elementwise", x, g):
-        return _losses.bce_with_logits_backward(x, t, g)
-    return reference.bce_with_logits_backward(x, t, g)
-
-
-def _optim_numba(param: np.ndarray, *state: np.ndarray | None) -> bool:
-    """Numba needs every array C-contiguous, of one shape and dtype (None: state not kept)."""
-    below, start = ROUTES["optim"]
-    shape, dtype = param.shape, param.dtype
-    if (
-        not (dtype is _F32 or dtype is _F64)
-        or below <= param.size < start
-        or not param.flags.c_contiguous
-    ):
+def _optimizer_state(param: np.ndarray, *state: np.ndarray | None) -> bool:
+    """Every array C-contiguous, of one shape and float dtype (None: a state not kept)."""
+    d, shape = param.dtype, param.shape
+    if not ((d is _F32 or d is _F64) and param.flags.c_contiguous):
         return False
-    for array in state:
-        if array is not None and (
-            array.dtype is not dtype or array.shape != shape or not array.flags.c_contiguous
-        ):
+    for a in state:
+        if a is not None and (a.dtype is not d or a.shape != shape or not a.flags.c_contiguous):
             return False
     return True
 
 
-def _fits(p: np.ndarray, g: np.ndarray, dtype: np.dtype) -> bool:
-    """p and g are C-contiguous, of one shape and of `dtype`, float32 or float64: what the
-    fused SGD kernels take."""
-    return (
-        (dtype is _F32 or dtype is _F64)
-        and p.dtype is dtype
-        and g.dtype is dtype
-        and p.shape == g.shape
-        and p.flags.c_contiguous
-        and g.flags.c_contiguous
-    )
-
-
-def sgd_step_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    momentum_buf: np.ndarray | None,
-    lr: float,
-    momentum: float,
-    dampening: float,
-    nesterov: bool,
-    weight_decay: float,
-    first_step: bool,
-) -> None:
-    """In-place SGD step (torch.optim.SGD); see `optim` for the arguments."""
-    if not (momentum or weight_decay):  # the default p -= lr g, with a short dispatch path
-        below, start = ROUTES["optim"]
-        dtype = param.dtype
-        if (
-            (dtype is _F32 or dtype is _F64)
-            and grad.dtype is dtype
-            and not below <= param.size < start
-            and _optim.sgd_plain_(param, grad, float(lr))
-        ):
-            return
-    step = _optim.sgd_step_ if _optim_numba(param, grad, momentum_buf) else reference.sgd_step_
-    step(param, grad, momentum_buf, lr, momentum, dampening, nesterov, weight_decay, first_step)
-
-
-def sgd_foreach_(params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
-    """p -= lr g for every parameter of a group (SGD without momentum or weight decay).
-
-    One Numba call for the whole group when every pair fits the kernel (`_fits`, one dtype
-    for all): 5 us against 10 us of one call per parameter for the six parameters of a
-    2-64-64-1 MLP. The size routes do not apply: they weigh one call's cost, paid here once
-    per group. Anything else goes parameter by parameter.
-    """
+def _group(params: list[np.ndarray], grads: list[np.ndarray]) -> bool:
+    """Every pair fits `_optimizer_state`, all in one dtype (one compiled group kernel)."""
     if not params:
-        return
-    dtype = params[0].dtype
-    for p, g in zip(params, grads):
-        if not _fits(p, g, dtype):
-            break
-    else:
-        flat_params = tuple([p.ravel() for p in params])
-        _optim.sgd_plain_group(flat_params, tuple([g.ravel() for g in grads]), float(lr))
-        return
-    for p, g in zip(params, grads):
-        sgd_step_(p, g, None, lr, 0.0, 0.0, False, 0.0, False)
+        return False
+    d = params[0].dtype
+    return all(p.dtype is d and _optimizer_state(p, g) for p, g in zip(params, grads))
 
 
-def adam_step_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_avg_sq: np.ndarray,
-    max_exp_avg_sq: np.ndarray | None,
-    step: int,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    decoupled_weight_decay: bool,
-) -> None:
-    """In-place Adam / AdamW step (torch.optim.Adam, AdamW); see `optim` for the arguments."""
-    fast = _optim_numba(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
-    (_optim.adam_step_ if fast else reference.adam_step_)(
-        param,
-        grad,
-        exp_avg,
-        exp_avg_sq,
-        max_exp_avg_sq,
-        step,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        weight_decay,
-        amsgrad,
-        decoupled_weight_decay,
-    )
+def _checked(accepts: Callable[..., bool]):
+    """A layout whose check `accepts` reads the positional (array) arguments."""
+
+    def layout(fast: Callable, ref: Callable, arrays: int, route: str | None) -> Callable:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return (fast if accepts(*args) else ref)(*args, **kwargs)
+
+        return call
+
+    return layout
 
 
-def rmsprop_step_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    square_avg: np.ndarray,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    momentum_buf: np.ndarray | None,
-    centered: bool,
-    grad_avg: np.ndarray | None,
-) -> None:
-    """In-place RMSprop step (torch.optim.RMSprop); see `optim` for the arguments."""
-    buf = momentum_buf if momentum > 0 else None
-    fast = _optim_numba(param, grad, square_avg, buf, grad_avg if centered else None)
-    (_optim.rmsprop_step_ if fast else reference.rmsprop_step_)(
-        param,
-        grad,
-        square_avg,
-        lr,
-        alpha,
-        eps,
-        weight_decay,
-        momentum,
-        momentum_buf,
-        centered,
-        grad_avg,
-    )
+LAYOUTS = {
+    "any": None,  # the kernel takes every input (or checks them itself): called directly
+    "elementwise": _same,  # same dtype and shape for the array arguments
+    "rows": _rows,  # the same, along a non-empty axis
+    "class_rows": _checked(_class_rows),
+    "optimizer": _checked(_optimizer_state),
+    "optimizer_group": _checked(_group),
+}
 
 
-def adagrad_step_(
-    param: np.ndarray,
-    grad: np.ndarray,
-    state_sum: np.ndarray,
-    lr: float,
-    lr_decay: float,
-    weight_decay: float,
-    eps: float,
-    step: int,
-) -> None:
-    """In-place Adagrad step (torch.optim.Adagrad); see `optim` for the arguments."""
-    fast = _optim_numba(param, grad, state_sum)
-    (_optim.adagrad_step_ if fast else reference.adagrad_step_)(
-        param, grad, state_sum, lr, lr_decay, weight_decay, eps, step
-    )
+def register(
+    name: str,
+    numba: Callable | None,
+    layout: str,
+    *,
+    arrays: int = 1,
+    route: str | None = None,
+) -> Callable:
+    """Enter a kernel in KERNELS and return the function the ops call: the reference when
+    Numba is never picked, `numba` itself when NumPy never is, else a dispatcher with the
+    reference's name and signature. The reference is `reference.<name>`. `arrays` counts the
+    leading array arguments that must share a dtype and shape (row kernels take their axis
+    right after them, positionally)."""
+    ref = getattr(reference, name)
+    KERNELS[name] = Kernel(name, numba, ref, layout, route)
+    if numba is None:
+        return ref
+    if LAYOUTS[layout] is None:
+        return numba
+    return functools.wraps(ref)(LAYOUTS[layout](numba, ref, arrays, route))
+
+
+# --- the table -------------------------------------------------------------------------------
+sigmoid = register("sigmoid", _ew.sigmoid, "elementwise")
+sigmoid_backward = register("sigmoid_backward", _ew.sigmoid_backward, "elementwise", arrays=2)
+tanh = register("tanh", None, "elementwise")
+tanh_backward = register("tanh_backward", _ew.tanh_backward, "elementwise", arrays=2)
+relu = register("relu", _ew.relu, "elementwise")
+relu_backward = register("relu_backward", _ew.relu_backward, "elementwise", arrays=2)
+leaky_relu = register("leaky_relu", _ew.leaky_relu, "elementwise")
+leaky_relu_backward = register(
+    "leaky_relu_backward", _ew.leaky_relu_backward, "elementwise", arrays=2
+)
+elu = register("elu", _ew.elu, "elementwise")
+elu_backward = register("elu_backward", _ew.elu_backward, "elementwise", arrays=2)
+softplus = register("softplus", _ew.softplus, "elementwise")
+softplus_backward = register("softplus_backward", _ew.softplus_backward, "elementwise", arrays=2)
+
+logsumexp = register("logsumexp", _red.logsumexp, "rows")
+softmax = register("softmax", _red.softmax, "rows")
+softmax_backward = register("softmax_backward", _red.softmax_backward, "rows", arrays=2)
+log_softmax = register("log_softmax", _red.log_softmax, "rows")
+log_softmax_backward = register("log_softmax_backward", _red.log_softmax_backward, "rows", arrays=2)
+
+softmax_cross_entropy = register(
+    "softmax_cross_entropy", _losses.softmax_cross_entropy, "class_rows"
+)
+softmax_cross_entropy_backward = register(
+    "softmax_cross_entropy_backward", _losses.softmax_cross_entropy_backward, "class_rows"
+)
+bce_with_logits = register(
+    "bce_with_logits", _losses.bce_with_logits, "elementwise", arrays=2, route="bce_with_logits"
+)
+bce_with_logits_backward = register(
+    "bce_with_logits_backward", _losses.bce_with_logits_backward, "elementwise", arrays=3
+)
+
+matmul = register("matmul", _linalg.matmul, "any")  # routes to BLAS itself (linalg.py)
+
+sgd_step_ = register("sgd_step_", _optim.sgd_step_, "any")  # checks in compiled code
+sgd_foreach_ = register("sgd_foreach_", _optim.sgd_foreach_, "optimizer_group")
+adam_step_ = register("adam_step_", _optim.adam_step_, "optimizer")
+rmsprop_step_ = register("rmsprop_step_", _optim.rmsprop_step_, "optimizer")
+adagrad_step_ = register("adagrad_step_", _optim.adagrad_step_, "optimizer")
 
 
 __all__ = [
+    "KERNELS",
+    "PARALLEL_MIN_SIZE",
     "ROUTES",
+    "Kernel",
     "adagrad_step_",
     "adam_step_",
     "bce_with_logits",
@@ -383,10 +259,12 @@ __all__ = [
     "logsumexp",
     "matmul",
     "matmul_tiled",
+    "register",
     "relu",
     "relu_backward",
     "rmsprop_step_",
     "set_num_threads",
+    "sgd_foreach_",
     "sgd_step_",
     "sigmoid",
     "sigmoid_backward",

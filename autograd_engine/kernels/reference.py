@@ -131,6 +131,7 @@ def sgd_step_(
     param: np.ndarray,
     grad: np.ndarray,
     momentum_buf: np.ndarray | None,
+    *,
     lr: float,
     momentum: float,
     dampening: float,
@@ -151,12 +152,19 @@ def sgd_step_(
     param -= lr * d
 
 
+def sgd_foreach_(params: list[np.ndarray], grads: list[np.ndarray], *, lr: float) -> None:
+    """p -= lr g for every parameter of a group (SGD without momentum or weight decay)."""
+    for p, g in zip(params, grads, strict=True):
+        p -= lr * g
+
+
 def adam_step_(
     param: np.ndarray,
     grad: np.ndarray,
     exp_avg: np.ndarray,
     exp_avg_sq: np.ndarray,
     max_exp_avg_sq: np.ndarray | None,
+    *,
     step: int,
     lr: float,
     beta1: float,
@@ -189,14 +197,15 @@ def rmsprop_step_(
     param: np.ndarray,
     grad: np.ndarray,
     square_avg: np.ndarray,
+    momentum_buf: np.ndarray | None,
+    grad_avg: np.ndarray | None,
+    *,
     lr: float,
     alpha: float,
     eps: float,
     weight_decay: float,
     momentum: float,
-    momentum_buf: np.ndarray | None,
     centered: bool,
-    grad_avg: np.ndarray | None,
 ) -> None:
     """g += wd p; v = a v + (1 - a) g^2; ga = a ga + (1 - a) g (centered);
     s = sqrt(v - ga^2) (centered) or sqrt(v), plus eps; b = mu b + g / s, p -= lr b (momentum)
@@ -222,6 +231,7 @@ def adagrad_step_(
     param: np.ndarray,
     grad: np.ndarray,
     state_sum: np.ndarray,
+    *,
     lr: float,
     lr_decay: float,
     weight_decay: float,

@@ -19,57 +19,28 @@ def run(step_fn, kind, config, p0, grads):
     zeros = [np.zeros_like(p0) for _ in range(3)]
     for t, g in enumerate(grads, 1):
         if kind == "sgd":
-            step_fn(
-                p,
-                g,
-                zeros[0],
-                config["lr"],
-                config["momentum"],
-                config["dampening"],
-                config["nesterov"],
-                config["weight_decay"],
-                t == 1,
-            )
+            step_fn(p, g, zeros[0], **config, first_step=t == 1)
         elif kind == "adam":
+            beta1, beta2 = config["betas"]
             step_fn(
                 p,
                 g,
                 zeros[0],
                 zeros[1],
                 zeros[2],
-                t,
-                config["lr"],
-                *config["betas"],
-                config["eps"],
-                config["weight_decay"],
-                config["amsgrad"],
-                config["decoupled"],
+                step=t,
+                lr=config["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=config["eps"],
+                weight_decay=config["weight_decay"],
+                amsgrad=config["amsgrad"],
+                decoupled_weight_decay=config["decoupled"],
             )
         elif kind == "rmsprop":
-            step_fn(
-                p,
-                g,
-                zeros[0],
-                config["lr"],
-                config["alpha"],
-                config["eps"],
-                config["weight_decay"],
-                config["momentum"],
-                zeros[1],
-                config["centered"],
-                zeros[2],
-            )
+            step_fn(p, g, zeros[0], zeros[1], zeros[2], **config)
         else:
-            step_fn(
-                p,
-                g,
-                zeros[0],
-                config["lr"],
-                config["lr_decay"],
-                config["weight_decay"],
-                config["eps"],
-                t,
-            )
+            step_fn(p, g, zeros[0], **config, step=t)
     return p
 
 
@@ -108,6 +79,9 @@ CONFIGS = [
     ("adagrad", dict(lr=0.1, lr_decay=0.0, weight_decay=0.0, eps=1e-10)),
     ("adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, eps=1e-10)),
 ]
+PLAIN_SGD = dict(
+    lr=0.1, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, first_step=False
+)
 IDS = [f"{kind}-{i}" for i, (kind, _) in enumerate(CONFIGS)]
 
 
@@ -166,8 +140,8 @@ def test_non_contiguous_state_falls_back_to_reference():
     p_view = np.asfortranarray(p0)
     expected = p0.copy()
     for g in grads:
-        K.sgd_step_(p_view, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
-        reference.sgd_step_(expected, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+        K.sgd_step_(p_view, g, None, **PLAIN_SGD)
+        reference.sgd_step_(expected, g, None, **PLAIN_SGD)
     np.testing.assert_allclose(p_view, expected, rtol=1e-14)
 
 
@@ -186,15 +160,29 @@ def test_plain_sgd_step_updates_any_layout_in_place(layout):
     g = rng.standard_normal(p.shape).astype(dtype)
     g = np.ascontiguousarray(g.T).T if layout == "transposed gradient" else g
     expected = p.copy()
-    reference.sgd_step_(expected, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
-    K.sgd_step_(p, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    reference.sgd_step_(expected, g, None, **PLAIN_SGD)
+    K.sgd_step_(p, g, None, **PLAIN_SGD)
     np.testing.assert_allclose(p, expected, rtol=1e-3 if dtype == np.float16 else 1e-6)
 
 
 def test_state_arrays_are_updated_in_place():
     p0, grads = problem(np.float32, (4, 3))
     p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
-    K.adam_step_(p, grads[0], m, v, None, 1, 0.1, 0.9, 0.999, 1e-8, 0.0, False, False)
+    K.adam_step_(
+        p,
+        grads[0],
+        m,
+        v,
+        None,
+        step=1,
+        lr=0.1,
+        beta1=0.9,
+        beta2=0.999,
+        eps=1e-8,
+        weight_decay=0.0,
+        amsgrad=False,
+        decoupled_weight_decay=False,
+    )
     np.testing.assert_allclose(m, 0.1 * grads[0], rtol=1e-6)
     np.testing.assert_allclose(v, 0.001 * grads[0] ** 2, rtol=1e-5)
     assert not np.allclose(p, p0)
@@ -218,9 +206,9 @@ def test_sgd_foreach_matches_one_step_per_parameter(layout):
         grads[2] = np.ascontiguousarray(grads[2].T).T
     expected = [p.copy() for p in params]
     for p, g in zip(expected, grads):
-        reference.sgd_step_(p, g, None, 0.1, 0.0, 0.0, False, 0.0, False)
+        reference.sgd_step_(p, g, None, **PLAIN_SGD)
     before = [id(p) for p in params]
-    K.sgd_foreach_(params, grads, 0.1)
+    K.sgd_foreach_(params, grads, lr=0.1)
     assert [id(p) for p in params] == before
     for p, e in zip(params, expected):
         np.testing.assert_allclose(p, e, rtol=1e-6)
