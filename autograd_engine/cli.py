@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from nn.jobs import commands as jobs
+from nn.jobs import interrupts
 
 from . import lecture_graphs
 from .creation import randn
@@ -175,17 +177,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; any error becomes one line on stderr and exit code 1."""
+    """Run one subcommand; any error becomes one line on stderr and exit code 1, a stop
+    signal (Ctrl-C, SIGTERM) exit code 128 + signal."""
     top = parser()
     args, extra = top.parse_known_args(argv)
     if extra and args.command != "bench":  # only the suite takes options of its own
         top.error(f"unrecognized arguments: {' '.join(extra)}")
     args.options = extra
-    try:
-        return COMMANDS[args.command].run(args)
-    except KeyboardInterrupt:
-        print("autograd-engine: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # the command line reports, it does not crash
-        print(f"autograd-engine {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    with interrupts.handled():
+        try:
+            return COMMANDS[args.command].run(args)
+        except KeyboardInterrupt:
+            print(f"autograd-engine {args.command}: interrupted", file=sys.stderr)
+            return 128 + (interrupts.received() or signal.SIGINT)
+        except Exception as exc:  # the command line reports, it does not crash
+            print(f"autograd-engine {args.command}: error: {exc}", file=sys.stderr)
+            return 1

@@ -38,6 +38,8 @@ from .data import RING_NOISE, Splits
 
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
 EVAL_BATCH = 1000
+ALWAYS_USED = frozenset({"model", "dataset", "data_root", "seed"})  # Settings every model reads
+GRADIENT_TRAINING = frozenset({"epochs", "batch_size", "lr", "optimizer", "patience"})
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Recipe:
     """Base recipe; `defaults` override `Settings`' field defaults for this model."""
 
     defaults: ClassVar[dict[str, Any]] = {}
+    uses: ClassVar[frozenset[str]] = frozenset()  # the Settings it reads besides ALWAYS_USED
     standardize = False  # classifiers see standardized inputs (statistics of the training set)
     images_only = False
 
@@ -132,6 +135,7 @@ class GradientClassifier(Recipe):
     going to the lower validation loss."""
 
     standardize = True
+    uses = GRADIENT_TRAINING
 
     def loss_fn(self, model: Module) -> Any:
         return F.cross_entropy
@@ -159,6 +163,7 @@ class GradientClassifier(Recipe):
 
 
 class MLPRecipe(GradientClassifier):
+    uses = GRADIENT_TRAINING | {"hidden", "dropout", "batch_norm"}
     defaults: ClassVar[dict[str, Any]] = {
         "epochs": 30,
         "batch_size": 32,
@@ -210,6 +215,7 @@ class PerceptronRecipe(ClosedFormClassifier):
     mistakes."""
 
     defaults: ClassVar[dict[str, Any]] = {"epochs": 100, "lr": 1.0}
+    uses = frozenset({"epochs", "lr"})
 
     def build(self, config: dict[str, Any]) -> Module:
         return Perceptron(**config)
@@ -249,6 +255,8 @@ class LDARecipe(ClosedFormClassifier):
 class ReconstructionRecipe(Recipe):
     """Models trained to give back their input (autoencoders, the VAE): the loss is the
     model's own `loss`, the best epoch the one with the lowest validation loss."""
+
+    uses = GRADIENT_TRAINING | {"hidden", "latent"}
 
     def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
         return fit(
@@ -305,6 +313,7 @@ class DAERecipe(AutoencoderRecipe):
         "noise": "gaussian",
         "noise_level": 0.3,
     }
+    uses = ReconstructionRecipe.uses | {"noise", "noise_level"}
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
         return {**super().config(s, splits), "noise": s.noise, "level": s.noise_level}
@@ -346,6 +355,8 @@ class VAERecipe(ReconstructionRecipe):
 class GANRecipe(Recipe):
     """Alternating D and G updates with Adam (beta1 = 0.5, as DCGAN); the checkpoint is the
     last epoch (a GAN's losses do not rank its epochs)."""
+
+    uses = frozenset({"epochs", "batch_size", "lr", "optimizer", "hidden", "latent"})
 
     defaults: ClassVar[dict[str, Any]] = {
         "epochs": 50,
