@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from autograd_engine.cli import main
+from autograd_engine.app.cli import main
 from nn import load, save
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nn.jobs.run_folder import MARKER, RunFolder, RunFolderError
+from autograd_engine.app.run_folder import MARKER, RunFolder, RunFolderError
 
 ROOT = Path(__file__).resolve().parents[2]
 

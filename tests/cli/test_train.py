@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from nn.jobs import commands
-from nn.jobs.run_folder import MARKER
+from autograd_engine.app import commands
+from autograd_engine.app.run_folder import MARKER
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")

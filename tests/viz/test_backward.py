@@ -7,8 +7,8 @@ import pytest
 
 import autograd_engine as ae
 from autograd_engine import viz
+from autograd_engine.app.lecture_graphs import sigmoid_chain
 from autograd_engine.errors import BackwardError
-from autograd_engine.lecture_graphs import sigmoid_chain
 from autograd_engine.viz.backward import replay
 
 

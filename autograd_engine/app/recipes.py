@@ -16,11 +16,11 @@ import numpy as np
 
 import autograd_engine as ae
 import optim
-
-from .. import functional as F
-from ..data import DataLoader, TensorDataset, ring_centers
-from ..metrics import accuracy, mode_counts
-from ..models import (
+from nn import Module
+from nn import functional as F
+from nn.data import DataLoader, TensorDataset, ring_centers
+from nn.metrics import accuracy, mode_counts
+from nn.models import (
     GAN,
     LDA,
     MLP,
@@ -30,11 +30,11 @@ from ..models import (
     NotSeparableWarning,
     Perceptron,
 )
-from ..models import LogisticRegression as LogReg
-from ..module import Module
-from ..training import Callback, History, evaluate, fit, save_checkpoint
+from nn.models import LogisticRegression as LogReg
+from nn.training import Callback, History, evaluate, fit, save_checkpoint
+
 from . import plots
-from .data import RING_NOISE, Splits
+from .datasets import RING_NOISE, Splits
 
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
 EVAL_BATCH = 1000

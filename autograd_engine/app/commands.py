@@ -1,5 +1,5 @@
 """The `train`, `evaluate` and `sample` subcommands of `autograd-engine` (registered in
-`autograd_engine/cli.py`, which turns any exception into a one-line error).
+`cli.py`, which turns any exception into a one-line error).
 
 `train` writes a run folder: metrics.json (history, test metrics, settings, versions, seed),
 model.npz (best checkpoint with the model's config, the settings and the input
@@ -24,14 +24,13 @@ import numpy as np
 
 import autograd_engine as ae
 from autograd_engine.viz import draw_graph, recording
+from nn import Module, load
+from nn.data import Standardize
+from nn.models import DenoisingAutoencoder
+from nn.training import save_checkpoint
 
-from ..data import Standardize
-from ..models import DenoisingAutoencoder
-from ..module import Module
-from ..serialization import load
-from ..training import save_checkpoint
 from . import interrupts, plots
-from .data import DATASETS, IDX_SETS, IMAGE_SHAPES, Splits, load_splits
+from .datasets import DATASETS, IDX_SETS, IMAGE_SHAPES, Splits, load_splits
 from .recipes import (
     ALWAYS_USED,
     OPTIMIZERS,

@@ -2,7 +2,7 @@
 
 Every subcommand is a `Command` in `COMMANDS`: a help line, a function adding its arguments,
 and a function running it. Errors end as one line on stderr and a non-zero exit code, never a
-traceback. This is the only module of `autograd_engine` that may import `nn` and `optim`.
+traceback; a stop signal (Ctrl-C, SIGTERM) ends a command with exit code 128 + signal.
 """
 
 from __future__ import annotations
@@ -10,21 +10,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import signal
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nn.jobs import commands as jobs
-from nn.jobs import interrupts
-
-from . import lecture_graphs
-from .creation import randn
-from .dtypes import float64
-from .random import manual_seed
-from .tensor import Tensor
-from .viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
+from ..creation import randn
+from ..dtypes import float64
+from ..random import manual_seed
+from ..tensor import Tensor
+from ..viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
+from . import commands as jobs
+from . import interrupts, lecture_graphs
 
 
 @dataclass(frozen=True)
@@ -133,22 +132,20 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "Every other option goes to the suite: --quick, --section NAME, --threads N, --out FILE "
-        "(see python -m bench --help)."
+        "Runs python -m bench in the root of a source checkout. Every other option goes to the "
+        "suite: --quick, --section NAME, --threads N, --out FILE (see python -m bench --help)."
     )
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """`python -m bench`: the suite lives in the source checkout, beside this package."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "bench" / "__main__.py").is_file():
+    """`python -m bench OPTIONS` in the current folder: the suite is part of a source checkout,
+    not of the installed package."""
+    if not Path("bench", "__main__.py").is_file():
         raise FileNotFoundError(
-            f"no benchmark suite beside the package in {root}; it ships with the source "
-            "checkout: install that with `pip install -e .` or run `python -m bench` in it"
+            f"no benchmark suite in {Path.cwd()}; it ships with the source checkout: run "
+            "`autograd-engine bench` or `python -m bench` in the checkout's root"
         )
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return importlib.import_module("bench.__main__").main(args.options)
+    return subprocess.run([sys.executable, "-m", "bench", *args.options], check=False).returncode
 
 
 COMMANDS: dict[str, Command] = {
