@@ -23,7 +23,7 @@ from ..random import manual_seed
 from ..tensor import Tensor
 from ..viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
 from . import commands as jobs
-from . import interrupts, lecture_graphs
+from . import export, interrupts, lecture_graphs
 
 
 @dataclass(frozen=True)
@@ -153,6 +153,7 @@ COMMANDS: dict[str, Command] = {
     "train": Command("train a model, write a run folder", jobs.train_arguments, jobs.train),
     "evaluate": Command("report a run's test metrics", jobs.evaluate_arguments, jobs.evaluate),
     "sample": Command("draw samples from a VAE or GAN run", jobs.sample_arguments, jobs.sample),
+    "export": Command("export a run's model to ONNX", export.arguments, export.export),
     "bench": Command("run the benchmark suite (python -m bench)", _bench_arguments, _bench),
 }
 

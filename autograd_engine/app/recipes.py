@@ -127,6 +127,11 @@ class Recipe:
         """Write the model's pictures (image grids) into `folder`; returns the file names."""
         return []
 
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        """What `export` writes, by file name: the model, or the parts that map inputs to
+        outputs (none for the closed-form classifiers)."""
+        return {"model": model}
+
 
 # ----------------------------------------------------------------------------- classifiers
 class GradientClassifier(Recipe):
@@ -208,6 +213,9 @@ class ClosedFormClassifier(Recipe):
     def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
         x, y = splits.test
         return {"accuracy": float((model.predict(x) == y).mean())}
+
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {}
 
 
 class PerceptronRecipe(ClosedFormClassifier):
@@ -346,6 +354,9 @@ class VAERecipe(ReconstructionRecipe):
     def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
         return model(x).logits
 
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {"encoder": model.encoder, "decoder": model.decoder}
+
     def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
         names = super().pictures(model, splits, folder)
         path = folder / "samples.png"
@@ -416,6 +427,9 @@ class GANRecipe(Recipe):
 
     def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
         return samples_picture(model, splits, folder / "samples.png", sample_count(splits))
+
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {"generator": model.generator}
 
 
 def sample_count(splits: Splits) -> int:
