@@ -39,8 +39,8 @@ class _Standardized(Module):
         super().__init__()
         mean, std = (np.ravel(transform[k]).astype(dtype) for k in ("mean", "std"))
         self.standardize = nn.BatchNorm1d(len(mean), eps=0.0, affine=False)
-        self.standardize.running_mean.numpy()[...] = mean
-        self.standardize.running_var.numpy()[...] = std * std
+        self.standardize.register_buffer("running_mean", ae.tensor(mean))
+        self.standardize.register_buffer("running_var", ae.tensor(std * std))
         self.model = model
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:

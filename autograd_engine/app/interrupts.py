@@ -15,28 +15,33 @@ from collections.abc import Iterator
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_received: list[int] = []
-_shielded = [False]
+
+
+class _State:
+    """The signals received since `handled()` began, and whether they are only noted."""
+
+    received: list[int] = []  # noqa: RUF012 (one process-wide state, like the handlers)
+    shielded = False
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
-    first = not _received
-    _received.append(signum)
-    if first and not _shielded[0]:
+    first = not _State.received
+    _State.received.append(signum)
+    if first and not _State.shielded:
         raise KeyboardInterrupt
     os.write(2, b"autograd-engine: stopping; writing what the run keeps, please wait\n")
 
 
 def received() -> int | None:
     """The first stop signal received, or None."""
-    return _received[0] if _received else None
+    return _State.received[0] if _State.received else None
 
 
 @contextlib.contextmanager
 def handled() -> Iterator[None]:
     """Handle SIGINT and SIGTERM as described above; the previous handlers come back after."""
     previous = {s: signal.signal(s, _handle) for s in SIGNALS}
-    _received.clear()
+    _State.received = []
     try:
         yield
     finally:
@@ -47,8 +52,8 @@ def handled() -> Iterator[None]:
 @contextlib.contextmanager
 def shielded() -> Iterator[None]:
     """Only note stop signals inside this block (the caller checks `received()` after it)."""
-    _shielded[0] = True
+    _State.shielded = True
     try:
         yield
     finally:
-        _shielded[0] = False
+        _State.shielded = False

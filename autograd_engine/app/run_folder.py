@@ -131,9 +131,11 @@ class RunFolder:
         try:
             self.staging.mkdir(mode=0o700)
             write_json(self.staging / MARKER, {"files": []})
-        except OSError as e:
+        except BaseException as e:  # an interrupt too: give the claim back
             self.discard()
-            raise RunFolderError(f"cannot write to {parent}: {e.strerror}") from e
+            if isinstance(e, OSError):
+                raise RunFolderError(f"cannot write to {parent}: {e.strerror}") from e
+            raise
 
     @classmethod
     def numbered(cls, stem: str, base: str | os.PathLike[str] = "runs") -> RunFolder:
