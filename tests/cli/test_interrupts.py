@@ -24,8 +24,15 @@ def _start(cwd, *args):
     process = subprocess.Popen(
         [*TRAIN, *args], cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    threading.Timer(120, process.kill).start()  # a hung process fails the test, not the suite
+    _watchdog(process)
     return process
+
+
+def _watchdog(process):
+    """Kill a hung process after two minutes: it fails its test instead of the suite."""
+    timer = threading.Timer(120, process.kill)
+    timer.daemon = True
+    timer.start()
 
 
 def _wait_for_epoch(process, epoch):
@@ -99,7 +106,7 @@ def test_ctrl_c_while_loading_ends_quietly(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    threading.Timer(120, process.kill).start()
+    _watchdog(process)
     for line in process.stderr:
         if line.rstrip().endswith(" nn.parameter"):  # nn is loading, under the handler
             break
