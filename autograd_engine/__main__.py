@@ -1,12 +1,28 @@
-"""`python -m autograd_engine ...` and the `autograd-engine` script: see `cli.py`."""
+"""`python -m autograd_engine ...` and the `autograd-engine` script: see `app/cli.py`.
+
+Stop signals are handled before the command line's modules load, so Ctrl-C at any moment
+after the engine itself is imported ends quietly.
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Sequence
 
-from .cli import main
+from .app import interrupts
 
-__all__ = ["main"]
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; exit code 128 + signal when stopped while it loads."""
+    with interrupts.handled():
+        try:
+            from .app.cli import main as run  # here, under the handler: loads nn, matplotlib
+        except KeyboardInterrupt:
+            print("autograd-engine: interrupted", file=sys.stderr)
+            return 128 + (interrupts.received() or signal.SIGINT)
+        return run(argv)
+
 
 if __name__ == "__main__":
     sys.exit(main())

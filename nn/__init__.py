@@ -4,10 +4,11 @@
 Modules (`Module`, `Parameter`, containers), layers, activations and losses as modules, their
 stateless forms in `nn.functional`, initialisers in `nn.init`, gradient clipping in `nn.utils`,
 data loading in `nn.data`, checkpoints (`nn.save` / `nn.load`), the lecture models in
-`nn.models`, the training loop `nn.training.fit` and metrics in `nn.metrics`.
+`nn.models`, the training loop `nn.training.fit`, metrics in `nn.metrics` and ONNX export
+in `nn.onnx`.
 """
 
-from . import data, functional, init, losses, metrics, models, training, utils
+from . import data, functional, init, losses, metrics, models, onnx, training, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     ELU,
@@ -97,6 +98,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "onnx",
     "save",
     "training",
     "utils",

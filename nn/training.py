@@ -22,7 +22,6 @@ from typing import Any
 from tqdm.auto import tqdm
 
 import autograd_engine as ae
-from optim.lr_scheduler import ReduceLROnPlateau
 
 from .module import Module
 from .serialization import save
@@ -135,7 +134,6 @@ def fit(
     epochs: int = 10,
     metrics: Mapping[str, Metric] | None = None,
     monitor: str | Sequence[str] | None = "auto",
-    scheduler: Any = None,
     callbacks: Sequence[Callback] = (),
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_extra: Mapping[str, Any] | None = None,
@@ -154,9 +152,10 @@ def fit(
     in order, the later ones breaking ties of the earlier (("val_accuracy", "val_loss")); None:
     every epoch counts as the best. `checkpoint`: the path where the best epoch's
     `{"model": state_dict, "epoch", "monitor", "value", **checkpoint_extra}` is saved.
-    `early_stopping`: stop after that many epochs without improvement. `scheduler.step()`
-    runs after each epoch (`step(value)` for ReduceLROnPlateau). Each callback gets
-    (epoch, logs) after the epoch; one returning True stops training. `progress`: a tqdm bar
+    `early_stopping`: stop after that many epochs without improvement. Each callback gets
+    (epoch, logs) after the epoch; one returning True stops training. A learning-rate
+    scheduler is a callback: `lambda epoch, logs: scheduler.step()`, or for ReduceLROnPlateau
+    `lambda epoch, logs: scheduler.step(logs["val_loss"])`. `progress`: a tqdm bar
     per epoch (None: only when stdout is a terminal). `seed` reseeds the engine's generator
     (dropout masks, noise); seed the DataLoader too for reproducible shuffles.
     """
@@ -220,11 +219,6 @@ def fit(
                     save_checkpoint(checkpoint, model, epoch, monitor, value, checkpoint_extra)
             else:
                 stale += 1
-            if scheduler is not None:
-                if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(logs[names[0] if names else "loss"])
-                else:
-                    scheduler.step()
             if True in [callback(epoch, logs) for callback in callbacks]:
                 history.stop_reason = "callback"
                 break

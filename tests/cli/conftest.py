@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_engine.cli import main
+from autograd_engine.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

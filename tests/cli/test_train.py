@@ -5,16 +5,17 @@ import shutil
 
 import pytest
 
-from nn.jobs import commands
+from autograd_engine.app import commands
+from autograd_engine.app.run_folder import MARKER
 
 HAVE_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
 
 
-def with_graph(files: set[str]) -> set[str]:
-    """The files of a run folder: `files`, and graph.svg where Graphviz can render it (without
-    it the run notes why graph.svg is missing)."""
-    return files | {"graph.svg"} if HAVE_DOT else files
+def run_files(files: set[str]) -> set[str]:
+    """The files of a run folder: `files`, the marker, and graph.svg where Graphviz can render
+    it (without it the run notes why graph.svg is missing)."""
+    return files | {MARKER} | ({"graph.svg"} if HAVE_DOT else set())
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_train_writes_the_run_folder(mlp_run):
     assert result.returncode == 0, result.stderr
     assert "test: loss" in result.stdout and "accuracy" in result.stdout
     folder = cwd / "run"
-    assert {p.name for p in folder.iterdir()} == with_graph(
+    assert {p.name for p in folder.iterdir()} == run_files(
         {"loss.png", "metrics.json", "model.npz"}
     )
     metrics = json.loads((folder / "metrics.json").read_text())
@@ -127,7 +128,7 @@ def test_every_model_trains(cli, tmp_path, model, files):
     code, stdout, err = cli("train", model, "--epochs", "1", "--out", out)
     assert code == 0, err
     assert "test:" in stdout
-    expected = with_graph({"metrics.json", "model.npz", *files})
+    expected = run_files({"metrics.json", "model.npz", *files})
     assert {p.name for p in out.iterdir()} == expected
     code, stdout, _ = cli("evaluate", out)
     assert code == 0 and stdout.startswith(f"{model} on digits")

@@ -4,7 +4,7 @@ instead of 9 s)."""
 
 import pytest
 
-from nn.jobs.commands import thread_limit
+from autograd_engine.app.commands import thread_limit
 
 
 @pytest.fixture(autouse=True)

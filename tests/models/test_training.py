@@ -130,7 +130,8 @@ def test_a_callback_can_stop_training():
 def test_scheduler_steps_each_epoch():
     model, optimizer, train, val = _setup(lr=0.1)
     scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
-    history = _fit(model, optimizer, train, val, epochs=3, scheduler=scheduler)
+    step = [lambda epoch, logs: scheduler.step()]  # a scheduler is a callback
+    history = _fit(model, optimizer, train, val, epochs=3, callbacks=step)
     np.testing.assert_allclose(history["lr"], [0.1, 0.05, 0.025])
 
 

@@ -9,8 +9,8 @@ import pytest
 
 import autograd_engine as ae
 from autograd_engine import viz
+from autograd_engine.app.lecture_graphs import GRAPHS, mlp_backprop, sigmoid_chain
 from autograd_engine.errors import BackwardError
-from autograd_engine.lecture_graphs import GRAPHS, mlp_backprop, sigmoid_chain
 from autograd_engine.viz.backward import replay
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")

@@ -7,8 +7,8 @@ import textwrap
 
 import pytest
 
-from autograd_engine import lecture_graphs
-from autograd_engine.cli import main
+from autograd_engine.app import lecture_graphs
+from autograd_engine.app.cli import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz not installed")
 

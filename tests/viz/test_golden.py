@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_engine import lecture_graphs
+from autograd_engine.app import lecture_graphs
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .creation import tensor
-from .dtypes import float64
-from .errors import NotDifferentiableError
-from .function import Function, Node
-from .ops import sigmoid, sign
-from .tensor import Tensor
-from .viz import Drawing, DrawingError, draw_backward, draw_graph, recording
+from ..creation import tensor
+from ..dtypes import float64
+from ..errors import NotDifferentiableError
+from ..function import Function, Node
+from ..ops import sigmoid, sign
+from ..tensor import Tensor
+from ..viz import Drawing, DrawingError, draw_backward, draw_graph, recording
 
 Built = tuple[Tensor, dict[str, Tensor]]  # the output and the names of the values to label
 

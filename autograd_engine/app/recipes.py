@@ -16,11 +16,11 @@ import numpy as np
 
 import autograd_engine as ae
 import optim
-
-from .. import functional as F
-from ..data import DataLoader, TensorDataset, ring_centers
-from ..metrics import accuracy, mode_counts
-from ..models import (
+from nn import Module
+from nn import functional as F
+from nn.data import DataLoader, TensorDataset, ring_centers
+from nn.metrics import accuracy, mode_counts
+from nn.models import (
     GAN,
     LDA,
     MLP,
@@ -30,14 +30,16 @@ from ..models import (
     NotSeparableWarning,
     Perceptron,
 )
-from ..models import LogisticRegression as LogReg
-from ..module import Module
-from ..training import Callback, History, evaluate, fit, save_checkpoint
+from nn.models import LogisticRegression as LogReg
+from nn.training import Callback, History, evaluate, fit, save_checkpoint
+
 from . import plots
-from .data import RING_NOISE, Splits
+from .datasets import RING_NOISE, Splits
 
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
 EVAL_BATCH = 1000
+ALWAYS_USED = frozenset({"model", "dataset", "data_root", "seed"})  # Settings every model reads
+GRADIENT_TRAINING = frozenset({"epochs", "batch_size", "lr", "optimizer", "patience"})
 
 
 @dataclass
@@ -97,6 +99,7 @@ class Recipe:
     """Base recipe; `defaults` override `Settings`' field defaults for this model."""
 
     defaults: ClassVar[dict[str, Any]] = {}
+    uses: ClassVar[frozenset[str]] = frozenset()  # the Settings it reads besides ALWAYS_USED
     standardize = False  # classifiers see standardized inputs (statistics of the training set)
     images_only = False
 
@@ -124,6 +127,11 @@ class Recipe:
         """Write the model's pictures (image grids) into `folder`; returns the file names."""
         return []
 
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        """What `export` writes, by file name: the model, or the parts that map inputs to
+        outputs (none for the closed-form classifiers)."""
+        return {"model": model}
+
 
 # ----------------------------------------------------------------------------- classifiers
 class GradientClassifier(Recipe):
@@ -132,6 +140,7 @@ class GradientClassifier(Recipe):
     going to the lower validation loss."""
 
     standardize = True
+    uses = GRADIENT_TRAINING
 
     def loss_fn(self, model: Module) -> Any:
         return F.cross_entropy
@@ -159,6 +168,7 @@ class GradientClassifier(Recipe):
 
 
 class MLPRecipe(GradientClassifier):
+    uses = GRADIENT_TRAINING | {"hidden", "dropout", "batch_norm"}
     defaults: ClassVar[dict[str, Any]] = {
         "epochs": 30,
         "batch_size": 32,
@@ -204,12 +214,16 @@ class ClosedFormClassifier(Recipe):
         x, y = splits.test
         return {"accuracy": float((model.predict(x) == y).mean())}
 
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {}
+
 
 class PerceptronRecipe(ClosedFormClassifier):
     """Rosenblatt's rule for at most `epochs` passes; the history counts each epoch's
     mistakes."""
 
     defaults: ClassVar[dict[str, Any]] = {"epochs": 100, "lr": 1.0}
+    uses = frozenset({"epochs", "lr"})
 
     def build(self, config: dict[str, Any]) -> Module:
         return Perceptron(**config)
@@ -249,6 +263,8 @@ class LDARecipe(ClosedFormClassifier):
 class ReconstructionRecipe(Recipe):
     """Models trained to give back their input (autoencoders, the VAE): the loss is the
     model's own `loss`, the best epoch the one with the lowest validation loss."""
+
+    uses = GRADIENT_TRAINING | {"hidden", "latent"}
 
     def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
         return fit(
@@ -305,6 +321,7 @@ class DAERecipe(AutoencoderRecipe):
         "noise": "gaussian",
         "noise_level": 0.3,
     }
+    uses = ReconstructionRecipe.uses | {"noise", "noise_level"}
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
         return {**super().config(s, splits), "noise": s.noise, "level": s.noise_level}
@@ -337,6 +354,9 @@ class VAERecipe(ReconstructionRecipe):
     def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
         return model(x).logits
 
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {"encoder": model.encoder, "decoder": model.decoder}
+
     def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
         names = super().pictures(model, splits, folder)
         path = folder / "samples.png"
@@ -346,6 +366,8 @@ class VAERecipe(ReconstructionRecipe):
 class GANRecipe(Recipe):
     """Alternating D and G updates with Adam (beta1 = 0.5, as DCGAN); the checkpoint is the
     last epoch (a GAN's losses do not rank its epochs)."""
+
+    uses = frozenset({"epochs", "batch_size", "lr", "optimizer", "hidden", "latent"})
 
     defaults: ClassVar[dict[str, Any]] = {
         "epochs": 50,
@@ -409,6 +431,9 @@ class GANRecipe(Recipe):
 
     def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
         return samples_picture(model, splits, folder / "samples.png", sample_count(splits))
+
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {"generator": model.generator}
 
 
 def sample_count(splits: Splits) -> int:

@@ -1,5 +1,5 @@
 """The `train`, `evaluate` and `sample` subcommands of `autograd-engine` (registered in
-`autograd_engine/cli.py`, which turns any exception into a one-line error).
+`cli.py`, which turns any exception into a one-line error).
 
 `train` writes a run folder: metrics.json (history, test metrics, settings, versions, seed),
 model.npz (best checkpoint with the model's config, the settings and the input
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import math
 import platform
 import sys
 import time
@@ -23,18 +24,29 @@ import numpy as np
 
 import autograd_engine as ae
 from autograd_engine.viz import draw_graph, recording
+from nn import Module, load
+from nn.data import Standardize
+from nn.models import DenoisingAutoencoder
+from nn.training import save_checkpoint
 
-from ..data import Standardize
-from ..models import DenoisingAutoencoder
-from ..module import Module
-from ..serialization import load
-from ..training import save_checkpoint
-from . import plots
-from .data import DATASETS, Splits, load_splits
-from .recipes import OPTIMIZERS, RECIPES, Recipe, Settings, Training, sample_count, samples_picture
-from .run_folder import RunFolder, default_folder, write_json
+from . import interrupts, plots
+from .datasets import DATASETS, IDX_SETS, IMAGE_SHAPES, Splits, load_splits
+from .recipes import (
+    ALWAYS_USED,
+    OPTIMIZERS,
+    RECIPES,
+    Recipe,
+    Settings,
+    Training,
+    sample_count,
+    samples_picture,
+)
+from .run_folder import RunFolder, record_file, write_json
 
 CHECKPOINT = "model.npz"
+MAX_EPOCHS = 100_000
+MAX_WIDTH_SUM = 20_000  # the layer widths of a model: its parameters are at most their sum squared
+MAX_SAMPLES = {"images": 1024, "points": 100_000}  # what one picture of `sample` can show
 
 
 # ----------------------------------------------------------------------------- arguments
@@ -54,7 +66,7 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = _defaults_table()
     parser.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(RECIPES)}")
     parser.add_argument("--dataset", default="digits", metavar="NAME", help=", ".join(DATASETS))
-    parser.add_argument("--data-root", metavar="DIR", help="folder holding the IDX files")
+    _data_root_argument(parser)
     parser.add_argument("--epochs", type=int, help="epochs (perceptron: epoch budget)")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="learning rate")
@@ -74,8 +86,22 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run", metavar="RUN_DIR", help="a folder written by `train`")
-    parser.add_argument("--data-root", metavar="DIR", help="folder holding the IDX files")
+    _data_root_argument(parser)
     _threads_argument(parser)
+
+
+def _data_root(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            "is empty; give the folder holding the IDX files, or leave the option out"
+        )
+    return text
+
+
+def _data_root_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-root", type=_data_root, metavar="DIR", help="folder holding the IDX files"
+    )
 
 
 def _threads_argument(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +121,7 @@ def sample_arguments(parser: argparse.ArgumentParser) -> None:
         "--out", metavar="FILE", help="PNG to write (default RUN_DIR/samples-S.png)"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--data-root", metavar="DIR", help="folder holding the IDX files")
+    _data_root_argument(parser)
 
 
 def _hidden(text: str) -> tuple[int, ...]:
@@ -108,8 +134,9 @@ def _hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings]:
-    """The recipe and the settings: Settings' defaults, then the model's, then the options."""
+def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings, list[str]]:
+    """The recipe, the settings (Settings' defaults, then the model's, then the options) and
+    notes naming the given options that this model or dataset ignores."""
     if args.model not in RECIPES:
         raise ValueError(f"unknown model {args.model!r}; choose from {', '.join(RECIPES)}")
     recipe = RECIPES[args.model]
@@ -122,19 +149,27 @@ def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings]:
         given["hidden"] = _hidden(given["hidden"])
     settings = Settings(**{**recipe.defaults, **given})
     _check(settings)
-    return recipe, settings
+    ignored = [f"--{k.replace('_', '-')}" for k in given if k not in recipe.uses | ALWAYS_USED]
+    notes = [f"{args.model} ignores {', '.join(ignored)}"] if ignored else []
+    if settings.data_root is not None and settings.dataset not in IDX_SETS:
+        notes.append(f"--data-root is ignored: {settings.dataset} is not read from files")
+    return recipe, settings, notes
 
 
 def _check(s: Settings) -> None:
     problems = [
         (s.dataset not in DATASETS, f"unknown dataset {s.dataset!r}; choose from {DATASETS}"),
-        (s.epochs < 0, f"--epochs must be >= 0, got {s.epochs}"),
+        (not 0 <= s.epochs <= MAX_EPOCHS, f"--epochs must be in [0, {MAX_EPOCHS}], got {s.epochs}"),
         (s.batch_size < 1, f"--batch-size must be >= 1, got {s.batch_size}"),
-        (not s.lr > 0, f"--lr must be > 0, got {s.lr}"),
+        (not (math.isfinite(s.lr) and s.lr > 0), f"--lr must be finite and > 0, got {s.lr}"),
         (s.optimizer not in OPTIMIZERS, f"unknown optimizer {s.optimizer!r}; {OPTIMIZERS}"),
         (s.latent < 1, f"--latent must be >= 1, got {s.latent}"),
         (not 0 <= s.dropout < 1, f"--dropout must be in [0, 1), got {s.dropout}"),
         (s.noise not in DenoisingAutoencoder.NOISES, f"unknown --noise {s.noise!r}"),
+        (
+            not (math.isfinite(s.noise_level) and s.noise_level >= 0),
+            f"--noise-level must be finite and >= 0, got {s.noise_level}",
+        ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
         (
             s.data_root is not None and not Path(s.data_root).is_dir(),
@@ -144,6 +179,34 @@ def _check(s: Settings) -> None:
     for failed, message in problems:
         if failed:
             raise ValueError(message)
+
+
+def _widths(config: Any) -> list[int]:
+    """Every integer of a model config (in_features, hidden widths, sizes, ...)."""
+    if isinstance(config, dict):
+        return [w for value in config.values() for w in _widths(value)]
+    if isinstance(config, list | tuple):
+        return [w for value in config for w in _widths(value)]
+    return [config] if isinstance(config, int) and not isinstance(config, bool) else []
+
+
+def check_sizes(config: dict[str, Any], stored: dict[str, Any] | None = None) -> None:
+    """Refuse a model config before building it: its widths must add up to at most
+    MAX_WIDTH_SUM (which bounds the parameters by its square), and when the config comes with
+    `stored` weights (a checkpoint), no width may exceed their largest dimension."""
+    widths = _widths(config)
+    if sum(widths) > MAX_WIDTH_SUM:
+        raise ValueError(
+            f"the model's layer widths {widths} add up to {sum(widths)}, more than the "
+            f"{MAX_WIDTH_SUM} this command allows; choose smaller --hidden / --latent"
+        )
+    if stored is not None:
+        largest = max((d for a in stored.values() for d in np.shape(a)), default=0)
+        if any(w > largest for w in widths):
+            raise ValueError(
+                f"the checkpoint's config {config} does not match its weights (largest "
+                f"dimension {largest}); the file was edited or damaged"
+            )
 
 
 # ----------------------------------------------------------------------------- shared steps
@@ -182,8 +245,13 @@ def restore(folder: str | Path) -> tuple[Recipe, Settings, Module, dict[str, Any
     if not path.is_file():
         raise ValueError(f"{folder} is not a run folder (no {CHECKPOINT})")
     checkpoint = load(path)
-    settings = Settings(**checkpoint["settings"])
-    recipe = RECIPES[settings.model]
+    try:
+        settings = Settings(**checkpoint["settings"])
+        recipe = RECIPES[settings.model]
+        _check(settings)
+        check_sizes(checkpoint["config"], checkpoint["model"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{path} is not a checkpoint written by `train`: {e}") from None
     model = recipe.build(checkpoint["config"])
     model.load_state_dict(checkpoint["model"])
     model.eval()
@@ -221,11 +289,23 @@ def _epoch_printer(epochs: int) -> Any:
 
 
 # ----------------------------------------------------------------------------- train
-def _train_into(run: RunFolder, recipe: Recipe, s: Settings) -> dict[str, Any]:
+@dataclasses.dataclass
+class _Trained:
+    """What training leaves for the wrap-up: the data, the config and the history."""
+
+    splits: Splits
+    config: dict[str, Any]
+    history: Any
+    seconds: float
+
+
+def _fit(run: RunFolder, recipe: Recipe, s: Settings) -> _Trained:
+    """Train into the run folder's checkpoint; Ctrl-C or SIGTERM ends training early."""
     started = time.perf_counter()
     splits, transform = prepared_splits(recipe, s)
     ae.manual_seed(s.seed)
     config = recipe.config(s, splits)
+    check_sizes(config)
     model = recipe.build(config)
     extra = {"config": config, "settings": dataclasses.asdict(s), "transform": transform}
     checkpoint = run.path(CHECKPOINT)
@@ -233,23 +313,32 @@ def _train_into(run: RunFolder, recipe: Recipe, s: Settings) -> dict[str, Any]:
     history = recipe.train(model, splits, s, Training(checkpoint, extra, callbacks))
     if not checkpoint.exists():  # no finished epoch: keep the initial model
         save_checkpoint(checkpoint, model, 0, extra=extra)
-    trained = time.perf_counter() - started
+    return _Trained(splits, config, history, time.perf_counter() - started)
+
+
+def _write_results(
+    run: RunFolder, recipe: Recipe, s: Settings, t: _Trained, notes: list[str]
+) -> dict[str, Any]:
+    """Test the best checkpoint and write metrics.json (with `notes` and those of this step)
+    and the pictures beside it."""
+    started = time.perf_counter()
     _, _, model, saved = restore(run.staging)
+    history, splits = t.history, t.splits
     report: dict[str, Any] = {
         "model": s.model,
         "dataset": s.dataset,
         "seed": s.seed,
         "settings": dataclasses.asdict(s),
-        "config": config,
+        "config": t.config,
         "data": {part: len(getattr(splits, part)[0]) for part in ("train", "val", "test")},
         "history": dict(history),
         "epochs_run": history.epochs,
         "stop_reason": history.stop_reason,
         "checkpoint_epoch": saved["epoch"],
         "test": evaluate_on_test(recipe, model, splits, s.seed),
-        "train_seconds": round(trained, 2),
+        "train_seconds": round(t.seconds, 2),
         "versions": _versions(),
-        "notes": [],
+        "notes": list(notes),
     }
     files = [CHECKPOINT]
     if history.epochs:
@@ -265,34 +354,46 @@ def _train_into(run: RunFolder, recipe: Recipe, s: Settings) -> dict[str, Any]:
         report["notes"].append(f"graph.svg not written: {type(e).__name__}: {e}")
     files += recipe.pictures(model, splits, run.staging)
     report["files"] = ["metrics.json", *files]
-    report["total_seconds"] = round(time.perf_counter() - started, 2)
+    report["total_seconds"] = round(t.seconds + time.perf_counter() - started, 2)
     write_json(run.path("metrics.json"), report)
     return report
 
 
 def train(args: argparse.Namespace) -> int:
-    """Train a model and write its run folder; exit code 130 if interrupted (the folder then
-    holds the epochs finished so far)."""
-    recipe, s = settings_from(args)
+    """Train a model and write its run folder. A stop signal during training ends it early and
+    keeps the run (the best checkpoint and the history so far); exit code 128 + signal."""
+    recipe, s, notes = settings_from(args)
     limit = thread_limit(args.threads)
-    run = RunFolder(args.out or default_folder(s.model, s.dataset), force=args.force)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.out:
+        run = RunFolder(args.out, force=args.force)
+    else:
+        run = RunFolder.numbered(f"{s.model}-{s.dataset}")
     try:
         with limit:
-            report = _train_into(run, recipe, s)
-        folder = run.publish()
+            trained = _fit(run, recipe, s)
+            with interrupts.shielded():  # from here on a stop signal cannot lose the run
+                report = _write_results(run, recipe, s, trained, notes)
+                folder = run.publish(report["files"])
     except BaseException:
-        run.discard()
+        with interrupts.shielded():
+            run.discard()
         raise
     test = "  ".join(f"{k} {v:.4g}" for k, v in report["test"].items())
     print(f"test: {test}")
     print(f"{report['epochs_run']} epochs in {report['train_seconds']} s; wrote {folder}/")
     if report["stop_reason"] != "completed":
         print(f"stopped: {report['stop_reason']}")
-    for note in report["notes"]:
+    for note in report["notes"][len(notes) :]:
         print(f"note: {note}")
-    if report["stop_reason"] == "interrupted":
-        print("interrupted: kept the best checkpoint and the history so far", file=sys.stderr)
-        return 130
+    stopped_by = interrupts.received()
+    if stopped_by is not None:
+        print(
+            f"interrupted: kept the run in {folder}/ (best checkpoint, history so far)",
+            file=sys.stderr,
+        )
+        return 128 + stopped_by
     return 0
 
 
@@ -315,13 +416,16 @@ def sample(args: argparse.Namespace) -> int:
     recipe, s, model, checkpoint = restore(args.run)
     if not hasattr(model, "sample"):
         raise ValueError(f"{args.run} is a {s.model} run; sampling needs a vae or gan run")
-    if args.n is not None and args.n < 1:
-        raise ValueError(f"--n must be >= 1, got {args.n}")
-    splits, _ = prepared_splits(recipe, s, checkpoint["transform"], args.data_root)
+    limit = MAX_SAMPLES["images" if s.dataset in IMAGE_SHAPES else "points"]
+    if args.n is not None and not 1 <= args.n <= limit:
+        raise ValueError(f"--n must be in [1, {limit}] for {s.dataset}, got {args.n}")
     out = Path(args.out or Path(args.run) / f"samples-{args.seed}.png")
     if not out.parent.is_dir():
         raise ValueError(f"cannot write {out}: folder {out.parent} does not exist")
+    splits, _ = prepared_splits(recipe, s, checkpoint["transform"], args.data_root)
     ae.manual_seed(args.seed)
     samples_picture(model, splits, out, args.n or sample_count(splits))
+    if out.parent.resolve() == Path(args.run).resolve():
+        record_file(args.run, out.name)  # so that `train --force` may replace it
     print(f"wrote {out}")
     return 0

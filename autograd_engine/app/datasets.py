@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import (
+from nn.data import (
     MNIST,
     DatasetNotFoundError,
     FashionMNIST,

@@ -2,27 +2,28 @@
 
 Every subcommand is a `Command` in `COMMANDS`: a help line, a function adding its arguments,
 and a function running it. Errors end as one line on stderr and a non-zero exit code, never a
-traceback. This is the only module of `autograd_engine` that may import `nn` and `optim`.
+traceback; a stop signal (Ctrl-C, SIGTERM) ends a command with exit code 128 + signal.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from nn.jobs import commands as jobs
-
-from . import lecture_graphs
-from .creation import randn
-from .dtypes import float64
-from .random import manual_seed
-from .tensor import Tensor
-from .viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
+from ..creation import randn
+from ..dtypes import float64
+from ..random import manual_seed
+from ..tensor import Tensor
+from ..viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
+from . import commands as jobs
+from . import export, interrupts, lecture_graphs
 
 
 @dataclass(frozen=True)
@@ -139,22 +140,20 @@ def _graph(args: argparse.Namespace) -> int:
 
 def _bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "Every other option goes to the suite: --quick, --section NAME, --threads N, --out FILE "
-        "(see python -m bench --help)."
+        "Runs python -m bench in the root of a source checkout. Every other option goes to the "
+        "suite: --quick, --section NAME, --threads N, --out FILE (see python -m bench --help)."
     )
 
 
 def _bench(args: argparse.Namespace) -> int:
-    """`python -m bench`: the suite lives in the source checkout, beside this package."""
-    root = Path(__file__).resolve().parents[1]
-    if not (root / "bench" / "__main__.py").is_file():
+    """`python -m bench OPTIONS` in the current folder: the suite is part of a source checkout,
+    not of the installed package."""
+    if not Path("bench", "__main__.py").is_file():
         raise FileNotFoundError(
-            f"no benchmark suite beside the package in {root}; it ships with the source "
-            "checkout: install that with `pip install -e .` or run `python -m bench` in it"
+            f"no benchmark suite in {Path.cwd()}; it ships with the source checkout: run "
+            "`autograd-engine bench` or `python -m bench` in the checkout's root"
         )
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    return importlib.import_module("bench.__main__").main(args.options)
+    return subprocess.run([sys.executable, "-m", "bench", *args.options], check=False).returncode
 
 
 COMMANDS: dict[str, Command] = {
@@ -162,6 +161,7 @@ COMMANDS: dict[str, Command] = {
     "train": Command("train a model, write a run folder", jobs.train_arguments, jobs.train),
     "evaluate": Command("report a run's test metrics", jobs.evaluate_arguments, jobs.evaluate),
     "sample": Command("draw samples from a VAE or GAN run", jobs.sample_arguments, jobs.sample),
+    "export": Command("export a run's model to ONNX", export.arguments, export.export),
     "bench": Command("run the benchmark suite (python -m bench)", _bench_arguments, _bench),
 }
 
@@ -183,17 +183,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; any error becomes one line on stderr and exit code 1."""
+    """Run one subcommand; any error becomes one line on stderr and exit code 1, a stop
+    signal (Ctrl-C, SIGTERM) exit code 128 + signal."""
     top = parser()
     args, extra = top.parse_known_args(argv)
     if extra and args.command != "bench":  # only the suite takes options of its own
         top.error(f"unrecognized arguments: {' '.join(extra)}")
     args.options = extra
-    try:
-        return COMMANDS[args.command].run(args)
-    except KeyboardInterrupt:
-        print("autograd-engine: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # the command line reports, it does not crash
-        print(f"autograd-engine {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+    with interrupts.handled():
+        try:
+            return COMMANDS[args.command].run(args)
+        except KeyboardInterrupt:
+            print(f"autograd-engine {args.command}: interrupted", file=sys.stderr)
+            return 128 + (interrupts.received() or signal.SIGINT)
+        except Exception as exc:  # the command line reports, it does not crash
+            print(f"autograd-engine {args.command}: error: {exc}", file=sys.stderr)
+            return 1

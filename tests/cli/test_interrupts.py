@@ -1,0 +1,155 @@
+"""Real signals to a real `train` process: Ctrl-C (SIGINT) and SIGTERM stop training cleanly,
+keep the run, print no traceback and leave no staging folder, even when repeated during the
+wrap-up; what SIGKILL leaves behind is removed by the next run or save."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+import nn
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+TRAIN = [sys.executable, "-m", "autograd_engine", "train", "mlp", "--epochs", "500"]
+
+
+def _start(cwd, *args):
+    process = subprocess.Popen(
+        [*TRAIN, *args], cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    _watchdog(process)
+    return process
+
+
+def _watchdog(process):
+    """Kill a hung process after two minutes: it fails its test instead of the suite."""
+    timer = threading.Timer(120, process.kill)
+    timer.daemon = True
+    timer.start()
+
+
+def _wait_for_epoch(process, epoch):
+    for line in process.stdout:
+        if line.startswith(f"epoch {epoch}/"):
+            return
+    raise AssertionError(f"train ended before epoch {epoch}: {process.stderr.read()}")
+
+
+def _finish(process):
+    out, err = process.communicate(timeout=120)
+    assert "Traceback" not in err, err
+    return out, err
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def _kept_run(folder):
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["stop_reason"] == "interrupted"
+    assert metrics["epochs_run"] >= 2
+    assert nn.load(folder / "model.npz")["epoch"] >= 1
+    return metrics
+
+
+def test_ctrl_c_during_training_keeps_the_run(tmp_path):
+    process = _start(tmp_path, "--out", "run")
+    _wait_for_epoch(process, 2)
+    process.send_signal(signal.SIGINT)
+    out, err = _finish(process)
+    assert process.returncode == 128 + signal.SIGINT
+    assert "interrupted: kept the run in run/" in err and "stopped: interrupted" in out
+    _kept_run(tmp_path / "run")
+    assert _leftovers(tmp_path) == []
+
+
+def test_sigterm_stops_like_ctrl_c(tmp_path):
+    process = _start(tmp_path, "--out", "run")
+    _wait_for_epoch(process, 2)
+    process.terminate()
+    _finish(process)
+    assert process.returncode == 128 + signal.SIGTERM
+    _kept_run(tmp_path / "run")
+    assert _leftovers(tmp_path) == []
+
+
+def test_more_signals_during_the_wrap_up_do_not_drop_the_run(tmp_path):
+    process = _start(tmp_path, "--out", "run")
+    _wait_for_epoch(process, 2)
+    process.send_signal(signal.SIGINT)
+    for sig in [signal.SIGINT, signal.SIGTERM, signal.SIGINT] * 5:
+        time.sleep(0.05)
+        if process.poll() is None:
+            process.send_signal(sig)
+    _finish(process)
+    assert process.returncode == 128 + signal.SIGINT
+    _kept_run(tmp_path / "run")
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_loading_ends_quietly(tmp_path):
+    """Stopped while the command line loads its modules (`-X importtime` tells when `nn` is
+    being imported): exit code 130, no traceback, no run folder, no staging."""
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", *TRAIN[1:], "--out", "run"],
+        cwd=tmp_path,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _watchdog(process)
+    for line in process.stderr:
+        if line.rstrip().endswith(" nn.parameter"):  # nn is loading, under the handler
+            break
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert "Traceback" not in err and "autograd-engine: interrupted" in err
+    assert process.returncode == 128 + signal.SIGINT
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_what_sigkill_leaves_is_removed_by_the_next_run(tmp_path):
+    process = _start(tmp_path, "--out", "run")
+    _wait_for_epoch(process, 2)
+    process.kill()
+    process.communicate(timeout=60)
+    assert _leftovers(tmp_path) and (tmp_path / "run").is_dir()  # staging and the claim
+    done = subprocess.run(
+        [*TRAIN[:4], "lda", "--out", "other"], cwd=tmp_path, env=ENV, capture_output=True
+    )
+    assert done.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other"]
+
+
+def test_saves_killed_midway_leave_nothing_after_the_next_save(tmp_path):
+    """A checkpoint save killed by SIGKILL leaves its temporary file; the next save removes
+    it (instead of piling up one per killed save)."""
+    writer = (
+        "import numpy as np, nn\n"
+        "w = np.ones(20_000_000, dtype=np.float32)\n"
+        "print('ready', flush=True)\n"
+        "while True:\n"
+        "    nn.save({'w': w}, 'big.npz')\n"
+    )
+    for _ in range(5):
+        process = subprocess.Popen(
+            [sys.executable, "-c", writer], cwd=tmp_path, env=ENV, stdout=subprocess.PIPE
+        )
+        process.stdout.readline()
+        time.sleep(0.5)
+        process.kill()
+        process.wait()
+        if _leftovers(tmp_path):
+            break
+    assert _leftovers(tmp_path), "no save was killed midway"
+    nn.save({"w": np.zeros(3)}, tmp_path / "big.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.npz"]
