@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_engine as ae
+import nn
 import optim
 from optim import lr_scheduler
 
@@ -136,6 +137,30 @@ def test_lbfgs_least_squares_follows_torch(line_search_fn):
         max_iter=7,
         line_search_fn=line_search_fn,
     )
+
+
+def test_lbfgs_state_dict_round_trip(tmp_path):
+    x, _ = _pair([-1.2, 1.0])
+    opt = optim.LBFGS([x], history_size=3, max_iter=4)
+
+    def closure():
+        opt.zero_grad()
+        loss = _rosenbrock(ae, x)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    opt.step(closure)
+    nn.save(opt.state_dict(), tmp_path / "lbfgs.npz")
+    saved = nn.load(tmp_path / "lbfgs.npz")
+    start = x.numpy().copy()
+    opt.step(closure)
+    expected = x.numpy().copy()
+    x.numpy()[...] = start
+    opt = optim.LBFGS([x], history_size=3, max_iter=4)
+    opt.load_state_dict(saved)
+    opt.step(closure)
+    np.testing.assert_array_equal(x.numpy(), expected)
 
 
 def test_lbfgs_rejects_groups_and_unknown_line_search():
