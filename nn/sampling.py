@@ -1,7 +1,8 @@
 """Padding and resampling with PyTorch's conventions (`F.pad`, `F.interpolate`).
 
 Both are compositions of core ops (pad, indexing, elementwise), so their gradients come from
-the core. `F.pad` lists widths from the last dimension backwards, as PyTorch:
+the core; indexing sums the gradients of samples used twice (reflect, replicate, circular
+padding, upsampling). `F.pad` lists widths from the last dimension backwards, as PyTorch:
 (left, right) for the last dimension, then (top, bottom) for the one before, and so on.
 """
 
@@ -20,12 +21,9 @@ Tensor = ae.Tensor
 def pad(
     input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
 ) -> Tensor:
-    """Pad (or, with negative widths, crop) the last len(pad) // 2 dimensions. Only
-    mode="constant" is supported (reflect and replicate padding are not yet)."""
-    if mode != "constant":
-        raise NotImplementedError(
-            f"pad: mode {mode!r} is not supported yet; only mode='constant' is"
-        )
+    """Pad the last len(pad) // 2 dimensions. mode "constant" fills with `value` (0 by
+    default; negative widths crop); "reflect" mirrors without repeating the edge (widths below
+    the size), "replicate" repeats the edge, "circular" wraps around (widths up to the size)."""
     widths = [int(w) for w in pad]
     if len(widths) % 2 or len(widths) // 2 > input.ndim:
         raise ValueError(
@@ -35,16 +33,62 @@ def pad(
     pairs = [(0, 0)] * input.ndim
     for i in range(len(widths) // 2):
         pairs[input.ndim - 1 - i] = (widths[2 * i], widths[2 * i + 1])
+    if mode == "constant":
+        return _pad_constant(input, pairs, 0.0 if value is None else value, pad)
+    if mode not in _SOURCES:
+        raise ValueError(
+            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
+        )
+    if value:
+        raise ValueError(f"pad: a fill value only applies to mode='constant', not {mode!r}")
+    out = input
+    for axis, (lo, hi) in enumerate(pairs):
+        if lo or hi:
+            out = _take(out, axis, _SOURCES[mode](input.shape[axis], lo, hi, pad))
+    return out
+
+
+def _pad_constant(input: Tensor, pairs: list[tuple[int, int]], value: float, pad) -> Tensor:
     grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
-    out = ae.pad(input, grow, 0.0 if value is None else value) if any(map(any, grow)) else input
-    crop = tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pairs, out.shape))
+    out = ae.pad(input, grow, value) if any(map(any, grow)) else input
     if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        crop = tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pairs, out.shape))
         if any(s.start >= s.stop for s in crop):
             raise ValueError(
                 f"pad: widths {tuple(pad)} crop a dimension of {tuple(input.shape)} away"
             )
         out = out[crop]
     return out
+
+
+def _reflect(n: int, lo: int, hi: int, pad) -> np.ndarray:
+    if not (0 <= lo < n and 0 <= hi < n):
+        raise ValueError(
+            f"pad: reflect padding {tuple(pad)} needs widths in [0, size) for a dimension of "
+            f"size {n}"
+        )
+    j = np.abs(np.arange(-lo, n + hi))
+    return np.where(j < n, j, 2 * (n - 1) - j)
+
+
+def _replicate(n: int, lo: int, hi: int, pad) -> np.ndarray:
+    if lo < 0 or hi < 0 or n == 0:
+        raise ValueError(
+            f"pad: replicate padding {tuple(pad)} needs widths >= 0 and a non-empty dimension"
+        )
+    return np.clip(np.arange(-lo, n + hi), 0, n - 1)
+
+
+def _circular(n: int, lo: int, hi: int, pad) -> np.ndarray:
+    if not (0 <= lo <= n and 0 <= hi <= n):
+        raise ValueError(
+            f"pad: circular padding {tuple(pad)} needs widths in [0, size] for a dimension of "
+            f"size {n}"
+        )
+    return np.arange(-lo, n + hi) % n
+
+
+_SOURCES = {"reflect": _reflect, "replicate": _replicate, "circular": _circular}
 
 
 _MODES = {"nearest": 0, "linear": 1, "bilinear": 2}  # mode: number of spatial dimensions (0: any)

@@ -155,8 +155,20 @@ def test_pad_errors():
     x = ae.tensor(_x(2, 3))
     with pytest.raises(ValueError, match="even"):
         F.pad(x, (1, 2, 3))
-    with pytest.raises(NotImplementedError, match="reflect"):
-        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(ValueError, match="mode"):
+        F.pad(x, (1, 1), mode="mirror")
+    with pytest.raises(ValueError, match="reflect"):
+        F.pad(x, (3, 0), mode="reflect")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, widths", [((2, 3, 5), (2, 4)), ((2, 3, 4, 5), (1, 3, 3, 0))])
+def test_pad_reflect_replicate_circular(mode, shape, widths):
+    if mode != "replicate":
+        widths = tuple(min(w, 3) for w in widths)
+    _check(
+        lambda t: F.pad(t, widths, mode=mode), lambda t: TF.pad(t, widths, mode=mode), _x(*shape)
+    )
 
 
 @pytest.mark.parametrize(
