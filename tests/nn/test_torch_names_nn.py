@@ -343,7 +343,9 @@ def test_transformer_encoder_layer_defaults_and_stack():
     tl = torch.nn.TransformerEncoderLayer(8, 2)
     assert list(layer.state_dict()) == list(tl.state_dict())
     stack = nn.TransformerEncoder(layer, num_layers=2, norm=nn.LayerNorm(8))
-    tstack = torch.nn.TransformerEncoder(tl, num_layers=2, norm=torch.nn.LayerNorm(8))
+    tstack = torch.nn.TransformerEncoder(
+        tl, num_layers=2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False
+    )
     assert list(stack.state_dict()) == list(tstack.state_dict())
     stack.eval()
     x = ae.tensor(_x(5, 2, 8).astype(np.float32))

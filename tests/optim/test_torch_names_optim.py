@@ -81,7 +81,7 @@ def _fit(params, tparams, loss_fn, tloss_fn, steps, **kwargs):
 
     for _ in range(steps):
         loss, tloss = opt.step(closure), topt.step(tclosure)
-        assert float(loss) == pytest.approx(float(tloss), rel=1e-9, abs=1e-12)
+        assert float(loss) == pytest.approx(tloss.item(), rel=1e-9, abs=1e-12)
         for p, tp in zip(params, tparams):
             np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-8, atol=1e-10)
     state, tstate = opt.state[params[0]], topt.state[tparams[0]]
