@@ -43,6 +43,8 @@ from .layers import (
     TransformerEncoderLayer,
     Unflatten,
     Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
 )
 from .module import IncompatibleKeys, Module, StateDictError
 from .parameter import Parameter
@@ -90,6 +92,8 @@ __all__ = [
     "TransformerEncoderLayer",
     "Unflatten",
     "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "data",
     "functional",
     "init",

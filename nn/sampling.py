@@ -91,7 +91,8 @@ def _circular(n: int, lo: int, hi: int, pad) -> np.ndarray:
 _SOURCES = {"reflect": _reflect, "replicate": _replicate, "circular": _circular}
 
 
-_MODES = {"nearest": 0, "linear": 1, "bilinear": 2}  # mode: number of spatial dimensions (0: any)
+# mode: number of spatial dimensions (0: any)
+_MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2, "trilinear": 3}
 
 
 def interpolate(
@@ -103,21 +104,26 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """Resize the spatial dimensions of an (N, C, L) or (N, C, H, W) input to `size`, or by
-    `scale_factor`. mode "nearest" copies the source sample at floor(i * in / out); "linear"
-    (3-D) and "bilinear" (4-D) blend the two nearest samples along each dimension, with pixel
-    centres aligned (align_corners=False, the default) or the corner samples aligned."""
+    """Resize the spatial dimensions of an (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to
+    `size`, or by `scale_factor`. mode "nearest" copies the source sample at floor(i * in / out)
+    ("nearest-exact": at floor((i + 1/2) in / out)); "linear" (3-D), "bilinear" (4-D) and
+    "trilinear" (5-D) blend the two nearest samples along each dimension, with pixel centres
+    aligned (align_corners=False, the default) or the corner samples aligned."""
     if mode not in _MODES:
         raise NotImplementedError(
-            f"interpolate: mode {mode!r} is not supported; use 'nearest', 'linear' or 'bilinear'"
+            f"interpolate: mode {mode!r} is not supported; use one of {sorted(_MODES)}"
         )
     spatial = input.ndim - 2
-    expected = {"linear": "3-D (N, C, L)", "bilinear": "4-D (N, C, H, W)"}.get(mode, "3-D or 4-D")
+    expected = {
+        "linear": "3-D (N, C, L)",
+        "bilinear": "4-D (N, C, H, W)",
+        "trilinear": "5-D (N, C, D, H, W)",
+    }.get(mode, "3-D, 4-D or 5-D")
     if spatial < 1 or (_MODES[mode] and _MODES[mode] != spatial):
         raise ae.ShapeError(
             f"interpolate: mode {mode!r} expects a {expected} input, got shape {tuple(input.shape)}"
         )
-    if mode == "nearest" and align_corners is not None:
+    if mode.startswith("nearest") and align_corners is not None:
         raise ValueError("interpolate: align_corners only applies to the linear modes")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
@@ -126,8 +132,8 @@ def interpolate(
     out = input
     for i, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
         axis = 2 + i
-        if mode == "nearest":
-            out = _take(out, axis, _nearest_source(n_in, n_out, scale))
+        if mode.startswith("nearest"):
+            out = _take(out, axis, _nearest_source(n_in, n_out, scale, mode == "nearest-exact"))
         else:
             out = _linear_along(out, axis, n_in, n_out, scale, bool(align_corners))
     return out
@@ -161,10 +167,11 @@ def _take(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
     return x[key]
 
 
-def _nearest_source(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
+def _nearest_source(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
     scale = n_in / n_out if scale is None else scale
     # in float32, as PyTorch's kernel, so that the same sources are picked
-    src = np.floor(np.arange(n_out, dtype=np.float32) * np.float32(scale))
+    dst = np.arange(n_out, dtype=np.float32) + np.float32(0.5 if exact else 0.0)
+    src = np.floor(dst * np.float32(scale))
     return np.minimum(src.astype(np.int64), n_in - 1)
 
 

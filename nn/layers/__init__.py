@@ -31,7 +31,7 @@ from .loss import (
 from .normalization import BatchNorm1d, LayerNorm
 from .structure import Flatten, Identity, Residual, Unflatten
 from .transformer import TransformerEncoder, TransformerEncoderLayer
-from .upsample import Upsample
+from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
     "ELU",
@@ -67,4 +67,6 @@ __all__ = [
     "TransformerEncoderLayer",
     "Unflatten",
     "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
 ]

@@ -206,6 +206,29 @@ def test_interpolate_1d_and_upsample(kwargs, mode, align_corners):
     )
 
 
+@pytest.mark.parametrize(
+    "mode, kwargs, shape",
+    [
+        ("nearest-exact", {"scale_factor": 1.5}, (1, 2, 5, 3)),
+        ("nearest-exact", {"size": (2, 7)}, (1, 2, 5, 3)),
+        ("trilinear", {"scale_factor": (2, 1.5, 0.5)}, (1, 2, 3, 4, 6)),
+        ("nearest", {"size": (4, 3, 9)}, (1, 2, 3, 4, 6)),
+    ],
+)
+def test_interpolate_nearest_exact_and_trilinear(mode, kwargs, shape):
+    _check(
+        lambda t: F.interpolate(t, mode=mode, **kwargs),
+        lambda t: TF.interpolate(t, mode=mode, **kwargs),
+        _x(*shape),
+    )
+
+
+def test_upsampling_2d_modules():
+    x = _x(1, 2, 3, 4)
+    _check(nn.UpsamplingNearest2d(scale_factor=2), torch.nn.UpsamplingNearest2d(scale_factor=2), x)
+    _check(nn.UpsamplingBilinear2d(size=(5, 7)), torch.nn.UpsamplingBilinear2d(size=(5, 7)), x)
+
+
 def test_interpolate_errors():
     x = ae.tensor(_x(1, 1, 4))
     with pytest.raises(ae.ShapeError, match="bilinear"):
