@@ -373,3 +373,37 @@ def test_transformer_encoder_layer_defaults_and_stack():
     stack.eval()
     x = ae.tensor(_x(5, 2, 8).astype(np.float32))
     assert stack(x, mask=np.triu(np.ones((5, 5), bool), 1)).shape == (5, 2, 8)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"norm_first": True, "activation": "gelu", "batch_first": True}]
+)
+def test_transformer_decoder_layer_and_stack(kwargs):
+    torch.manual_seed(3)
+    d, h, ff, T, S, N = 8, 2, 16, 4, 5, 2
+    tl = torch.nn.TransformerDecoderLayer(d, h, ff, dropout=0.0, dtype=torch.float64, **kwargs)
+    layer = nn.TransformerDecoderLayer(d, h, ff, dropout=0.0, dtype=ae.float64, **kwargs)
+    _load_from_torch(layer, tl)
+    causal = np.triu(np.ones((T, T), bool), 1)
+    padding = np.zeros((N, S), bool)
+    padding[0, -2:] = True
+    batch_first = kwargs.get("batch_first", False)
+    tgt, memory = (_x(N, n, d) if batch_first else _x(n, N, d) for n in (T, S))
+    _check(
+        lambda t, m: layer(t, m, tgt_mask=causal, memory_key_padding_mask=padding),
+        lambda t, m: tl(
+            t, m, tgt_mask=torch.tensor(causal), memory_key_padding_mask=torch.tensor(padding)
+        ),
+        tgt,
+        memory,
+    )
+    _module_grads_match(layer, tl)
+    stack = nn.TransformerDecoder(layer, num_layers=2, norm=nn.LayerNorm(d, dtype=ae.float64))
+    tstack = torch.nn.TransformerDecoder(tl, num_layers=2, norm=torch.nn.LayerNorm(d).double())
+    _load_from_torch(stack, tstack)
+    _check(
+        lambda t, m: stack(t, m, tgt_mask=causal),
+        lambda t, m: tstack(t, m, tgt_mask=torch.tensor(causal)),
+        tgt,
+        memory,
+    )
