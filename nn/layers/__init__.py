@@ -31,6 +31,7 @@ from .loss import (
 from .normalization import BatchNorm1d, LayerNorm
 from .structure import Flatten, Identity, Residual, Unflatten
 from .transformer import (
+    Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
     TransformerEncoder,
@@ -68,6 +69,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
     "TransformerDecoder",
     "TransformerDecoderLayer",
     "TransformerEncoder",

@@ -1,4 +1,4 @@
-"""Transformer encoder and decoder layers and stacks, with PyTorch's sub-module names
+"""The Transformer, its encoder and decoder layers and stacks, with PyTorch's sub-module names
 (self_attn, multihead_attn, linear1, linear2, norm1..3, dropout, dropout1..3; layers.i), so
 torch state dicts load unchanged."""
 
@@ -8,9 +8,12 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 import autograd_engine as ae
 
 from .. import functional as F
+from .. import init
 from ..containers import ModuleList
 from ..module import Module
 from .attention import MultiheadAttention
@@ -267,3 +270,94 @@ class TransformerDecoder(Module):
                 memory_is_causal=memory_is_causal,
             )
         return x if self.norm is None else self.norm(x)
+
+
+class Transformer(Module):
+    """The encoder-decoder transformer of Vaswani et al. (2017): `num_encoder_layers`
+    encoder layers turn `src` into a memory that `num_decoder_layers` decoder layers attend to
+    while reading `tgt`; both stacks end with a LayerNorm. Matrices are initialised
+    Glorot-uniform, as PyTorch. No embeddings or output projection (add your own)."""
+
+    def __init__(
+        self,
+        d_model: int = 512,
+        nhead: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str | Callable[[ae.Tensor], ae.Tensor] = F.relu,
+        custom_encoder: Module | None = None,
+        custom_decoder: Module | None = None,
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        options = {
+            "dim_feedforward": dim_feedforward,
+            "dropout": dropout,
+            "activation": activation,
+            "layer_norm_eps": layer_norm_eps,
+            "batch_first": batch_first,
+            "norm_first": norm_first,
+            "bias": bias,
+            "dtype": dtype,
+        }
+        norm = {"eps": layer_norm_eps, "bias": bias, "dtype": dtype}
+        self.encoder = custom_encoder or TransformerEncoder(
+            TransformerEncoderLayer(d_model, nhead, **options),
+            num_encoder_layers,
+            LayerNorm(d_model, **norm),
+        )
+        self.decoder = custom_decoder or TransformerDecoder(
+            TransformerDecoderLayer(d_model, nhead, **options),
+            num_decoder_layers,
+            LayerNorm(d_model, **norm),
+        )
+        for p in self.parameters():
+            if p.ndim > 1:
+                init.xavier_uniform_(p)
+        self.d_model = d_model
+        self.nhead = nhead
+        self.batch_first = batch_first
+
+    def forward(
+        self,
+        src: ae.Tensor,
+        tgt: ae.Tensor,
+        src_mask: Any = None,
+        tgt_mask: Any = None,
+        memory_mask: Any = None,
+        src_key_padding_mask: Any = None,
+        tgt_key_padding_mask: Any = None,
+        memory_key_padding_mask: Any = None,
+        src_is_causal: bool | None = None,
+        tgt_is_causal: bool | None = None,
+        memory_is_causal: bool = False,
+    ) -> ae.Tensor:
+        memory = self.encoder(
+            src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal
+        )
+        return self.decoder(
+            tgt,
+            memory,
+            tgt_mask=tgt_mask,
+            memory_mask=memory_mask,
+            tgt_key_padding_mask=tgt_key_padding_mask,
+            memory_key_padding_mask=memory_key_padding_mask,
+            tgt_is_causal=tgt_is_causal,
+            memory_is_causal=memory_is_causal,
+        )
+
+    @staticmethod
+    def generate_square_subsequent_mask(
+        sz: int, device: Any = None, dtype: Any = None
+    ) -> ae.Tensor:
+        """The causal mask for a sequence of length sz: 0 on and below the diagonal, -inf above
+        (position i attends to positions up to i)."""
+        mask = np.triu(np.full((sz, sz), -np.inf), 1)
+        return ae.tensor(mask, dtype=ae.float32 if dtype is None else dtype)

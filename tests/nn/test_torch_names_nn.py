@@ -407,3 +407,25 @@ def test_transformer_decoder_layer_and_stack(kwargs):
         tgt,
         memory,
     )
+
+
+def test_transformer_matches_torch():
+    torch.manual_seed(4)
+    kwargs = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1}
+    kwargs.update(dim_feedforward=16, dropout=0.0, batch_first=True)
+    tm = torch.nn.Transformer(**kwargs, dtype=torch.float64)
+    m = nn.Transformer(**kwargs, dtype=ae.float64)
+    _load_from_torch(m, tm)
+    mask = nn.Transformer.generate_square_subsequent_mask(4, dtype=ae.float64)
+    tmask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
+    np.testing.assert_array_equal(mask.numpy(), tmask.numpy())
+    _check(
+        lambda s, t: m(s, t, tgt_mask=mask),
+        lambda s, t: tm(s, t, tgt_mask=tmask),
+        _x(2, 5, 8),
+        _x(2, 4, 8),
+    )
+    _module_grads_match(m, tm)
+    six = nn.Transformer(d_model=4, nhead=2, dim_feedforward=4)  # 6 + 6 layers by default
+    tsix = torch.nn.Transformer(d_model=4, nhead=2, dim_feedforward=4, batch_first=True)
+    assert list(six.state_dict()) == list(tsix.state_dict())
