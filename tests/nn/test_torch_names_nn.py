@@ -22,7 +22,7 @@ def _leaves(*arrays):
     return ours, theirs
 
 
-def _check(fn, tfn, *arrays, seed=0):
+def _check(fn, tfn, *arrays, seed=0, grad_rtol=1e-9):
     """fn(*engine leaves) and tfn(*torch leaves): equal values and equal gradients for a
     random upstream gradient."""
     ours, theirs = _leaves(*arrays)
@@ -32,7 +32,7 @@ def _check(fn, tfn, *arrays, seed=0):
     (out * ae.tensor(g, dtype=ae.float64)).sum().backward()
     (tout * torch.tensor(g)).sum().backward()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=grad_rtol, atol=1e-11)
 
 
 RNG = np.random.default_rng(42)
@@ -54,6 +54,40 @@ def test_gelu(approximate):
     _check(nn.GELU(approximate), torch.nn.GELU(approximate), x)
     with pytest.raises(ValueError, match="approximate"):
         nn.GELU("erf")
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("ReLU6", ()),
+        ("Hardtanh", (-0.5, 2.0)),
+        ("Hardsigmoid", ()),
+        ("Hardswish", ()),
+        ("Mish", ()),
+        ("SELU", ()),
+        ("CELU", (0.7,)),
+        ("LogSigmoid", ()),
+        ("Softsign", ()),
+        ("Tanhshrink", ()),
+        ("GLU", (1,)),
+    ],
+)
+def test_more_activations(name, args):
+    x = _x(3, 4, 5) * 2
+    # torch's hardsigmoid and hardswish backward use 1/6 in float32 even for float64; its CELU
+    # backward computes e^(x/alpha) as (result + alpha) / alpha, which cancels for x << 0
+    grad_rtol = 1e-6 if name.startswith("Hards") or name == "CELU" else 1e-9
+    _check(getattr(nn, name)(*args), getattr(torch.nn, name)(*args), x, grad_rtol=grad_rtol)
+
+
+@pytest.mark.parametrize("num_parameters", [1, 3])
+def test_prelu(num_parameters):
+    x, slopes = _x(2, 3, 4), RNG.normal(size=num_parameters)
+    m, tm = nn.PReLU(num_parameters, dtype=ae.float64), torch.nn.PReLU(num_parameters).double()
+    _load_from_torch(m, tm)
+    assert m.weight.numpy().tolist() == [0.25] * num_parameters
+    assert m.num_parameters == num_parameters and "PReLU" in repr(nn.Sequential(m))
+    _check(F.prelu, TF.prelu, x, slopes)
 
 
 def test_silu():
