@@ -220,6 +220,34 @@ def test_simple_schedulers_follow_torch(name, kwargs):
     _lrs(*_both(name, **kwargs))
 
 
+def test_multiplicative_lr_follows_torch():
+    _lrs(*_both("MultiplicativeLR", lr_lambda=lambda epoch: 0.9 if epoch % 3 else 1.1))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"mode": "triangular"},
+        {"mode": "triangular2", "step_size_down": 2},
+        {"mode": "exp_range", "gamma": 0.9},
+        {"scale_fn": lambda x: 1 / x, "scale_mode": "cycle"},
+    ],
+)
+@pytest.mark.parametrize(
+    "opt_name, opt_kwargs, momentum",
+    [("SGD", {"lr": 0.1, "momentum": 0.9}, "momentum"), ("Adam", {"lr": 0.1}, "betas")],
+)
+def test_cyclic_lr_follows_torch(kwargs, opt_name, opt_kwargs, momentum):
+    kwargs = {"base_lr": [0.01, 0.02], "max_lr": 0.5, "step_size_up": 3, **kwargs}
+    sched = _lrs(
+        *_both("CyclicLR", **kwargs),
+        opt_name=opt_name,
+        opt_kwargs=opt_kwargs,
+        tracked=("lr", momentum),
+    )
+    assert "_scale_fn_custom" not in sched.state_dict()
+
+
 def test_warm_restarts_with_fractional_epochs():
     x, tx = _pair([1.0])
     opt, topt = optim.SGD([x], lr=0.1), torch.optim.SGD([tx], lr=0.1)
