@@ -337,21 +337,118 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     return ae.tensor(out)
 
 
+def hardtanh(
+    input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False
+) -> Tensor:
+    """x clipped to [min_val, max_val]."""
+    return ae.clamp(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6)."""
+    return ae.clamp(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid."""
+    return relu6(input + 3.0) / 6.0
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6 (MobileNetV3)."""
+    return input * hardsigmoid(input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x tanh(softplus(x))."""
+    return input * ae.tanh(ae.softplus(input))
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigma(x) = -softplus(-x), finite for any x."""
+    return -ae.softplus(-input)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    return _SELU_SCALE * ae.elu(input, _SELU_ALPHA)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1)) = alpha elu(x / alpha)."""
+    return alpha * ae.elu(input / alpha) if alpha != 1.0 else ae.elu(input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return input / (1.0 + ae.abs(input))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - ae.tanh(input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a sigma(b) with a and b the two halves of the input along `dim` (gated linear unit)."""
+    n = input.shape[dim]
+    if n % 2:
+        raise ae.ShapeError(
+            f"glu: dimension {dim} of the input (shape {tuple(input.shape)}) must have an even "
+            "size, to split it into halves"
+        )
+    before = (slice(None),) * (dim % input.ndim)
+    a = input[(*before, slice(0, n // 2))]
+    b = input[(*before, slice(n // 2, n))]
+    return a * ae.sigmoid(b)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """max(0, x) + a min(0, x) with a learned slope a: one for all channels, or one per
+    channel (dimension 1)."""
+    if weight.numel() != 1:
+        channels = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        if weight.numel() != channels:
+            raise ae.ShapeError(
+                f"prelu: {weight.numel()} slopes for {channels} channels (input shape "
+                f"{tuple(input.shape)}); give one slope or one per channel"
+            )
+        if input.ndim >= 2:
+            weight = weight.reshape(channels, *(1,) * (input.ndim - 2))
+    return ae.relu(input) - weight * ae.relu(-input)
+
+
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 from .huber import huber_loss, smooth_l1_loss  # noqa: E402
 from .sampling import interpolate, pad, upsample  # noqa: E402
 
 __all__ += [
+    "celu",
     "cosine_similarity",
     "gelu",
+    "glu",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "huber_loss",
     "interpolate",
+    "logsigmoid",
+    "mish",
     "multi_head_attention_forward",
     "normalize",
     "one_hot",
     "pad",
+    "prelu",
+    "relu6",
     "scaled_dot_product_attention",
+    "selu",
     "silu",
     "smooth_l1_loss",
+    "softsign",
+    "tanhshrink",
     "upsample",
 ]

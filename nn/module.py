@@ -458,7 +458,7 @@ class Module:
 
 def _count_note(module: Module) -> str:
     """A trailing "  # 1,234 params" for a module that has parameters."""
-    n = module.num_parameters()
+    n = Module.num_parameters(module)  # PReLU has an attribute of that name, as in PyTorch
     return f"  # {n:,} params" if n else ""
 
 

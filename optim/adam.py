@@ -20,6 +20,24 @@ import autograd_engine as ae
 from .optimizer import Optimizer, ParamsT
 
 
+def check_adam_options(name: str, group: dict[str, Any]) -> None:
+    """eps and weight_decay >= 0, betas a pair in [0, 1) (stored as a tuple): the options
+    Adam and its variants share."""
+    for option in ("eps", "weight_decay"):
+        if not group[option] >= 0:
+            raise ValueError(f"{name}: invalid {option}={group[option]!r}; it must be >= 0")
+    betas = group["betas"]
+    if len(betas) != 2:
+        raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        if not 0 <= beta < 1:
+            raise ValueError(
+                f"{name}: invalid beta{i + 1}={beta!r} in betas={betas!r}; each beta must be "
+                "in [0, 1)"
+            )
+    group["betas"] = tuple(betas)
+
+
 class Adam(Optimizer):
     """`Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
     maximize=False, decoupled_weight_decay=False)`, as torch.optim.Adam."""
@@ -49,17 +67,7 @@ class Adam(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        self._require_nonnegative(group, "eps", "weight_decay")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0 <= beta < 1:
-                raise ValueError(
-                    f"{self._name}: invalid beta{i + 1}={beta!r} in betas={betas!r}; each "
-                    "beta must be in [0, 1)"
-                )
-        group["betas"] = tuple(betas)
+        check_adam_options(self._name, group)
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         state = {

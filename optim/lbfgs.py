@@ -181,6 +181,12 @@ class LBFGS(Optimizer):
         )  # fmt: skip
         return orig_loss
 
+    def state_dict(self) -> dict[str, Any]:
+        """As `Optimizer.state_dict`, with the history lists copied too."""
+        saved = super().state_dict()
+        saved["state"] = copy.deepcopy(saved["state"])
+        return saved
+
     def _restore_state(
         self, param: np.ndarray, group: dict[str, Any], saved: dict[str, Any], key: Any
     ) -> dict[str, Any]:

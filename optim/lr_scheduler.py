@@ -116,6 +116,35 @@ class LambdaLR(LRScheduler):
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
+class MultiplicativeLR(LRScheduler):
+    """lr = lr * lr_lambda(epoch) at each step, one lambda for all groups or one per group.
+    The lambdas are not part of the state dict."""
+
+    _unsaved = ("optimizer", "lr_lambdas")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        groups = _check_optimizer(optimizer).param_groups
+        self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda]
+        if len(self.lr_lambdas) == 1:
+            self.lr_lambdas *= len(groups)
+        if len(self.lr_lambdas) != len(groups) or not all(map(callable, self.lr_lambdas)):
+            raise ValueError(
+                f"MultiplicativeLR: expected one function, or one per param group "
+                f"({len(groups)}), got {lr_lambda!r}"
+            )
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._current_lrs()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current_lrs())]
+
+
 class StepLR(LRScheduler):
     """lr = lr * gamma every `step_size` epochs."""
 
@@ -538,7 +567,44 @@ class ChainedScheduler(_Composite):
         self._last_lr = self._current_lrs()
 
 
-class OneCycleLR(LRScheduler):
+class _MomentumCycle(LRScheduler):
+    """A schedule that also cycles the momentum (SGD's `momentum` or Adam's beta1) between
+    each group's `base_momentum` and `max_momentum`, opposite to the rate."""
+
+    def _setup_momentum(
+        self,
+        cycle_momentum: bool,
+        base_momentum: float | Sequence[float],
+        max_momentum: float | Sequence[float],
+        last_epoch: int,
+    ) -> None:
+        self.cycle_momentum = cycle_momentum
+        if not cycle_momentum:
+            return
+        optimizer = self.optimizer
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError(
+                f"{type(self).__name__}: cycle_momentum needs an optimizer with momentum or "
+                f"betas, got {type(optimizer).__name__}; pass cycle_momentum=False"
+            )
+        self.use_beta1 = "betas" in optimizer.defaults
+        if last_epoch == -1:
+            groups = optimizer.param_groups
+            tops = _per_group("max_momentum", groups, max_momentum)
+            bottoms = _per_group("base_momentum", groups, base_momentum)
+            for group, top, bottom in zip(groups, tops, bottoms):
+                self._set_momentum(group, top)
+                group["max_momentum"] = top
+                group["base_momentum"] = bottom
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(_MomentumCycle):
     """The 1cycle policy (Smith & Topin), stepped after every batch: the rate rises from
     max_lr / div_factor to max_lr over the first `pct_start` of `total_steps`, then anneals to
     initial_lr / final_div_factor (by cosine or linearly). With `three_phase`, it first comes
@@ -563,7 +629,8 @@ class OneCycleLR(LRScheduler):
         three_phase: bool = False,
         last_epoch: int = -1,
     ) -> None:
-        groups = _check_optimizer(optimizer).param_groups
+        self.optimizer = _check_optimizer(optimizer)
+        groups = optimizer.param_groups
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(
@@ -603,28 +670,8 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"OneCycleLR: cycle_momentum needs an optimizer with momentum or betas, "
-                    f"got {type(optimizer).__name__}; pass cycle_momentum=False"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            if last_epoch == -1:
-                tops = _per_group("max_momentum", groups, max_momentum)
-                bottoms = _per_group("base_momentum", groups, base_momentum)
-                for group, top, bottom in zip(groups, tops, bottoms):
-                    self._set_momentum(group, top)
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+        self._setup_momentum(cycle_momentum, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":
@@ -650,6 +697,82 @@ class OneCycleLR(LRScheduler):
                     break
                 start = end
         return lrs
+
+
+class CyclicLR(_MomentumCycle):
+    """Cyclical learning rates (Smith, 2017), stepped after every batch: the rate climbs from
+    `base_lr` to `max_lr` in `step_size_up` steps and comes back in `step_size_down` (default:
+    as many), the amplitude scaled per cycle by `scale_fn`: 1 ("triangular"), halved each cycle
+    ("triangular2"), or gamma^step ("exp_range"). With `cycle_momentum` the momentum moves the
+    other way between `max_momentum` and `base_momentum`."""
+
+    _unsaved = ("optimizer", "_scale_fn_custom")
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | Sequence[float],
+        max_lr: float | Sequence[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: Literal["triangular", "triangular2", "exp_range"] = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: Literal["cycle", "iterations"] = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.8,
+        max_momentum: float | Sequence[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        self.optimizer = _check_optimizer(optimizer)
+        groups = optimizer.param_groups
+        base_lrs = _per_group("base_lr", groups, base_lr)
+        if last_epoch == -1:
+            for group, lr in zip(groups, base_lrs):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", groups, max_lr)
+        up = float(step_size_up)
+        down = up if step_size_down is None else float(step_size_down)
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(
+                f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give "
+                f"scale_fn), got {mode!r}"
+            )
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else _CYCLIC_SCALE_MODES.get(mode)
+        self._setup_momentum(cycle_momentum, base_momentum, max_momentum, last_epoch)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude factor for cycle (or step) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        t = self.last_epoch
+        cycle = math.floor(1 + t / self.total_size)
+        x = 1.0 + t / self.total_size - cycle  # position within the cycle, in [0, 1)
+        rise = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else t)
+        lrs = [base + (top - base) * rise * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group in self.optimizer.param_groups:
+                top, bottom = group["max_momentum"], group["base_momentum"]
+                self._set_momentum(group, top - (top - bottom) * rise * scale)
+        return lrs
+
+
+_CYCLIC_SCALE_MODES = {"triangular": "cycle", "triangular2": "cycle", "exp_range": "iterations"}
 
 
 def _per_group(name: str, groups: list[dict[str, Any]], value: Any) -> list[float]:

@@ -167,3 +167,88 @@ class SiLU(Module):
 
     def forward(self, input: ae.Tensor) -> ae.Tensor:
         return F.silu(input)
+
+
+def _simple(name: str, fn: Any, doc: str) -> type[Module]:
+    """A parameter-free activation module calling `fn` (`inplace` is accepted and ignored)."""
+
+    def __init__(self: Module, inplace: bool = False) -> None:
+        Module.__init__(self)
+
+    def forward(self: Module, input: ae.Tensor) -> ae.Tensor:
+        return fn(input)
+
+    return type(name, (Module,), {"__init__": __init__, "forward": forward, "__doc__": doc})
+
+
+ReLU6 = _simple("ReLU6", F.relu6, "min(max(0, x), 6).")
+Hardsigmoid = _simple("Hardsigmoid", F.hardsigmoid, "relu6(x + 3) / 6.")
+Hardswish = _simple("Hardswish", F.hardswish, "x relu6(x + 3) / 6.")
+Mish = _simple("Mish", F.mish, "x tanh(softplus(x)).")
+SELU = _simple("SELU", F.selu, "Scaled ELU with the self-normalising constants.")
+LogSigmoid = _simple("LogSigmoid", F.logsigmoid, "log sigma(x), finite for any x.")
+Softsign = _simple("Softsign", F.softsign, "x / (1 + |x|).")
+Tanhshrink = _simple("Tanhshrink", F.tanhshrink, "x - tanh(x).")
+for _cls in (ReLU6, Hardsigmoid, Hardswish, Mish, SELU, LogSigmoid, Softsign, Tanhshrink):
+    _cls.__module__ = __name__
+
+
+class Hardtanh(Module):
+    """x clipped to [min_val, max_val]."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if min_val >= max_val:
+            raise ValueError(f"Hardtanh: need min_val < max_val, got {min_val} and {max_val}")
+        self.min_val = min_val
+        self.max_val = max_val
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (e^(x / alpha) - 1))."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class GLU(Module):
+    """a sigma(b) for the halves a, b of the input along `dim`."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """max(0, x) + a min(0, x) with a learned slope: one (`num_parameters=1`) or one per
+    channel, all starting at `init`."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(ae.full((num_parameters,), init, dtype=dtype))
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

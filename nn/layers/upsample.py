@@ -44,3 +44,21 @@ class Upsample(Module):
             f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
         )
         return f"{where}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Upsample(size, scale_factor, mode="nearest") for (N, C, H, W) inputs."""
+
+    def __init__(
+        self, size: int | Sequence[int] | None = None, scale_factor: float | None = None
+    ) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Upsample(size, scale_factor, mode="bilinear", align_corners=True)."""
+
+    def __init__(
+        self, size: int | Sequence[int] | None = None, scale_factor: float | None = None
+    ) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)

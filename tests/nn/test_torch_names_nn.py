@@ -22,7 +22,7 @@ def _leaves(*arrays):
     return ours, theirs
 
 
-def _check(fn, tfn, *arrays, seed=0):
+def _check(fn, tfn, *arrays, seed=0, grad_rtol=1e-9):
     """fn(*engine leaves) and tfn(*torch leaves): equal values and equal gradients for a
     random upstream gradient."""
     ours, theirs = _leaves(*arrays)
@@ -32,7 +32,7 @@ def _check(fn, tfn, *arrays, seed=0):
     (out * ae.tensor(g, dtype=ae.float64)).sum().backward()
     (tout * torch.tensor(g)).sum().backward()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=grad_rtol, atol=1e-11)
 
 
 RNG = np.random.default_rng(42)
@@ -54,6 +54,40 @@ def test_gelu(approximate):
     _check(nn.GELU(approximate), torch.nn.GELU(approximate), x)
     with pytest.raises(ValueError, match="approximate"):
         nn.GELU("erf")
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("ReLU6", ()),
+        ("Hardtanh", (-0.5, 2.0)),
+        ("Hardsigmoid", ()),
+        ("Hardswish", ()),
+        ("Mish", ()),
+        ("SELU", ()),
+        ("CELU", (0.7,)),
+        ("LogSigmoid", ()),
+        ("Softsign", ()),
+        ("Tanhshrink", ()),
+        ("GLU", (1,)),
+    ],
+)
+def test_more_activations(name, args):
+    x = _x(3, 4, 5) * 2
+    # torch's hardsigmoid and hardswish backward use 1/6 in float32 even for float64; its CELU
+    # backward computes e^(x/alpha) as (result + alpha) / alpha, which cancels for x << 0
+    grad_rtol = 1e-6 if name.startswith("Hards") or name == "CELU" else 1e-9
+    _check(getattr(nn, name)(*args), getattr(torch.nn, name)(*args), x, grad_rtol=grad_rtol)
+
+
+@pytest.mark.parametrize("num_parameters", [1, 3])
+def test_prelu(num_parameters):
+    x, slopes = _x(2, 3, 4), RNG.normal(size=num_parameters)
+    m, tm = nn.PReLU(num_parameters, dtype=ae.float64), torch.nn.PReLU(num_parameters).double()
+    _load_from_torch(m, tm)
+    assert m.weight.numpy().tolist() == [0.25] * num_parameters
+    assert m.num_parameters == num_parameters and "PReLU" in repr(nn.Sequential(m))
+    _check(F.prelu, TF.prelu, x, slopes)
 
 
 def test_silu():
@@ -155,8 +189,20 @@ def test_pad_errors():
     x = ae.tensor(_x(2, 3))
     with pytest.raises(ValueError, match="even"):
         F.pad(x, (1, 2, 3))
-    with pytest.raises(NotImplementedError, match="reflect"):
-        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(ValueError, match="mode"):
+        F.pad(x, (1, 1), mode="mirror")
+    with pytest.raises(ValueError, match="reflect"):
+        F.pad(x, (3, 0), mode="reflect")
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, widths", [((2, 3, 5), (2, 4)), ((2, 3, 4, 5), (1, 3, 3, 0))])
+def test_pad_reflect_replicate_circular(mode, shape, widths):
+    if mode != "replicate":
+        widths = tuple(min(w, 3) for w in widths)
+    _check(
+        lambda t: F.pad(t, widths, mode=mode), lambda t: TF.pad(t, widths, mode=mode), _x(*shape)
+    )
 
 
 @pytest.mark.parametrize(
@@ -192,6 +238,29 @@ def test_interpolate_1d_and_upsample(kwargs, mode, align_corners):
         torch.nn.Upsample(mode=mode, align_corners=align_corners, **kwargs),
         x,
     )
+
+
+@pytest.mark.parametrize(
+    "mode, kwargs, shape",
+    [
+        ("nearest-exact", {"scale_factor": 1.5}, (1, 2, 5, 3)),
+        ("nearest-exact", {"size": (2, 7)}, (1, 2, 5, 3)),
+        ("trilinear", {"scale_factor": (2, 1.5, 0.5)}, (1, 2, 3, 4, 6)),
+        ("nearest", {"size": (4, 3, 9)}, (1, 2, 3, 4, 6)),
+    ],
+)
+def test_interpolate_nearest_exact_and_trilinear(mode, kwargs, shape):
+    _check(
+        lambda t: F.interpolate(t, mode=mode, **kwargs),
+        lambda t: TF.interpolate(t, mode=mode, **kwargs),
+        _x(*shape),
+    )
+
+
+def test_upsampling_2d_modules():
+    x = _x(1, 2, 3, 4)
+    _check(nn.UpsamplingNearest2d(scale_factor=2), torch.nn.UpsamplingNearest2d(scale_factor=2), x)
+    _check(nn.UpsamplingBilinear2d(size=(5, 7)), torch.nn.UpsamplingBilinear2d(size=(5, 7)), x)
 
 
 def test_interpolate_errors():
@@ -331,8 +400,66 @@ def test_transformer_encoder_layer_defaults_and_stack():
     tl = torch.nn.TransformerEncoderLayer(8, 2)
     assert list(layer.state_dict()) == list(tl.state_dict())
     stack = nn.TransformerEncoder(layer, num_layers=2, norm=nn.LayerNorm(8))
-    tstack = torch.nn.TransformerEncoder(tl, num_layers=2, norm=torch.nn.LayerNorm(8))
+    tstack = torch.nn.TransformerEncoder(
+        tl, num_layers=2, norm=torch.nn.LayerNorm(8), enable_nested_tensor=False
+    )
     assert list(stack.state_dict()) == list(tstack.state_dict())
     stack.eval()
     x = ae.tensor(_x(5, 2, 8).astype(np.float32))
     assert stack(x, mask=np.triu(np.ones((5, 5), bool), 1)).shape == (5, 2, 8)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{}, {"norm_first": True, "activation": "gelu", "batch_first": True}]
+)
+def test_transformer_decoder_layer_and_stack(kwargs):
+    torch.manual_seed(3)
+    d, h, ff, T, S, N = 8, 2, 16, 4, 5, 2
+    tl = torch.nn.TransformerDecoderLayer(d, h, ff, dropout=0.0, dtype=torch.float64, **kwargs)
+    layer = nn.TransformerDecoderLayer(d, h, ff, dropout=0.0, dtype=ae.float64, **kwargs)
+    _load_from_torch(layer, tl)
+    causal = np.triu(np.ones((T, T), bool), 1)
+    padding = np.zeros((N, S), bool)
+    padding[0, -2:] = True
+    batch_first = kwargs.get("batch_first", False)
+    tgt, memory = (_x(N, n, d) if batch_first else _x(n, N, d) for n in (T, S))
+    _check(
+        lambda t, m: layer(t, m, tgt_mask=causal, memory_key_padding_mask=padding),
+        lambda t, m: tl(
+            t, m, tgt_mask=torch.tensor(causal), memory_key_padding_mask=torch.tensor(padding)
+        ),
+        tgt,
+        memory,
+    )
+    _module_grads_match(layer, tl)
+    stack = nn.TransformerDecoder(layer, num_layers=2, norm=nn.LayerNorm(d, dtype=ae.float64))
+    tstack = torch.nn.TransformerDecoder(tl, num_layers=2, norm=torch.nn.LayerNorm(d).double())
+    _load_from_torch(stack, tstack)
+    _check(
+        lambda t, m: stack(t, m, tgt_mask=causal),
+        lambda t, m: tstack(t, m, tgt_mask=torch.tensor(causal)),
+        tgt,
+        memory,
+    )
+
+
+def test_transformer_matches_torch():
+    torch.manual_seed(4)
+    kwargs = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 1}
+    kwargs.update(dim_feedforward=16, dropout=0.0, batch_first=True)
+    tm = torch.nn.Transformer(**kwargs, dtype=torch.float64)
+    m = nn.Transformer(**kwargs, dtype=ae.float64)
+    _load_from_torch(m, tm)
+    mask = nn.Transformer.generate_square_subsequent_mask(4, dtype=ae.float64)
+    tmask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
+    np.testing.assert_array_equal(mask.numpy(), tmask.numpy())
+    _check(
+        lambda s, t: m(s, t, tgt_mask=mask),
+        lambda s, t: tm(s, t, tgt_mask=tmask),
+        _x(2, 5, 8),
+        _x(2, 4, 8),
+    )
+    _module_grads_match(m, tm)
+    six = nn.Transformer(d_model=4, nhead=2, dim_feedforward=4)  # 6 + 6 layers by default
+    tsix = torch.nn.Transformer(d_model=4, nhead=2, dim_feedforward=4, batch_first=True)
+    assert list(six.state_dict()) == list(tsix.state_dict())

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import autograd_engine as ae
+import nn
 import optim
 from optim import lr_scheduler
 
@@ -53,6 +54,40 @@ def test_adadelta_state_dict_round_trip():
         optim.Adadelta([x], rho=1.5)
 
 
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("Adamax", {}),
+        ("Adamax", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "maximize": True}),
+        ("NAdam", {}),
+        ("NAdam", {"lr": 0.01, "momentum_decay": 0.01, "weight_decay": 0.1}),
+        ("NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+        ("RAdam", {}),
+        ("RAdam", {"betas": (0.9, 0.9), "weight_decay": 0.1}),
+        ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True, "eps": 1e-3}),
+    ],
+)
+def test_adam_variants_follow_torch(name, kwargs):
+    rng = np.random.default_rng(3)
+    x, tx = _pair(rng.normal(size=(3, 4)))
+    opt = getattr(optim, name)([x], **kwargs)
+    topt = getattr(torch.optim, name)([tx], **kwargs)
+    # torch keeps NAdam's mu_product in float32 (a 0-d tensor of the default dtype); here it
+    # is a Python float, so the trajectories agree to float32 precision of that factor only
+    tol = {"rtol": 1e-9, "atol": 1e-9} if name == "NAdam" else {"rtol": 1e-12, "atol": 1e-14}
+    for _ in range(10):
+        g = rng.normal(size=(3, 4))
+        x.grad, tx.grad = ae.tensor(g, dtype=ae.float64), torch.tensor(g)
+        opt.step()
+        topt.step()
+        np.testing.assert_allclose(x.numpy(), tx.detach().numpy(), **tol)
+    assert sorted(opt.state[x]) == sorted(topt.state[tx])
+    other = getattr(optim, name)([x], **kwargs)
+    other.load_state_dict(opt.state_dict())
+    with pytest.raises(ValueError, match="beta"):
+        getattr(optim, name)([x], betas=(0.9, 1.0))
+
+
 # ------------------------------------------------------------------ LBFGS
 def _rosenbrock(lib, x):
     return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
@@ -80,7 +115,7 @@ def _fit(params, tparams, loss_fn, tloss_fn, steps, **kwargs):
 
     for _ in range(steps):
         loss, tloss = opt.step(closure), topt.step(tclosure)
-        assert float(loss) == pytest.approx(float(tloss), rel=1e-9, abs=1e-12)
+        assert float(loss) == pytest.approx(tloss.item(), rel=1e-9, abs=1e-12)
         for p, tp in zip(params, tparams):
             np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-8, atol=1e-10)
     state, tstate = opt.state[params[0]], topt.state[tparams[0]]
@@ -138,6 +173,30 @@ def test_lbfgs_least_squares_follows_torch(line_search_fn):
     )
 
 
+def test_lbfgs_state_dict_round_trip(tmp_path):
+    x, _ = _pair([-1.2, 1.0])
+    opt = optim.LBFGS([x], history_size=3, max_iter=4)
+
+    def closure():
+        opt.zero_grad()
+        loss = _rosenbrock(ae, x)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    opt.step(closure)
+    nn.save(opt.state_dict(), tmp_path / "lbfgs.npz")
+    saved = nn.load(tmp_path / "lbfgs.npz")
+    start = x.numpy().copy()
+    opt.step(closure)
+    expected = x.numpy().copy()
+    x.numpy()[...] = start
+    opt = optim.LBFGS([x], history_size=3, max_iter=4)
+    opt.load_state_dict(saved)
+    opt.step(closure)
+    np.testing.assert_array_equal(x.numpy(), expected)
+
+
 def test_lbfgs_rejects_groups_and_unknown_line_search():
     x, _ = _pair([1.0])
     y, _ = _pair([1.0])
@@ -193,6 +252,34 @@ def _both(name, *args, **kwargs):
 )
 def test_simple_schedulers_follow_torch(name, kwargs):
     _lrs(*_both(name, **kwargs))
+
+
+def test_multiplicative_lr_follows_torch():
+    _lrs(*_both("MultiplicativeLR", lr_lambda=lambda epoch: 0.9 if epoch % 3 else 1.1))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"mode": "triangular"},
+        {"mode": "triangular2", "step_size_down": 2},
+        {"mode": "exp_range", "gamma": 0.9},
+        {"scale_fn": lambda x: 1 / x, "scale_mode": "cycle"},
+    ],
+)
+@pytest.mark.parametrize(
+    "opt_name, opt_kwargs, momentum",
+    [("SGD", {"lr": 0.1, "momentum": 0.9}, "momentum"), ("Adam", {"lr": 0.1}, "betas")],
+)
+def test_cyclic_lr_follows_torch(kwargs, opt_name, opt_kwargs, momentum):
+    kwargs = {"base_lr": [0.01, 0.02], "max_lr": 0.5, "step_size_up": 3, **kwargs}
+    sched = _lrs(
+        *_both("CyclicLR", **kwargs),
+        opt_name=opt_name,
+        opt_kwargs=opt_kwargs,
+        tracked=("lr", momentum),
+    )
+    assert "_scale_fn_custom" not in sched.state_dict()
 
 
 def test_warm_restarts_with_fractional_epochs():
