@@ -198,6 +198,8 @@ def _run(
         while heap:
             node = pop(heap)[1]
             g = buffers.pop(node)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph)
             if target_set is not None:
                 if node in target_set:
                     found[node] = g if create_graph else Tensor._make(g, False, None)
@@ -225,6 +227,8 @@ def _run(
                 node.release()
         while buffers:  # what is left are the leaves' gradients
             acc, g = buffers.popitem()
+            if acc.hooks:
+                g = _run_hooks(acc.hooks, g, create_graph)
             if target_set is None:
                 _accumulate(acc.variable, g, create_graph)
             elif acc in target_set:
@@ -234,6 +238,23 @@ def _run(
         if collecting:
             gc.enable()
     return found
+
+
+def _run_hooks(hooks: dict, g: Any, create_graph: bool) -> Any:
+    """Pass a tensor's complete gradient through its hooks (Tensor.register_hook); a hook
+    that returns a Tensor replaces the gradient."""
+    grad = g if create_graph else Tensor._make(g, False, None)
+    for hook in list(hooks.values()):
+        replaced = hook(grad)
+        if replaced is not None:
+            if not isinstance(replaced, Tensor) or replaced.shape != grad.shape:
+                raise BackwardError(
+                    f"register_hook: a hook returned {type(replaced).__name__} "
+                    f"{getattr(replaced, 'shape', '')} for a gradient of shape {grad.shape}; "
+                    "return None or a Tensor of the same shape"
+                )
+            grad = replaced
+    return grad if create_graph else np.asarray(grad._data, dtype=np.asarray(g).dtype)
 
 
 def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:

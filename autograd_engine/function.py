@@ -86,6 +86,7 @@ class Node:
     # Rarely changed: class-level defaults keep node creation cheap.
     _freed = False  # backward ran and released the saved values
     _retained: weakref.ref | None = None  # the output, if retain_grad() was called on it
+    hooks: dict | None = None  # Tensor.register_hook on the output: id -> hook
 
     def __init__(self, fn: type[Function]) -> None:
         self.fn = fn

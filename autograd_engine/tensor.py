@@ -21,6 +21,7 @@ from . import dtypes
 from .device import CPU, check_device, device
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .grad_mode import DUALS, STATE
+from .hooks import RemovableHandle
 from .random import numpy_generator
 
 if TYPE_CHECKING:
@@ -43,12 +44,13 @@ _TYPE_NAMES = {
 class AccumulateGrad:
     """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
 
-    __slots__ = ("__weakref__", "variable")
+    __slots__ = ("__weakref__", "hooks", "variable")
     next_functions: tuple = ()
     name = "AccumulateGrad"
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
+        self.hooks: dict[int, Any] = {}  # Tensor.register_hook on the leaf
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad {tuple(self.variable.shape)}>"
@@ -171,6 +173,20 @@ class Tensor:
             raise BackwardError("retain_grad: the tensor does not require grad")
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
+
+    def register_hook(self, hook: Any) -> RemovableHandle:
+        """Call `hook(grad)` with this tensor's gradient during backward; a returned Tensor
+        replaces the gradient (as torch.Tensor.register_hook)."""
+        if not self._requires_grad:
+            raise BackwardError(
+                "register_hook: cannot register a hook on a tensor that doesn't require gradient"
+            )
+        holder = self._grad_accumulator() if self._grad_fn is None else self._grad_fn
+        if holder.hooks is None:  # a node's first hook
+            holder.hooks = {}
+        handle = RemovableHandle(holder.hooks)
+        holder.hooks[handle.id] = hook
+        return handle
 
     @property
     def retains_grad(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd_engine as ae
+from autograd_engine.hooks import RemovableHandle
 
 from . import hooks
 from .parameter import Parameter
@@ -87,8 +88,8 @@ class Module:
 
     def _add_hook(
         self, registry: dict, hook: Callable, prepend: bool, with_kwargs: bool
-    ) -> hooks.RemovableHandle:
-        handle = hooks.RemovableHandle(registry, self._hooks_with_kwargs)
+    ) -> RemovableHandle:
+        handle = RemovableHandle(registry, self._hooks_with_kwargs)
         if prepend:
             later = list(registry.items())
             registry.clear()
@@ -102,7 +103,7 @@ class Module:
 
     def register_forward_pre_hook(
         self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
-    ) -> hooks.RemovableHandle:
+    ) -> RemovableHandle:
         """Call hook(module, args) before each forward; a non-None result replaces the
         positional inputs (a tuple, or a single value). With `with_kwargs`,
         hook(module, args, kwargs) returns None or (args, kwargs)."""
@@ -110,14 +111,12 @@ class Module:
 
     def register_forward_hook(
         self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
-    ) -> hooks.RemovableHandle:
+    ) -> RemovableHandle:
         """Call hook(module, args, output) after each forward (hook(module, args, kwargs,
         output) with `with_kwargs`); a non-None result replaces the output."""
         return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
-    def register_full_backward_hook(
-        self, hook: Callable, prepend: bool = False
-    ) -> hooks.RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """Call hook(module, grad_input, grad_output) when the gradients with respect to the
         module's inputs are computed; a non-None result replaces grad_input. Supported for
         modules with at most one input that requires grad."""
