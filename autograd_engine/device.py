@@ -64,6 +64,11 @@ _KNOWN = frozenset({"cpu", "cuda", "mps", "xpu", "meta"})
 CPU = device("cpu")
 
 
+def names_device(arg: Any) -> bool:
+    """Whether a `to(...)` argument names a device ("cpu", "cuda:0", device(...)), not a dtype."""
+    return isinstance(arg, device) or (isinstance(arg, str) and arg.partition(":")[0] in _KNOWN)
+
+
 def check_device(target: Any, op: str) -> None:
     """Accept the CPU (None, "cpu", device("cpu"), 0-free spellings); refuse anything else."""
     if target is None:

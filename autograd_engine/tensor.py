@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import dtypes
-from .device import CPU, check_device, device
+from .device import CPU, check_device, device, names_device
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
 from .grad_mode import DUALS, STATE
 from .hooks import RemovableHandle
@@ -328,9 +328,7 @@ class Tensor:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, device) or (
-                isinstance(arg, str) and arg.partition(":")[0] in ("cpu", "cuda", "mps", "xpu")
-            ):
+            elif names_device(arg):
                 target = arg
             else:
                 dtype = arg

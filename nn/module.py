@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 import autograd_engine as ae
+from autograd_engine.device import names_device
 from autograd_engine.hooks import RemovableHandle
 
 from . import hooks
@@ -348,14 +349,14 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating-point parameters, their gradients and buffers to `dtype`, in place.
-
-        A device string "cpu" is accepted and changes nothing, so `model.to(device)` ports.
-        """
-        if isinstance(dtype, str) and dtype.split(":")[0] == "cpu":
-            return self
-        target = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """PyTorch's `to(device)`, `to(dtype)`, `to(device, dtype)` and `to(tensor)`: convert
+        floating-point parameters, their gradients and buffers to the dtype, in place. The
+        only device is the CPU (another one raises, as `Tensor.to` does)."""
+        probe = ae.zeros(0).to(*args, **kwargs)  # Tensor.to parses and checks the arguments
+        if kwargs.get("dtype") is None and all(names_device(a) for a in args):
+            return self  # only a device: the CPU, where everything already is
+        target = probe.dtype
         if target.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {target}")
 
@@ -369,6 +370,13 @@ class Module:
             for t in (*module._parameters.values(), *module._buffers.values()):
                 if t is not None:
                     convert(t)
+        return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        ae.zeros(0).cuda(device)  # raises: there is no GPU
         return self
 
     def float(self) -> Module:
