@@ -6,6 +6,7 @@ after the engine itself is imported ends quietly.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,8 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             from .app.cli import main as run  # here, under the handler: loads nn, matplotlib
         except KeyboardInterrupt:
-            print("autograd-engine: interrupted", file=sys.stderr)
-            return 128 + (interrupts.received() or signal.SIGINT)
+            print("autograd-engine: interrupted", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            # At once: the interrupted imports may leave half-made modules whose shutdown
+            # could still end the process as killed by SIGINT (seen under load).
+            os._exit(128 + (interrupts.received() or signal.SIGINT))
         return run(argv)
 
 
