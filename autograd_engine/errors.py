@@ -19,6 +19,10 @@ class DTypeError(AutogradError, TypeError):
     """A dtype an operation cannot use, such as asking for the gradient of an integer tensor."""
 
 
+class ArgumentError(AutogradError, TypeError):
+    """An argument of the wrong type for an operation, such as a float where a dim belongs."""
+
+
 class BackwardError(AutogradError, RuntimeError):
     """Misuse of backward: non-scalar output without a gradient, a freed graph, no graph."""
 
