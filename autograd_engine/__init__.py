@@ -43,6 +43,7 @@ from .dtypes import (
 from .errors import (
     AnomalyError,
     ArgumentError,
+    ArgumentValueError,
     AutogradError,
     BackwardError,
     DTypeError,
@@ -137,6 +138,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AnomalyError",
     "ArgumentError",
+    "ArgumentValueError",
     "AutogradError",
     "BackwardError",
     "DTypeError",

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_engine import Tensor, tensor
+from autograd_engine import AutogradError, Tensor, tensor
 from autograd_engine.files import atomic_path
 
 FORMAT = "autograd-engine-checkpoint"
@@ -30,7 +30,7 @@ MANIFEST = "__manifest__"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(AutogradError, ValueError):
     """A file that is not a readable checkpoint: corrupted, truncated or of a foreign format."""
 
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from ..errors import IndexOutOfRangeError
+from ..errors import ArgumentValueError, IndexOutOfRangeError
 from ..grad_mode import STATE
 from ..tensor import Tensor
 from ._util import (
@@ -526,7 +526,9 @@ def norm(x: Any, p: float | str = "fro", dim: Axis = None, keepdim: bool = False
     if p == -math.inf:
         return Min.apply(abs(x), axes, keepdim)
     if isinstance(p, str) or p <= 0:
-        raise ValueError(f"norm: p={p!r} is not supported; use 'fro', 2, 1, inf, -inf or p > 0")
+        raise ArgumentValueError(
+            f"norm: p={p!r} is not supported; use 'fro', 2, 1, inf, -inf or p > 0"
+        )
     if p == 1:
         return Sum.apply(abs(x), axes, keepdim)
     return pow(Sum.apply(pow(abs(x), p), axes, keepdim), 1.0 / p)
@@ -568,7 +570,7 @@ def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tenso
     0.99995)."""
     x = as_tensor(x)
     d = _softmax_dim("softmax", x, dim, axis)
-    if x.ndim == 0 or x.size == 0:  # one element (softmax 1) or none (an empty result)
+    if x.ndim == 0 or x.numel() == 0:  # one element (softmax 1) or none (an empty result)
         return Softmax.apply(x.reshape(1), 0).reshape(()) if x.ndim == 0 else x * 1.0
     return Softmax.apply(x, d)
 
@@ -577,6 +579,6 @@ def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> T
     """x - logsumexp(x): the log-probabilities, stable where log(softmax(x)) underflows."""
     x = as_tensor(x)
     d = _softmax_dim("log_softmax", x, dim, axis)
-    if x.ndim == 0 or x.size == 0:
+    if x.ndim == 0 or x.numel() == 0:
         return LogSoftmax.apply(x.reshape(1), 0).reshape(()) if x.ndim == 0 else x * 1.0
     return LogSoftmax.apply(x, d)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentValueError, ShapeError
 from ..tensor import Tensor
 from ._util import (
     Primitive,
@@ -109,14 +109,14 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum an array over the dimensions that broadcasting added to `shape`."""
     lead = x.ndim - len(shape)
     if lead < 0:
-        raise ValueError(f"cannot sum shape {x.shape} to the larger shape {shape}")
+        raise ShapeError(f"sum_to: cannot sum shape {x.shape} to the larger shape {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
     out = np.sum(x, axis=axes, keepdims=True) if axes else x
     out = out.reshape(shape)
     if out.shape != tuple(shape):
-        raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
+        raise ShapeError(f"sum_to: cannot sum shape {x.shape} to shape {shape}")
     return out
 
 
@@ -419,7 +419,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     x = as_tensor(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     if (widths < 0).any():
-        raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+        raise ArgumentValueError(f"pad: widths must be non-negative, got {pad_width}")
     return Pad.apply(x, tuple(map(tuple, widths.tolist())), value)
 
 
