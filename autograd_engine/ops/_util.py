@@ -82,6 +82,8 @@ def normalize_axis(
     """
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the checks below
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, _INTEGERS) else _axis_tuple(axis, op)
     out = {check_dim(a, ndim, op) for a in axes}
     if len(out) != len(axes):
