@@ -84,7 +84,7 @@ from .shape import (
     view,
 )
 
-# Ops that are also Tensor methods: x.exp(), x.sum(axis=0), x.reshape(2, 3), ...
+# Ops that are also Tensor methods: x.exp(), x.sum(dim=0), x.max(1), x.reshape(2, 3), ...
 TENSOR_METHODS = (
     "abs", "all", "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "clamp", "clip",
     "cos", "elu",
