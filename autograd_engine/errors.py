@@ -22,6 +22,14 @@ class DTypeError(AutogradError, TypeError, RuntimeError):
     Tensors of floating point dtype can require gradients"); TypeError is kept as well."""
 
 
+class ArgumentError(AutogradError, TypeError):
+    """An argument of the wrong type for an operation, such as a float where a dim belongs."""
+
+
+class ArgumentValueError(AutogradError, ValueError):
+    """An argument value an operation cannot use, such as an unsupported norm order."""
+
+
 class BackwardError(AutogradError, RuntimeError):
     """Misuse of backward: non-scalar output without a gradient, a freed graph, no graph."""
 

@@ -1,7 +1,7 @@
 """Stateless layer functions, with PyTorch's names and arguments (`import nn.functional as F`).
 
-Activations map to the core's fused primitives; `linear` is one fused operation; `dim=` is the
-PyTorch spelling of the core's `axis=`. Losses live in `nn.losses` and are re-exported here.
+Activations map to the core's fused primitives; `linear` is one fused operation; reductions take
+`dim=` / `keepdim=` as in the core and PyTorch. Losses live in `nn.losses` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -154,19 +154,19 @@ def _softmax_dim(dim: int | None, ndim: int) -> int:
 
 def softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """e^x_i / sum_j e^x_j along `dim`."""
-    return ae.softmax(input, axis=_softmax_dim(dim, input.ndim))
+    return ae.softmax(input, dim=_softmax_dim(dim, input.ndim))
 
 
 def log_softmax(input: Tensor, dim: int | None = None) -> Tensor:
     """x_i - log sum_j e^x_j along `dim`, finite where log(softmax(x)) would underflow."""
-    return ae.log_softmax(input, axis=_softmax_dim(dim, input.ndim))
+    return ae.log_softmax(input, dim=_softmax_dim(dim, input.ndim))
 
 
 def maxout(input: Tensor, weight: Tensor, bias: Tensor | None, pieces: int) -> Tensor:
     """max_k (W_k x + b_k): `weight` stacks the k affine maps, shape (out * pieces, in)."""
     z = linear(input, weight, bias)
     z = z.reshape(*z.shape[:-1], z.shape[-1] // pieces, pieces)
-    return z.max(axis=-1)
+    return z.max(dim=-1).values  # the gradient reaches the chosen piece, as PyTorch's
 
 
 # ----------------------------------------------------------------------------- regularisation
@@ -215,9 +215,9 @@ def batch_norm(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        mean = input.mean(axis=axes, keepdims=True)
+        mean = input.mean(dim=axes, keepdim=True)
         centred = input - mean
-        var = (centred * centred).mean(axis=axes, keepdims=True)
+        var = (centred * centred).mean(dim=axes, keepdim=True)
         if training and running_mean is not None:
             with ae.no_grad():
                 running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
@@ -251,8 +251,8 @@ def layer_norm(
         )
     _check_dtype("layer_norm", input, weight, bias)
     axes = tuple(range(input.ndim - len(dims), input.ndim))
-    centred = input - input.mean(axis=axes, keepdims=True)
-    var = (centred * centred).mean(axis=axes, keepdims=True)
+    centred = input - input.mean(dim=axes, keepdim=True)
+    var = (centred * centred).mean(dim=axes, keepdim=True)
     out = centred / ae.sqrt(var + eps)
     if weight is not None:
         out = out * weight

@@ -272,10 +272,10 @@ def cross_entropy(
     if w is not None:
         loss = loss * w
     if label_smoothing > 0:
-        log_p = ae.log_softmax(rows, axis=1)
+        log_p = ae.log_softmax(rows, dim=1)
         if weight is not None:
             log_p = log_p * _array(weight).astype(rows.dtype)
-        smooth = -log_p.sum(axis=1)
+        smooth = -log_p.sum(dim=1)
         if not keep.all():
             smooth = smooth * keep.astype(rows.dtype)
         eps, classes = label_smoothing, rows.shape[1]
@@ -296,11 +296,11 @@ def _cross_entropy_probabilities(
     classes = input.shape[dim]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / classes
-    terms = ae.log_softmax(input, axis=dim) * target
+    terms = ae.log_softmax(input, dim=dim) * target
     if weight is not None:
         w = _array(weight).astype(input.dtype)
         terms = terms * w.reshape((classes,) + (1,) * (input.ndim - dim - 1))
-    return _reduce(-terms.sum(axis=dim), reduction)
+    return _reduce(-terms.sum(dim=dim), reduction)
 
 
 def nll_loss(

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_engine import Tensor, tensor
+from autograd_engine import AutogradError, Tensor, tensor
 from autograd_engine.files import atomic_path
 
 FORMAT = "autograd-engine-checkpoint"
@@ -30,7 +30,7 @@ MANIFEST = "__manifest__"
 ZIP_MAGIC = b"PK\x03\x04"
 
 
-class CheckpointError(ValueError):
+class CheckpointError(AutogradError, ValueError):
     """A file that is not a readable checkpoint: corrupted, truncated or of a foreign format."""
 
 
@@ -138,6 +138,38 @@ class _Decoder:
         raise CheckpointError(f"{self.path}: unknown entry type {kind!r} in the manifest")
 
 
+# Deflate expands at most about 1032 times; a member claiming more is a forged size.
+_MAX_DEFLATE_RATIO = 1100
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _check_sizes(path: Path) -> None:
+    """Refuse members whose declared sizes do not fit the file, before anything is allocated:
+    np.load allocates the shape an .npy header declares, however large, before reading."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            ratio = 1 if info.compress_type == zipfile.ZIP_STORED else _MAX_DEFLATE_RATIO
+            if info.file_size > max(info.compress_size, 1) * ratio:
+                raise CheckpointError(
+                    f"{path}: member {info.filename!r} claims {info.file_size} bytes from "
+                    f"{info.compress_size} compressed bytes"
+                )
+            with zf.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version not in _HEADER_READERS:
+                    raise CheckpointError(f"{path}: .npy format {version} is not supported")
+                shape, _, dtype = _HEADER_READERS[version](member)
+                declared = math.prod(shape) * dtype.itemsize
+                if dtype.hasobject or declared > info.file_size - member.tell():
+                    raise CheckpointError(
+                        f"{path}: member {info.filename!r} declares a {dtype} array of shape "
+                        f"{shape}, which its {info.file_size} bytes cannot hold"
+                    )
+
+
 def load(path: str | os.PathLike[str]) -> Any:
     """Read a checkpoint written by `save`. Arrays come back as arrays, Tensors as Tensors.
 
@@ -149,6 +181,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         if f.read(4) != ZIP_MAGIC:
             raise CheckpointError(f"{path}: not a checkpoint (not an .npz/zip archive)")
     try:
+        _check_sizes(path)
         with np.load(path, allow_pickle=False) as archive:
             if MANIFEST not in archive.files:
                 raise CheckpointError(
@@ -171,7 +204,18 @@ def load(path: str | os.PathLike[str]) -> Any:
             return obj
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, KeyError, TypeError, ValueError, OSError, EOFError) as e:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        IndexError,
+        AttributeError,
+        TypeError,
+        ValueError,
+        OSError,
+        EOFError,
+        RecursionError,  # a manifest nested deeper than the interpreter's stack
+        NotImplementedError,
+    ) as e:
         raise CheckpointError(
             f"{path}: corrupted or unreadable checkpoint ({type(e).__name__}: {e})"
         ) from e

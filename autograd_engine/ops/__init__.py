@@ -91,16 +91,27 @@ from .loss import (
     softmax_cross_entropy_backward,
 )
 from .reduce import (
+    ValuesIndices,
+    amax,
+    amin,
+    cumsum,
+    kthvalue,
     log_softmax,
     log_softmax_backward,
     logsumexp,
     max,
     mean,
+    median,
     min,
+    mode,
+    norm,
+    prod,
     softmax,
     softmax_backward,
+    sort,
     std,
     sum,
+    topk,
     var,
 )
 from .shape import (
@@ -124,13 +135,14 @@ from .shape import (
 )
 from .special import atan2, ceil, cosh, erf, expm1, floor, log1p, round, sinh, trunc
 
-# Ops that are also Tensor methods: x.exp(), x.sum(axis=0), x.reshape(2, 3), ...
+# Ops that are also Tensor methods: x.exp(), x.sum(dim=0), x.max(1), x.reshape(2, 3), ...
 TENSOR_METHODS = (
-    "abs", "all", "any", "argmax", "argmin", "broadcast_to", "clamp", "clip", "cos", "elu", "erf",
-    "exp", "expand", "flatten", "isfinite", "isnan", "leaky_relu", "log", "log_softmax",
-    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "pad", "permute",
-    "relu", "reshape", "sigmoid", "sign", "sin", "softmax", "softplus", "sqrt", "squeeze",
-    "std", "sum", "swapaxes", "tanh", "transpose", "unsqueeze", "var", "view",
+    "abs", "all", "amax", "amin", "any", "argmax", "argmin", "broadcast_to", "clamp", "clip",
+    "cos", "cumsum", "elu", "erf", "exp", "expand", "flatten", "isfinite", "isnan", "kthvalue",
+    "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "median",
+    "min", "minimum", "mode", "norm", "pad", "permute", "prod", "relu", "reshape", "sigmoid",
+    "sign", "sin", "softmax", "softplus", "sort", "sqrt", "squeeze", "std", "sum", "swapaxes",
+    "tanh", "topk", "transpose", "unsqueeze", "var", "view",
 )  # fmt: skip
 # ... and those PyTorch users also reach as methods: x.gather(1, i), x.pow(2), x.eq(y), ...
 TENSOR_METHODS += (
@@ -180,11 +192,14 @@ TENSOR_METHODS += (
 
 __all__ = [
     "TENSOR_METHODS",
+    "ValuesIndices",
     "abs",
     "activations",
     "add",
     "all",
     "allclose",
+    "amax",
+    "amin",
     "any",
     "argmax",
     "argmin",
@@ -205,6 +220,7 @@ __all__ = [
     "concatenate",
     "cos",
     "cosh",
+    "cumsum",
     "div",
     "elementwise",
     "elu",
@@ -226,6 +242,7 @@ __all__ = [
     "indexing",
     "isfinite",
     "isnan",
+    "kthvalue",
     "le",
     "leaky_relu",
     "leaky_relu_backward",
@@ -245,16 +262,20 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "min",
     "minimum",
     "mm",
+    "mode",
     "mul",
     "ne",
     "neg",
+    "norm",
     "outer",
     "pad",
     "permute",
     "pow",
+    "prod",
     "reduce",
     "relu",
     "relu_backward",
@@ -277,6 +298,7 @@ __all__ = [
     "softmax_cross_entropy_backward",
     "softplus",
     "softplus_backward",
+    "sort",
     "special",
     "split",
     "sqrt",
@@ -291,6 +313,7 @@ __all__ = [
     "tanh",
     "tanh_backward",
     "tile",
+    "topk",
     "transpose",
     "tril",
     "triu",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, ShapeError
+from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
 from ..tensor import Tensor
 
@@ -144,17 +144,57 @@ def dtype_mismatch(op: str, first: np.dtype, second: np.dtype) -> DTypeError:
     )
 
 
-def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
-    """Axes as a sorted tuple of non-negative ints; None means all axes."""
+def normalize_axis(
+    axis: int | tuple[int, ...] | None, ndim: int, op: str = "reduce"
+) -> tuple[int, ...]:
+    """Axes as a sorted tuple of non-negative ints; None means all axes.
+
+    As PyTorch: a 0-d tensor accepts dim 0 and -1 (and has no axes to reduce); an axis outside
+    [-ndim, ndim) is an IndexOutOfRangeError, a non-integer axis an ArgumentError, a repeated
+    one a ShapeError, each naming `op`.
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, _INTEGERS) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(f"axis {a} is out of range for {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the checks below
+        return (axis % ndim,)
+    axes = (axis,) if isinstance(axis, _INTEGERS) else _axis_tuple(axis, op)
+    out = {check_dim(a, ndim, op) for a in axes}
+    if len(out) != len(axes):
+        raise ShapeError(f"{op}: dim {tuple(axes)} repeats a dimension; list each one once")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def _axis_tuple(axis: Any, op: str) -> tuple[int, ...]:
+    if isinstance(axis, (tuple, list)) and all(
+        isinstance(a, _INTEGERS) and not isinstance(a, bool) for a in axis
+    ):
+        return tuple(axis)
+    raise ArgumentError(
+        f"{op}: dim must be an int or a tuple of ints, got {axis!r} ({type(axis).__name__})"
+    )
+
+
+def check_dim(dim: Any, ndim: int, op: str, new: int = 0) -> int:
+    """One dimension index in [-ndim, ndim) (as PyTorch, [-1, 0] for a 0-d tensor), made
+    non-negative. Ops that insert a dimension (unsqueeze, stack) pass new=1."""
+    if not isinstance(dim, _INTEGERS) or isinstance(dim, bool):
+        raise ArgumentError(f"{op}: dim must be an int, got {dim!r} ({type(dim).__name__})")
+    size = max(ndim + new, 1)
+    if not -size <= dim < size:
+        raise IndexOutOfRangeError(
+            f"{op}: dim {dim} is out of range for a tensor of {ndim} dimensions "
+            f"(expected {-size} to {size - 1})"
+        )
+    return int(dim) % size
+
+
+def pick_alias(op: str, name: str, value: Any, alias: str, alias_value: Any, default: Any) -> Any:
+    """PyTorch's argument (`dim`, `keepdim`) or its NumPy alias (`axis`, `keepdims`), not both."""
+    if alias_value is None:
+        return default if value is None else value
+    if value is not None and value is not default:
+        raise ArgumentError(f"{op}: got both {name}= and its alias {alias}=; give one of them")
+    return alias_value
 
 
 def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import IndexOutOfRangeError
 from ..tensor import Tensor
-from ._util import as_tensor, value
+from ._util import as_tensor, check_dim, normalize_axis, pick_alias, value
 
 
 def _plain(array: Any) -> Tensor:
@@ -58,21 +59,54 @@ def isnan(a: Any) -> Tensor:
     return _plain(np.isnan(value(a)))
 
 
-def any(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.any(value(a), axis=axis, keepdims=keepdims))
+def _reduce_bool(op: str, fn: Any, a: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any):
+    arr = np.asarray(value(a))
+    axes = normalize_axis(pick_alias(op, "dim", dim, "axis", axis, None), arr.ndim, op)
+    keep = bool(pick_alias(op, "keepdim", keepdim, "keepdims", keepdims, False))
+    return _plain(fn(arr, axis=axes, keepdims=keep))
 
 
-def all(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.all(value(a), axis=axis, keepdims=keepdims))
+def any(
+    a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """True where some element along dim (all dims by default) is non-zero."""
+    return _reduce_bool("any", np.any, a, dim, keepdim, axis, keepdims)
 
 
-def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the largest value (along `axis`, or of the flattened tensor)."""
-    return _plain(np.argmax(as_tensor(a)._data, axis=axis, keepdims=keepdims).astype(np.int64))
+def all(
+    a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """True where every element along dim (all dims by default) is non-zero."""
+    return _reduce_bool("all", np.all, a, dim, keepdim, axis, keepdims)
 
 
-def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.argmin(as_tensor(a)._data, axis=axis, keepdims=keepdims).astype(np.int64))
+def _arg(op: str, fn: Any, a: Any, dim: Any, keepdim: bool, axis: Any, keepdims: Any):
+    arr = as_tensor(a)._data
+    d = pick_alias(op, "dim", dim, "axis", axis, None)
+    keep = bool(pick_alias(op, "keepdim", keepdim, "keepdims", keepdims, False))
+    if d is not None:
+        d = check_dim(d, arr.ndim, op)
+        if arr.ndim == 0:
+            return _plain(np.zeros((), dtype=np.int64))
+    if arr.size == 0 and (d is None or arr.shape[d] == 0):
+        raise IndexOutOfRangeError(
+            f"{op}: cannot take the {op} of an empty dim (shape {arr.shape})"
+        )
+    return _plain(fn(arr, axis=d, keepdims=keep).astype(np.int64))
+
+
+def argmax(
+    a: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """Index of the largest value along dim, or in the flattened tensor (the first of ties)."""
+    return _arg("argmax", np.argmax, a, dim, keepdim, axis, keepdims)
+
+
+def argmin(
+    a: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None, keepdims: Any = None
+) -> Tensor:
+    """Index of the smallest value along dim, or in the flattened tensor (the first of ties)."""
+    return _arg("argmin", np.argmin, a, dim, keepdim, axis, keepdims)
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:

@@ -10,10 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexOutOfRangeError, ShapeError
+from ..errors import ArgumentValueError, IndexOutOfRangeError, ShapeError
 from ..grad_mode import STATE
 from ..tensor import Tensor, _View
-from ._util import Primitive, as_tensor, binary, normalize_axis
+from ._util import (
+    Primitive,
+    as_tensor,
+    binary,
+    check_dim,
+    normalize_axis,
+    pick_alias,
+)
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -124,14 +131,14 @@ def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum an array over the dimensions that broadcasting added to `shape`."""
     lead = x.ndim - len(shape)
     if lead < 0:
-        raise ValueError(f"cannot sum shape {x.shape} to the larger shape {shape}")
+        raise ShapeError(f"sum_to: cannot sum shape {x.shape} to the larger shape {shape}")
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
     )
     out = np.sum(x, axis=axes, keepdims=True) if axes else x
     out = out.reshape(shape)
     if out.shape != tuple(shape):
-        raise ValueError(f"cannot sum shape {x.shape} to shape {shape}")
+        raise ShapeError(f"sum_to: cannot sum shape {x.shape} to shape {shape}")
     return out
 
 
@@ -371,19 +378,23 @@ view = reshape
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one (all of them by default)."""
     x = as_tensor(x)
+    lo, hi = check_dim(start_dim, x.ndim, "flatten"), check_dim(end_dim, x.ndim, "flatten")
     if x.ndim == 0:
         return reshape(x, (1,))
-    lo, hi = start_dim % x.ndim, end_dim % x.ndim
+    if lo > hi:
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     merged = int(np.prod(x.shape[lo : hi + 1]))
     return reshape(x, (*x.shape[:lo], merged, *x.shape[hi + 1 :]))
 
 
 def permute(x: Any, *dims: Any) -> Tensor:
     x = as_tensor(x)
-    dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    given = dims[0] if len(dims) == 1 and isinstance(dims[0], Sequence) else dims
+    dims = tuple(check_dim(d, x.ndim, "permute") for d in given)
+    if sorted(dims) != list(range(x.ndim)):
         raise ShapeError(
-            f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}"
+            f"permute: {tuple(given)} is not a permutation of the {x.ndim} dimensions of shape "
+            f"{x.shape}: list each dimension exactly once"
         )
     dims = tuple(d % x.ndim for d in dims)
     return _as_view(Permute.apply(x, dims), x, (permute, dims))
@@ -392,6 +403,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
 def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
     """Swap two dimensions (the last two by default)."""
     x = as_tensor(x)
+    dim0, dim1 = check_dim(dim0, x.ndim, "transpose"), check_dim(dim1, x.ndim, "transpose")
     if x.ndim < 2:
         return x
     dims = list(range(x.ndim))
@@ -426,18 +438,21 @@ def sum_to(x: Tensor | np.ndarray, shape: tuple[int, ...]) -> Tensor | np.ndarra
     return SumTo.call(x, tuple(shape))
 
 
-def squeeze(x: Any, axis: int | tuple[int, ...] | None = None) -> Tensor:
-    """Remove dimensions of size 1 (only those in `axis`, if given)."""
+def squeeze(x: Any, dim: int | tuple[int, ...] | None = None, *, axis: Any = None) -> Tensor:
+    """Remove dimensions of size 1 (only those in `dim`, if given)."""
     x = as_tensor(x)
-    axes = normalize_axis(axis, x.ndim) if axis is not None else None
+    dim = pick_alias("squeeze", "dim", dim, "axis", axis, None)
+    axes = normalize_axis(dim, x.ndim, "squeeze") if dim is not None else None
     shape = tuple(n for i, n in enumerate(x.shape) if not (n == 1 and (axes is None or i in axes)))
     return reshape(x, shape)
 
 
-def unsqueeze(x: Any, axis: int) -> Tensor:
-    """Insert a dimension of size 1 at `axis` (negative counts from the end of the result)."""
+def unsqueeze(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """Insert a dimension of size 1 at `dim` (negative counts from the end of the result)."""
     x = as_tensor(x)
-    axis = axis % (x.ndim + 1)
+    axis = check_dim(
+        pick_alias("unsqueeze", "dim", dim, "axis", axis, None), x.ndim, "unsqueeze", new=1
+    )
     return reshape(x, (*x.shape[:axis], 1, *x.shape[axis:]))
 
 
@@ -499,25 +514,33 @@ def index_put(x: Tensor, key: Any, value: Any) -> Tensor:
     return IndexPut.apply(x, index, value, *tensors)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def concatenate(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors along an existing dim (torch.cat)."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("concatenate: need at least one tensor")
-    return Concatenate.apply(normalize_axis(axis, tensors[0].ndim)[0], *tensors)
+        raise ShapeError("cat: need at least one tensor")
+    d = pick_alias("cat", "dim", dim, "axis", axis, 0)
+    ndims = {t.ndim for t in tensors}
+    if 0 in ndims or len(ndims) > 1:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ShapeError(f"cat: tensors {shapes} must all have the same number (>= 1) of dims")
+    return Concatenate.apply(check_dim(d, tensors[0].ndim, "cat"), *tensors)
 
 
 cat = concatenate
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis."""
+def stack(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new dim."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
-        raise ValueError("stack: need at least one tensor")
+        raise ShapeError("stack: need at least one tensor")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
-    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis % (tensors[0].ndim + 1))
+    d = pick_alias("stack", "dim", dim, "axis", axis, 0)
+    d = check_dim(d, tensors[0].ndim, "stack", new=1)
+    return concatenate([unsqueeze(t, d) for t in tensors], d)
 
 
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
@@ -525,7 +548,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     x = as_tensor(x)
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     if (widths < 0).any():
-        raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+        raise ArgumentValueError(f"pad: widths must be non-negative, got {pad_width}")
     return Pad.apply(x, tuple(map(tuple, widths.tolist())), value)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import grad
-from ..errors import BackwardError, DTypeError, GradcheckError
+from ..errors import BackwardError, DTypeError, GradcheckError, ShapeError
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -79,7 +79,7 @@ def gradgradcheck(
         grad_outputs = [_random_leaf(rng, y.shape) for y in outputs]
     grad_outputs = list(grad_outputs)
     if len(grad_outputs) != len(outputs):
-        raise ValueError(
+        raise ShapeError(
             f"gradgradcheck: fn has {len(outputs)} differentiable outputs but "
             f"{len(grad_outputs)} grad_outputs were given"
         )

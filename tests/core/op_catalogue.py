@@ -7,6 +7,7 @@ the case covers; `test_op_catalogue.py` fails when a public op has no case.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +82,25 @@ def _with_axes(x: st.SearchStrategy[Tensor], single: bool = False, **kwargs: Any
         return _args(st.just((t,)), axis=_axes(t.ndim), keepdims=st.booleans(), **kwargs)
 
     return x.flatmap(build)
+
+
+def _one_dim(elements: st.SearchStrategy, optional: bool = True, **kwargs: Any):
+    """(x,) with distinct-or-chosen elements and one `dim` (or None if `optional`)."""
+
+    def build(t: Tensor) -> st.SearchStrategy:
+        dims = st.integers(-t.ndim, t.ndim - 1) if t.ndim else st.sampled_from((0, -1))
+        return _args(st.just((t,)), dim=(st.none() | dims) if optional else dims, **kwargs)
+
+    unique = elements is DISTINCT
+    return ts.tensors(elements=elements, unique=unique).flatmap(build)
+
+
+@st.composite
+def _topk(draw: st.DrawFn, at_least_one: bool = False) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1), elements=DISTINCT, unique=True))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    k = draw(st.integers(int(at_least_one), x.shape[dim]))
+    return (x,), {"k": k, "dim": dim}
 
 
 @st.composite
@@ -459,18 +479,103 @@ CASES: list[Case] = [
         lambda t, x, axis, keepdims: x.mean(dim=_dims(axis, x.ndim), keepdim=keepdims),
     ),
     Case(
-        "max",
-        ae.max,
+        "amax",
+        ae.amax,
         _with_axes(ts.tensors(elements=DISTINCT, unique=True)),
-        ae.max,
+        ae.amax,
         lambda t, x, axis, keepdims: t.amax(x, dim=_dims(axis, x.ndim), keepdim=keepdims),
     ),
     Case(
-        "min",
-        ae.min,
+        "amin",
+        ae.amin,
         _with_axes(ts.tensors(elements=DISTINCT, unique=True)),
-        ae.min,
+        ae.amin,
         lambda t, x, axis, keepdims: t.amin(x, dim=_dims(axis, x.ndim), keepdim=keepdims),
+    ),
+    Case(
+        "max_dim",
+        ae.max,
+        _one_dim(DISTINCT, keepdim=st.booleans()),
+        lambda x, dim, keepdim: x.max() if dim is None else x.max(dim, keepdim).values,
+        lambda t, x, dim, keepdim: x.max() if dim is None else x.max(dim, keepdim).values,
+    ),
+    Case(
+        "min_dim",
+        ae.min,
+        _one_dim(DISTINCT, keepdim=st.booleans()),
+        lambda x, dim, keepdim: (
+            ae.min(x) if dim is None else ae.min(x, dim=dim, keepdim=keepdim)[0]
+        ),
+        lambda t, x, dim, keepdim: x.min() if dim is None else x.min(dim, keepdim)[0],
+    ),
+    Case(
+        "prod",
+        ae.prod,
+        _one_dim(NONZERO, keepdim=st.booleans()),
+        lambda x, dim, keepdim: x.prod() if dim is None else x.prod(dim, keepdim),
+        lambda t, x, dim, keepdim: x.prod() if dim is None else x.prod(dim, keepdim),
+    ),
+    Case(
+        "prod_zeros",
+        ae.prod,
+        _with_axes(ts.tensors(elements=st.sampled_from((0.0, -1.5, 0.5, 2.0)))),
+        lambda x, axis, keepdims: ae.prod(x, axis=axis, keepdims=keepdims),
+        None,
+        second_order=False,  # the product of the others is not differentiated at a zero
+    ),
+    Case(
+        "norm",
+        ae.norm,
+        _with_axes(
+            ts.tensors(elements=ts.grid_elements(0.05, 3.0), unique=True),
+            p=st.sampled_from((2, "fro", 1, 3, math.inf, -math.inf)),
+        ),
+        lambda x, axis, keepdims, p: x.norm(p, axis, keepdims),
+        lambda t, x, axis, keepdims, p: t.linalg.vector_norm(
+            x, 2 if p == "fro" else p, dim=_dims(axis, x.ndim), keepdim=keepdims
+        ),
+    ),
+    Case(
+        "cumsum",
+        ae.cumsum,
+        _one_dim(REAL, optional=False),
+        lambda x, dim: x.cumsum(dim),
+        lambda t, x, dim: x.cumsum(dim),
+    ),
+    Case(
+        "sort",
+        ae.sort,
+        _one_dim(DISTINCT, optional=False, descending=st.booleans()),
+        lambda x, dim, descending: x.sort(dim, descending).values,
+        lambda t, x, dim, descending: x.sort(dim, descending).values,
+    ),
+    Case(
+        "topk",
+        ae.topk,
+        _topk(),
+        lambda x, k, dim: x.topk(k, dim)[0],
+        lambda t, x, k, dim: x.topk(k, dim)[0],
+    ),
+    Case(
+        "kthvalue",
+        ae.kthvalue,
+        _topk(at_least_one=True),
+        lambda x, k, dim: x.kthvalue(k, dim).values,
+        lambda t, x, k, dim: x.kthvalue(k, dim).values,
+    ),
+    Case(
+        "median",
+        ae.median,
+        _one_dim(DISTINCT, keepdim=st.booleans()),
+        lambda x, dim, keepdim: x.median() if dim is None else x.median(dim, keepdim).values,
+        lambda t, x, dim, keepdim: x.median() if dim is None else x.median(dim, keepdim).values,
+    ),
+    Case(
+        "mode",
+        ae.mode,
+        _one_dim(DISTINCT, optional=False, keepdim=st.booleans()),
+        lambda x, dim, keepdim: x.mode(dim, keepdim).values,
+        lambda t, x, dim, keepdim: x.mode(dim, keepdim).values,
     ),
     Case(
         "var",

@@ -257,3 +257,109 @@ def test_unreferenced_arrays_and_future_versions(tmp_path):
     np.savez(path, __manifest__=np.array(json.dumps(manifest)))
     with pytest.raises(CheckpointError, match="version"):
         load(path)
+
+
+# --------------------------------------------------------------------------- hostile files
+_MANIFEST_ARRAY = {"format": "autograd-engine-checkpoint", "version": 1,
+                   "root": {"t": "array", "ref": "a0"}}  # fmt: skip
+
+
+def _archive(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _huge_header(shape, dtype="<f8"):
+    """An .npy header declaring `shape`, followed by only 8 bytes of data."""
+    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {shape}, }}"
+    header += " " * (63 - (10 + len(header)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + bytes(8)
+
+
+@pytest.mark.parametrize("shape", [(10**15,), (2**31, 2**31), (10**6, 10**6, 10**6)])
+def test_huge_declared_shape_is_refused_before_allocating(tmp_path, shape):
+    path = tmp_path / "huge.npz"
+    manifest = _npy(np.array(json.dumps(_MANIFEST_ARRAY)))
+    _archive(path, {"__manifest__.npy": manifest, "a0.npy": _huge_header(shape)})
+    with pytest.raises(CheckpointError, match="declares"):
+        load(path)
+
+
+def test_forged_uncompressed_size_is_refused(tmp_path):
+    path = tmp_path / "forged.npz"
+    save({"w": np.zeros(1000)}, path, compress=True)
+    content = bytearray(path.read_bytes())
+    # the uncompressed size (offset 24) in a0.npy's central directory entry, made enormous
+    entry = content.index(b"a0.npy", content.index(b"PK\x01\x02")) - 46
+    assert content[entry : entry + 4] == b"PK\x01\x02"
+    content[entry + 24 : entry + 28] = (2**32 - 2).to_bytes(4, "little")
+    path.write_bytes(bytes(content))
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+def test_deeply_nested_manifest(tmp_path):
+    path = tmp_path / "deep.npz"
+    depth = 100_000
+    root = '{"t": "list", "items": [' * depth + '{"t": "none"}' + "]}" * depth
+    text = '{"format": "autograd-engine-checkpoint", "version": 1, "root": ' + root + "}"
+    np.savez(path, __manifest__=np.array(text))
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+def test_deeply_nested_decoded_structure(tmp_path):
+    """Nesting that json accepts but the decoder's recursion does not."""
+    path = tmp_path / "deep.npz"
+    node = {"t": "none"}
+    for _ in range(5000):
+        node = {"t": "list", "items": [node]}
+    manifest = {"format": "autograd-engine-checkpoint", "version": 1, "root": node}
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # let json read it; the decoder must still cope
+    try:
+        np.savez(path, __manifest__=np.array(json.dumps(manifest)))
+    finally:
+        sys.setrecursionlimit(limit)
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+@pytest.mark.parametrize("dtype", ["|O", "<V8"])
+def test_object_and_odd_dtypes(tmp_path, dtype):
+    path = tmp_path / "odd.npz"
+    manifest = _npy(np.array(json.dumps(_MANIFEST_ARRAY)))
+    _archive(path, {"__manifest__.npy": manifest, "a0.npy": _huge_header((1,), dtype)})
+    try:
+        result = load(path)
+    except CheckpointError:
+        return
+    assert dtype != "|O" and isinstance(result, np.ndarray)
+
+
+@pytest.mark.parametrize("cut", [0.3, 0.6, 0.9, 0.99])
+def test_truncated_zip_of_hostile_shape(tmp_path, cut):
+    path = tmp_path / "cut.npz"
+    manifest = _npy(np.array(json.dumps(_MANIFEST_ARRAY)))
+    _archive(
+        path,
+        {"__manifest__.npy": manifest, "a0.npy": _huge_header((10**12,))},
+        zipfile.ZIP_DEFLATED,
+    )
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * cut)])
+    with pytest.raises(CheckpointError):
+        load(path)
+
+
+def test_bad_npy_version(tmp_path):
+    path = tmp_path / "v9.npz"
+    manifest = _npy(np.array(json.dumps(_MANIFEST_ARRAY)))
+    bad = bytearray(_huge_header((1,)))
+    bad[6] = 9
+    _archive(path, {"__manifest__.npy": manifest, "a0.npy": bytes(bad)})
+    with pytest.raises(CheckpointError):
+        load(path)
