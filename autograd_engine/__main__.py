@@ -16,7 +16,7 @@ from .app import interrupts
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; exit code 128 + signal when stopped while it loads."""
-    with interrupts.handled():
+    with interrupts.handled(restore=False):
         try:
             from .app.cli import main as run  # here, under the handler: loads nn, matplotlib
         except KeyboardInterrupt:

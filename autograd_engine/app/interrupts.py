@@ -38,15 +38,17 @@ def received() -> int | None:
 
 
 @contextlib.contextmanager
-def handled() -> Iterator[None]:
-    """Handle SIGINT and SIGTERM as described above; the previous handlers come back after."""
+def handled(restore: bool = True) -> Iterator[None]:
+    """Handle SIGINT and SIGTERM as described above. After the block the previous handlers
+    come back, or with `restore=False` (a process about to exit) the signals are ignored, so
+    that a late one cannot turn a finished command into a killed process."""
     previous = {s: signal.signal(s, _handle) for s in SIGNALS}
     _State.received = []
     try:
         yield
     finally:
         for s, handler in previous.items():
-            signal.signal(s, handler)
+            signal.signal(s, handler if restore else signal.SIG_IGN)
 
 
 @contextlib.contextmanager
