@@ -126,8 +126,8 @@ class Prod(Primitive):
         return SumBackward.call(g, ctx.shape, ctx.axes) * _others(x, ctx.axes), None, None
 
     @staticmethod
-    def jvp(ctx, t, _axes, keepdims):
-        x = ctx.inputs[0]
+    def jvp(ctx, t, _axes, _keepdims):
+        x, _, keepdims = ctx.inputs
         return (t * _others(x, ctx.axes)).sum(axis=ctx.axes, keepdims=keepdims)
 
 

@@ -887,16 +887,17 @@ NON_DIFFERENTIABLE = frozenset(
 )  # fmt: skip
 NOT_OPERATIONS = frozenset(
     {
-        "Function", "arange", "backward", "draw_graph", "eye", "full", "full_like",
-        "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_anomaly_enabled",
-        "is_grad_enabled", "is_inference_mode_enabled", "linspace",
-        "manual_seed", "ones", "ones_like", "promote_types", "rand", "rand_like", "randint",
-        "randn", "randn_like", "result_type", "set_default_dtype", "set_rng_state", "tensor",
-        "zeros", "zeros_like",
+        "Function", "arange", "as_tensor", "backward", "bernoulli", "draw_graph", "empty", "eye",
+        "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state", "grad",
+        "increment_version", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled",
+        "is_tensor", "linspace", "manual_seed", "multinomial", "normal", "numel", "ones",
+        "ones_like", "promote_types", "rand", "rand_like", "randint", "randn", "randn_like",
+        "randperm", "result_type", "set_default_dtype", "set_rng_state", "tensor", "zeros",
+        "zeros_like",
     }
 )  # fmt: skip
 # In-place Tensor methods that are not operations on values.
-NOT_INPLACE_OPERATIONS = frozenset({"detach_", "requires_grad_"})
+NOT_INPLACE_OPERATIONS = frozenset({"detach_", "normal_", "requires_grad_", "uniform_"})
 
 
 # --------------------------------------------------------------------------- PyTorch's names
@@ -1094,5 +1095,30 @@ CASES += [
         _masked_fill(),
         ae.masked_fill,
         lambda t, x, mask, value: x.masked_fill(_torch_index(t, mask), value),
+    ),
+]
+
+
+CASES += [
+    Case(
+        "masked_fill_",
+        Tensor.masked_fill_,
+        _masked_fill(),
+        lambda x, mask, value: (x * 1.0).masked_fill_(mask, value),
+        lambda t, x, mask, value: (x * 1.0).masked_fill_(_torch_index(t, mask), value),
+    ),
+    Case(
+        "scatter_",
+        Tensor.scatter_,
+        _gather(scatter=True),
+        lambda x, src, dim, index: (x * 1.0).scatter_(dim, index, src),
+        lambda t, x, src, dim, index: (x * 1.0).scatter_(dim, _torch_index(t, index), src),
+    ),
+    Case(
+        "scatter_add_",
+        Tensor.scatter_add_,
+        _gather(scatter=True),
+        lambda x, src, dim, index: (x * 1.0).scatter_add_(dim, index, src),
+        lambda t, x, src, dim, index: (x * 1.0).scatter_add_(dim, _torch_index(t, index), src),
     ),
 ]
