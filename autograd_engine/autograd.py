@@ -178,10 +178,7 @@ def _run(
     for tensor, g in roots:
         node = _target_key(tensor)
         g = g if create_graph else g._data
-        if node in buffers:
-            g = buffers[node] + g
-            g = g if create_graph else np.asarray(g)  # 0-d arrays add up to a NumPy scalar
-        buffers[node] = g
+        buffers[node] = _add(buffers[node], g) if node in buffers else g
     target_set = needed = None
     if targets is not None:
         target_set = {_target_key(x) for x in targets}
@@ -214,10 +211,7 @@ def _run(
                 if gi is None:
                     continue
                 if child in buffers:
-                    gi = buffers[child] + gi
-                    # 0-d arrays add up to a NumPy scalar: keep an array (backward formulas
-                    # would take a scalar for a number and make a default-dtype Tensor of it)
-                    buffers[child] = gi if create_graph else np.asarray(gi)
+                    buffers[child] = _add(buffers[child], gi)
                 elif needed is None or child in needed:
                     buffers[child] = gi
                     if type(child) is not AccumulateGrad:
@@ -257,6 +251,12 @@ def _run_hooks(hooks: dict, g: Any, create_graph: bool) -> Any:
     return grad if create_graph else np.asarray(grad._data, dtype=np.asarray(g).dtype)
 
 
+def _add(a: Any, b: Any) -> Any:
+    """a + b for two gradients; an array, where NumPy makes a scalar of two 0-d ones."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
 def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype.
 
@@ -265,11 +265,8 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
     Grad mode must be `create_graph` while it runs (`saved_tensors` reads it).
     """
     fn = node.fn
-    if not create_graph:
-        if type(grad_output) is not np.ndarray:  # a sum of 0-d gradients is a NumPy scalar
-            grad_output = np.asarray(grad_output)
-        if not fn.raw_backward:
-            grad_output = Tensor._make(grad_output, False, None)
+    if not create_graph and not fn.raw_backward:
+        grad_output = Tensor._make(grad_output, False, None)
     try:
         raw = fn.backward(node, grad_output)
     except AnomalyError as exc:  # raised by an op inside this backward: name this node

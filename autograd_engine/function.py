@@ -57,6 +57,7 @@ from .grad_mode import DUALS, STATE
 from .tensor import Tensor
 
 _IN, _OUT, _CONST = 0, 1, 2
+_new = object.__new__
 
 # Creation order of nodes. A node is always created after the nodes that produced its inputs,
 # so visiting nodes from the newest down is a valid order for backpropagation (autograd.py).
@@ -210,7 +211,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 return cls.apply(*args, **kwargs)
-        ctx = Node.__new__(Node)  # a context that records nothing: no input needs a gradient
+        ctx = _new(Node)  # a context that records nothing: no input needs a gradient
         ctx.next_functions = (None,) * len(args)
         return cls.forward(ctx, *args, **kwargs)
 

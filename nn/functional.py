@@ -69,9 +69,9 @@ __all__ = [
 ]
 
 
-# The core's matmul and sum on arrays or Tensors alike (Function.call), for _Linear's backward.
+# The core's matmul on arrays or Tensors alike (Function.call), for _Linear's backward: on
+# arrays, the BLAS kernel (np.dot: no slow path for the batch-1 weight gradient).
 _matmul = ae.ops.linalg.Matmul.call
-_sum = ae.ops.reduce.Sum.call
 
 
 class _Linear(ae.Function):
@@ -93,11 +93,13 @@ class _Linear(ae.Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        # Fold leading batch dimensions: dW = G^T X, db = sum of G's rows, dX = G W.
-        g2 = g.reshape(-1, g.shape[-1])
+        # dX = G W, dW = G^T X, db = sum of G's rows, with batch dimensions folded into one.
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         grad_x = _matmul(g, weight) if need_x else None
-        grad_w = _matmul(g2.T, x.reshape(-1, x.shape[-1])) if need_w else None
-        grad_b = _sum(g2, (0,), False) if need_b else None
+        grad_w = None
+        if need_w:
+            grad_w = _matmul(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
+        grad_b = g2.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
 

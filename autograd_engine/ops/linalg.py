@@ -16,21 +16,6 @@ class Matmul(Primitive):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise ShapeError(
-                f"matmul: both operands need at least one dimension, got shapes {a.shape} and "
-                f"{b.shape}; use * for scalars"
-            )
-        inner_a = a.shape[-1]
-        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if inner_a != inner_b:
-            hint = " (did you mean to transpose one operand?)" if a.ndim > 1 and b.ndim > 1 else ""
-            raise ShapeError(
-                f"matmul: shapes {a.shape} and {b.shape} do not line up: the last dimension of "
-                f"the first ({inner_a}) must equal the "
-                f"{'first' if b.ndim == 1 else 'second-to-last'} dimension of the second "
-                f"({inner_b}){hint}"
-            )
         ctx.save_for_backward(a, b)
         return K.matmul(a, b)
 
@@ -66,4 +51,24 @@ class Matmul(Primitive):
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims); both
     operands of one dtype, as in PyTorch."""
-    return Matmul.apply(*same_dtype("matmul", a, b))
+    a, b = same_dtype("matmul", a, b)
+    _check_shapes(a.shape, b.shape)
+    return Matmul.apply(a, b)
+
+
+def _check_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> None:
+    """Here rather than in forward, which backward formulas call with shapes that fit."""
+    if not a or not b:
+        raise ShapeError(
+            f"matmul: both operands need at least one dimension, got shapes {a} and {b}; "
+            "use * for scalars"
+        )
+    inner_a = a[-1]
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if inner_a != inner_b:
+        hint = " (did you mean to transpose one operand?)" if len(a) > 1 and len(b) > 1 else ""
+        raise ShapeError(
+            f"matmul: shapes {a} and {b} do not line up: the last dimension of the first "
+            f"({inner_a}) must equal the {'first' if len(b) == 1 else 'second-to-last'} "
+            f"dimension of the second ({inner_b}){hint}"
+        )

@@ -62,6 +62,8 @@ class Sum(Primitive):
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
+        if keepdims_shape(shape, ctx.axes) == shape:  # only axes of size 1 were summed
+            return g.reshape(shape), None, None
         return SumBackward.call(g, shape, ctx.axes), None, None  # d sum = 1 for every element
 
     @staticmethod
