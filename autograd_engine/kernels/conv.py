@@ -102,13 +102,13 @@ def _unfold(xp, cols, col0, geom):
     """im2col of one padded sample: cols[(c kH + i) kW + j, col0 + oh row + ow] =
     xp[c, oh s_h + i d_h, ow s_w + j d_w]."""
     kh, kw, sh, sw, _, _, dh, dw, oh, ow = geom
-    hp, wp, positions, row = _layout(geom)
+    hp, wp, positions, _ = _layout(geom)
     for r in range(cols.shape[0]):
         c, ij = divmod(r, kh * kw)
         i, j = divmod(ij, kw)
         base = (c * hp + i * dh) * wp + j * dw
         dst = cols[r, col0 : col0 + positions]
-        if row == wp:
+        if sh == 1 and sw == 1:  # the wide layout
             dst[:] = xp[base : base + positions]
         else:
             for a in range(oh):
@@ -122,13 +122,13 @@ def _fold(cols, col0, dxp, geom):
     """The adjoint of `_unfold`: adds each column entry onto the padded-sample element it was
     copied from."""
     kh, kw, sh, sw, _, _, dh, dw, oh, ow = geom
-    hp, wp, positions, row = _layout(geom)
+    hp, wp, positions, _ = _layout(geom)
     for r in range(cols.shape[0]):
         c, ij = divmod(r, kh * kw)
         i, j = divmod(ij, kw)
         base = (c * hp + i * dh) * wp + j * dw
         src = cols[r, col0 : col0 + positions]
-        if row == wp:
+        if sh == 1 and sw == 1:  # the wide layout
             dxp[base : base + positions] += src
         else:
             for a in range(oh):
@@ -431,4 +431,9 @@ def conv1d_backward(
         groups,
         output_mask,
     )
-    return tuple(None if g is None else g[:, :, 0] for g in grads)  # type: ignore[return-value]
+    grad_x, grad_w, grad_b = grads
+    return (
+        None if grad_x is None else grad_x[:, :, 0],
+        None if grad_w is None else grad_w[:, :, 0],
+        grad_b,
+    )
