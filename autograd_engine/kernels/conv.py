@@ -3,14 +3,14 @@
 Each sample is copied into a zero-padded buffer and unfolded by `_unfold` (im2col) into
 columns (C_in kH kW, samples x positions), one column per output position (at stride 1, one
 per position of the padded width, see `_layout`: each row of the columns is then a single
-copy), so each group's forward is the single product W_g (C_out/G, C_in/G kH kW) @ cols_g
-and the backward is two more: grad_W_g += G_g @ cols_g^T and dcols_g = W_g^T @ G_g, folded back
-onto the input by `_fold` (its adjoint). The chunk
-holds enough samples for about `_CHUNK_COLUMNS` columns, so that small images still make
-products large enough for BLAS while the columns stay in cache (they are never kept for the
-whole batch: the backward unfolds x again). The loops over chunks and groups run inside one
-Numba call that calls BLAS through np.dot; the products use BLAS's threads, the unfolding is
-serial (a prange over samples would call BLAS from several threads at once).
+copy). Each group's forward is then the single product W_g (C_out/G, C_in/G kH kW) @ cols_g,
+and the backward is two more, grad_W_g += G_g @ cols_g^T and dcols_g = W_g^T @ G_g, the
+latter folded back onto the input by `_fold` (the adjoint of `_unfold`). A chunk holds
+enough samples for about `_CHUNK_COLUMNS` columns, so the columns stay in cache (they are
+never kept for the whole batch: the backward unfolds x again). The loops over chunks and
+groups run inside one Numba call that calls BLAS through np.dot; the products use BLAS's
+threads, the unfolding is serial (a prange over samples would call BLAS from several
+threads at once).
 
 conv_transpose2d is conv2d's adjoint with respect to the input: its forward is conv2d's
 grad_x path applied to x, and its backward is conv2d's forward (grad_x) and conv2d's weight
