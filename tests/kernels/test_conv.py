@@ -213,6 +213,7 @@ def torch_grads(fn, inputs, g):
     ]
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @pytest.mark.parametrize("case", CONV_CASES)
 def test_conv2d_matches_torch(case):
     functional = pytest.importorskip("torch.nn.functional")
@@ -221,14 +222,18 @@ def test_conv2d_matches_torch(case):
     out = conv.conv2d(x, w, b, stride, padding, dilation, groups)
     g = np.random.default_rng(5).standard_normal(out.shape)
     pads = reference_conv.conv2d_geometry(x.shape, w.shape, stride, padding, dilation, groups)[1]
-    if (pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]) or isinstance(padding, str):
+    symmetric = pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]
+    if isinstance(padding, str) or symmetric:
+        flat = (0, 0, 0, 0)
         torch_padding = padding if isinstance(padding, str) else (pads[0][0], pads[1][0])
-        fn = lambda x, w, b: functional.conv2d(x, w, b, stride, torch_padding, dilation, groups)  # noqa: E731
-    else:  # asymmetric pads: F.pad first (its order is left, right, top, bottom)
-        flat = (*pads[1], *pads[0])
-        fn = lambda x, w, b: functional.conv2d(  # noqa: E731
-            functional.pad(x, flat), w, b, stride, 0, dilation, groups
+    else:  # asymmetric pads go through F.pad first (its order: left, right, top, bottom)
+        flat, torch_padding = (*pads[1], *pads[0]), 0
+
+    def fn(x, w, b):
+        return functional.conv2d(
+            functional.pad(x, flat), w, b, stride, torch_padding, dilation, groups
         )
+
     expected, grads = torch_grads(fn, (x, w, b), g)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     mine = conv.conv2d_backward(x, w, g, stride, padding, dilation, groups)
