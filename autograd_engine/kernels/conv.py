@@ -85,7 +85,8 @@ def _pad_sample(x, xp, geom):
     for c in range(channels):
         for a in range(rows):
             start = (c * hp + a + pt) * wp + pl
-            xp[start : start + cols] = x[c, a, :cols]
+            for b in range(cols):
+                xp[start + b] = x[c, a, b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -99,7 +100,8 @@ def _crop_sample(dxp, gx, geom):
     for c in range(channels):
         for a in range(rows):
             start = (c * hp + a + pt) * wp + pl
-            gx[c, a, :cols] = dxp[start : start + cols]
+            for b in range(cols):
+                gx[c, a, b] = dxp[start + b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -142,6 +144,17 @@ def _fold(cols, col0, dxp, geom):
                     dxp[dst + b * sw] += src[a * ow + b]
 
 
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _sum(row):
+    """The sum of a 1-D array, reassociated so that it vectorizes (a strictly ordered float
+    sum runs at one add per FP latency: 2.5 ms of the 26 ms of a (64, 16, 28, 28) conv2d
+    backward went into grad_b before)."""
+    total = row.dtype.type(0)
+    for k in range(row.size):
+        total += row[k]
+    return total
+
+
 @njit(cache=True, error_model="numpy")
 def _forward(x, w, bias, out, geom, chunk):
     """out (N, G, C_out/G, OH OW) = W_g @ im2col(x) per group, plus bias (G, C_out/G) if not
@@ -163,11 +176,11 @@ def _forward(x, w, bias, out, geom, chunk):
             for s in range(count):
                 for o in range(per_group):
                     shift = bias[g, o] if bias.size else out.dtype.type(0)
-                    dst = out[n0 + s, g, o]
-                    src = prod[o, s * positions : (s + 1) * positions]
                     for a in range(oh):
                         for b in range(ow):
-                            dst[a * ow + b] = src[a * row + b] + shift
+                            out[n0 + s, g, o, a * ow + b] = (
+                                prod[o, s * positions + a * row + b] + shift
+                            )
 
 
 @njit(cache=True, error_model="numpy")
@@ -190,15 +203,15 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
         for s in range(count):
             for g in range(groups):
                 for o in range(per_group):
-                    src = grad[n0 + s, g, o]
-                    dst = gcols[g, o, s * positions : (s + 1) * positions]
                     for a in range(oh):
                         for b in range(ow):
-                            dst[a * row + b] = src[a * ow + b]
+                            gcols[g, o, s * positions + a * row + b] = grad[
+                                n0 + s, g, o, a * ow + b
+                            ]
         if need_b:
             for g in range(groups):
                 for o in range(per_group):
-                    gb[g, o] += gcols[g, o].sum()
+                    gb[g, o] += _sum(gcols[g, o])
         if need_w:
             cols = np.empty((groups * k, width), grad.dtype)
             for s in range(count):
