@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from functools import partial
 
 import numpy as np
@@ -11,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_engine.errors import ShapeError
-from autograd_engine.kernels import conv, reference_conv
+from autograd_engine.kernels import (
+    conv,
+    padding,
+    pool,
+    recurrent,
+    reference_conv,
+    reference_recurrent,
+)
 from autograd_engine.kernels.windows import (
     conv_output_size,
     conv_transpose_output_size,
@@ -282,3 +290,14 @@ def test_conv1d_matches_torch(stride, padding, dilation):
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
     for a, e in zip(conv.conv1d_backward(x, w, g, stride, padding, dilation), grads, strict=True):
         np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+
+
+def test_every_reference_has_a_kernel_with_the_same_signature():
+    pairs = [(reference_conv, (conv, padding, pool)), (reference_recurrent, (recurrent,))]
+    for reference, modules in pairs:
+        for name, fn in inspect.getmembers(reference, inspect.isfunction):
+            if fn.__module__ != reference.__name__ or name.startswith("_"):
+                continue
+            kernels = [getattr(m, name) for m in modules if hasattr(m, name)]
+            assert len(kernels) == 1, name
+            assert inspect.signature(kernels[0]) == inspect.signature(fn), name
