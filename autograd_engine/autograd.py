@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import gc
 import heapq
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from . import forward_ad
 from .errors import AnomalyError, BackwardError, DTypeError, ShapeError
-from .function import AccumulateGrad, Node, check_gradient_finite
+from .function import Function, Node, check_gradient_finite
 from .grad_mode import STATE
-from .ops.shape import sum_to
-from .tensor import Tensor
+from .ops.shape import clone, sum_to
+from .tensor import AccumulateGrad, Tensor
 
 
 def backward(
@@ -74,8 +76,8 @@ def grad(
 
 
 def increment_version(tensor: Tensor) -> None:
-    """Record that `tensor.data` was changed in place by code outside the engine (an
-    optimizer writing `p.data`), so that a backward through a graph that saved the old values
+    """Record that `tensor._data` was changed in place by code outside the engine (an
+    optimizer writing `p._data`), so that a backward through a graph that saved the old values
     raises instead of silently using the new ones (torch.autograd.graph.increment_version)."""
     tensor._vc[0] += 1
 
@@ -88,25 +90,27 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             "no_grad() or from detached / non-differentiable results (comparisons, argmax)"
         )
     if gradient is None:
-        if tensor.data.size != 1:
+        if tensor._data.size != 1:
             raise BackwardError(
                 f"{op}: the output has shape {tensor.shape}, but an implicit gradient is only "
                 "defined for a single-element output; pass gradient= (same shape) or reduce "
                 "it first, e.g. y.sum().backward()"
             )
-        ones = np.empty(tensor.data.shape, tensor.data.dtype)
+        ones = np.empty(tensor._data.shape, tensor._data.dtype)
         ones.fill(1)  # cheaper than np.ones for the one-element case
         return Tensor._make(ones, False, None)
     g = (
         gradient
         if isinstance(gradient, Tensor)
-        else Tensor._make(np.asarray(gradient, dtype=tensor.data.dtype), False, None)
+        else Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None)
     )
     if g.shape != tensor.shape:
         raise ShapeError(
             f"{op}: gradient has shape {g.shape} but the output has shape {tensor.shape}; "
             "they must match"
         )
+    if g.dtype != tensor.dtype:  # as PyTorch: a float32 gradient of a float64 output is cast
+        g = g.to(tensor.dtype)
     return g
 
 
@@ -173,8 +177,11 @@ def _run(
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
-        g = g if create_graph else g.data
-        buffers[node] = buffers[node] + g if node in buffers else g
+        g = g if create_graph else g._data
+        if node in buffers:
+            g = buffers[node] + g
+            g = g if create_graph else np.asarray(g)  # 0-d arrays add up to a NumPy scalar
+        buffers[node] = g
     target_set = needed = None
     if targets is not None:
         target_set = {_target_key(x) for x in targets}
@@ -205,7 +212,10 @@ def _run(
                 if gi is None:
                     continue
                 if child in buffers:
-                    buffers[child] = buffers[child] + gi
+                    gi = buffers[child] + gi
+                    # 0-d arrays add up to a NumPy scalar: keep an array (backward formulas
+                    # would take a scalar for a number and make a default-dtype Tensor of it)
+                    buffers[child] = gi if create_graph else np.asarray(gi)
                 elif needed is None or child in needed:
                     buffers[child] = gi
                     if type(child) is not AccumulateGrad:
@@ -257,7 +267,7 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
             if type(gi) is not Tensor:
                 gi = Tensor._make(np.asarray(gi), False, None)
         elif type(gi) is not np.ndarray:
-            gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+            gi = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
         if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
@@ -319,11 +329,28 @@ def _own(g: np.ndarray, dtype: np.dtype) -> np.ndarray:
 
 
 def _accumulate(variable: Tensor, g: Tensor | np.ndarray, create_graph: bool) -> None:
-    """`.grad += g`, keeping the graph of g only when building higher-order derivatives."""
+    """`.grad += g`, keeping the graph of g only when building higher-order derivatives.
+
+    Under `create_graph` the first gradient is cloned (a recorded copy), as in PyTorch: g may
+    be the very Tensor another leaf receives (`x + y` sends one gradient to both) or a
+    read-only broadcast view, and a later backward adds into `.grad` in place."""
     if create_graph:
-        variable._grad = g if variable._grad is None else variable._grad + g
+        variable._grad = clone(g) if variable._grad is None else variable._grad + g
     elif variable._grad is None:
-        variable._grad = Tensor._make(_own(g, variable.data.dtype), False, None)
+        variable._grad = Tensor._make(_own(g, variable._data.dtype), False, None)
     else:
-        buffer = variable._grad.data
+        grad = variable._grad
+        buffer = grad._data
         buffer += g  # in place; `+=` casts same-kind, as .grad keeps the leaf's dtype
+        grad._vc[0] += 1  # a graph that saved this .grad (create_graph) sees the change
+
+
+# `torch.autograd` under the porting rule: `Function`, `grad`, `backward` and `forward_ad`
+# above; the gradient checks live in a layer above this one and are imported on first use.
+def __getattr__(name: str) -> Any:
+    if name in ("gradcheck", "gradgradcheck"):
+        return getattr(importlib.import_module("autograd_engine.testing"), name)
+    raise AttributeError(f"module 'autograd_engine.autograd' has no attribute {name!r}")
+
+
+__all__ = ["Function", "backward", "forward_ad", "grad", "increment_version"]

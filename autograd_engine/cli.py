@@ -70,7 +70,8 @@ def _load(path: str) -> Any:
 
 def _example_input(model: Any) -> Tensor:
     """What to feed a bare model: its `example_input`, else a batch of 2 rows sized by the
-    first module that declares `in_features`."""
+    first module that declares `in_features`, in the dtype of its weight (modules refuse
+    inputs of another float dtype)."""
     example = getattr(model, "example_input", None)
     if example is not None:
         return example() if callable(example) else example
@@ -78,7 +79,8 @@ def _example_input(model: Any) -> Tensor:
         size = getattr(module, "in_features", None)
         if isinstance(size, int):
             manual_seed(0)
-            return randn(2, size, dtype=float64)
+            weight = getattr(module, "weight", None)
+            return randn(2, size, dtype=float64 if weight is None else weight.dtype)
     raise DrawingError(
         "cannot guess an input for this model; give it an `example_input` attribute or name a "
         "function returning (model, example_input)"

@@ -15,8 +15,11 @@ class ShapeError(AutogradError, ValueError):
     """Shapes that do not fit an operation (broadcasting, matmul, reshape, concatenation)."""
 
 
-class DTypeError(AutogradError, TypeError):
-    """A dtype an operation cannot use, such as asking for the gradient of an integer tensor."""
+class DTypeError(AutogradError, TypeError, RuntimeError):
+    """A dtype an operation cannot use, such as asking for the gradient of an integer tensor.
+
+    PyTorch raises RuntimeError for these ("mat1 and mat2 must have the same dtype", "only
+    Tensors of floating point dtype can require gradients"); TypeError is kept as well."""
 
 
 class BackwardError(AutogradError, RuntimeError):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -38,12 +38,9 @@ from .errors import (
     NotDifferentiableError,
     ShapeError,
 )
-from .grad_mode import STATE
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
-else:
-    Tensor = None  # bound by tensor.py once the class exists (the two modules need each other)
+from .forward_ad import push_tangent
+from .grad_mode import DUALS, STATE
+from .tensor import Tensor
 
 _IN, _OUT, _CONST = 0, 1, 2
 
@@ -109,13 +106,13 @@ class Node:
             if cell is not None and cell[0] != version:
                 raise InplaceError(
                     f"{self.name}: one of the values it saved for backward (shape "
-                    f"{np.shape(value.data if kind == _IN else value)}) was modified by an "
+                    f"{np.shape(value._data if kind == _IN else value)}) was modified by an "
                     f"in-place operation after it was saved (version {version}, now "
                     f"{cell[0]}); use an out-of-place operation (x = x + 1 instead of x += 1) "
                     "or clone() it first"
                 )
             if kind == _IN:
-                values.append(value.data if raw else value)
+                values.append(value._data if raw else value)
             elif raw or (kind == _CONST and not isinstance(value, np.ndarray)):
                 values.append(value)
             else:
@@ -132,12 +129,12 @@ class Node:
         packed = []
         for value in self._saved:
             for arg in args:
-                if isinstance(arg, Tensor) and value is arg.data:
+                if isinstance(arg, Tensor) and value is arg._data:
                     packed.append((_IN, arg, arg._vc, arg._vc[0]))
                     break
             else:
                 if value is out:
-                    packed.append((_OUT, result.data, result._vc, result._vc[0]))
+                    packed.append((_OUT, result._data, result._vc, result._vc[0]))
                 else:
                     packed.append((_CONST, value, None, 0))
         self._saved = tuple(packed)
@@ -151,20 +148,6 @@ class Node:
     def __repr__(self) -> str:
         # A private Function class (`_Linear`) still reads as a public name: <LinearBackward>.
         return f"<{self.fn.__name__.lstrip('_')}Backward>"
-
-
-class AccumulateGrad:
-    """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
-
-    __slots__ = ("__weakref__", "variable")
-    next_functions: tuple = ()
-    name = "AccumulateGrad"
-
-    def __init__(self, variable: Tensor) -> None:
-        self.variable = variable
-
-    def __repr__(self) -> str:
-        return f"<AccumulateGrad {tuple(self.variable.shape)}>"
 
 
 class Function:
@@ -184,6 +167,10 @@ class Function:
     """
 
     raw_backward = False
+    # Forward mode (forward_ad.py) calls `jvp(ctx, *tangents)`, one tangent array (or None)
+    # per forward argument, with `ctx.inputs` / `ctx.output` holding forward's arrays; it
+    # returns the output's tangent. Functions without it are reverse-mode only.
+    jvp = None
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -210,12 +197,14 @@ class Function:
             meta = []
             for a in args:
                 if isinstance(a, Tensor):
-                    data = a.data
+                    if a._view is not None:
+                        a._sync_view()  # a new node if its base was changed in place since
+                    data = a._data
                     arrays.append(data)
                     meta.append((data.shape, data.dtype))
                     if a._requires_grad:
                         record = True
-                        nexts.append(a.grad_fn or a._accumulator or a._grad_accumulator())
+                        nexts.append(a._grad_fn or a._accumulator or a._grad_accumulator())
                         continue
                 else:
                     arrays.append(a)
@@ -225,7 +214,7 @@ class Function:
             # Set before forward, so that forward can save only what backward will need.
             ctx.next_functions = tuple(nexts)
         else:  # no_grad(): nothing is recorded, forward only needs the arrays
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
             ctx = Node(cls)
             ctx.next_functions = (None,) * len(args)
         try:
@@ -241,8 +230,13 @@ class Function:
         if STATE.anomaly:
             _check_finite(cls.op_name(), "forward", out)
         if not record or out.dtype.kind != "f":
-            return Tensor._make(out, False, None)
+            result = Tensor._make(out, False, None)
+            if DUALS.level and out.dtype.kind == "f":
+                push_tangent(cls, ctx, args, arrays, out, result)
+            return result
         result = Tensor._make(out, True, ctx)
+        if DUALS.level:
+            push_tangent(cls, ctx, args, arrays, out, result)
         ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking (shapes, dtypes)
         ctx.output_ref = weakref.ref(result)
         if ctx._saved:
@@ -265,4 +259,4 @@ def check_gradient_finite(node: Node, grads: tuple) -> None:
     """Anomaly mode: name the operation whose backward returned NaN or Inf."""
     for g in grads:
         if g is not None:
-            _check_finite(node.name, "backward", g.data if isinstance(g, Tensor) else g)
+            _check_finite(node.name, "backward", g._data if isinstance(g, Tensor) else g)

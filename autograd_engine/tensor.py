@@ -1,23 +1,71 @@
 """The user-facing Tensor: one NumPy array plus what autodiff needs to know about it.
 
-A Tensor holds `data` (a NumPy array), `requires_grad`, `grad` and `grad_fn` (the node that
+A Tensor holds its array (`numpy()`), `requires_grad`, `grad` and `grad_fn` (the node that
 produced it, None for leaves). Its methods and operators are thin calls into `ops`, where each
 operation's forward and local derivative live side by side.
+
+Layering: this module imports only the layers below it (errors, dtypes, grad_mode). The
+package's one upward edge is at the end of this file: the op methods (`x.exp()`, `x + y`,
+`x.backward()`) call `ops` and `autograd`, which are built on the Tensor class, so they are
+imported and bound once the class exists.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import dtypes, function
+from . import dtypes
+from .device import CPU, check_device, device
 from .errors import BackwardError, DTypeError, InplaceError, ShapeError
-from .function import AccumulateGrad, Node
-from .grad_mode import STATE
+from .grad_mode import DUALS, STATE
+
+if TYPE_CHECKING:
+    from .function import Node
 
 _new = object.__new__
+
+# Tensor.type() names, as PyTorch prints them.
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "uint8": "ByteTensor",
+    "bool": "BoolTensor",
+}
+
+
+class AccumulateGrad:
+    """The sink of a leaf that requires grad: backward adds the incoming gradient to `.grad`."""
+
+    __slots__ = ("__weakref__", "variable")
+    next_functions: tuple = ()
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad {tuple(self.variable.shape)}>"
+
+
+class _View:
+    """What a view remembers, as in PyTorch: its base (never itself a view), the view steps
+    that make it from the base (`ops.shape.replay_view`), whether grad mode was on when it was
+    made, and the base's node its own `grad_fn` was made from (when the base gets a new node,
+    through an in-place change, the view's node is made again)."""
+
+    __slots__ = ("base", "grad_mode", "node", "steps")
+
+    def __init__(self, base: Tensor, steps: tuple, grad_mode: bool) -> None:
+        self.base = base
+        self.steps = steps
+        self.grad_mode = grad_mode
+        self.node = base._grad_fn
 
 
 class Tensor:
@@ -26,17 +74,19 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_accumulator",
+        "_data",
         "_grad",
+        "_grad_fn",
         "_requires_grad",
         "_vc",
-        "data",
-        "grad_fn",
+        "_view",
     )
     __array_priority__ = 1000  # NumPy defers `array + tensor` to Tensor.__radd__
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = dtypes.as_array(data, dtype)
-        self.grad_fn: Node | None = None
+        self._data = dtypes.as_array(data._data if isinstance(data, Tensor) else data, dtype)
+        self._grad_fn: Node | None = None
+        self._view: _View | None = None
         self._grad: Tensor | None = None
         self._accumulator: AccumulateGrad | None = None
         self._vc = [0]
@@ -48,9 +98,10 @@ class Tensor:
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
         """Wrap an array without copying or checking: the fast path used by every operation."""
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t._requires_grad = requires_grad
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
+        t._view = None
         t._grad = None
         t._accumulator = None
         t._vc = [0]
@@ -58,7 +109,16 @@ class Tensor:
 
     # ----------------------------------------------------------------- autodiff state
     @property
+    def grad_fn(self) -> Node | None:
+        """The node that produced this tensor (None for leaves)."""
+        if self._view is not None:
+            self._sync_view()
+        return self._grad_fn
+
+    @property
     def requires_grad(self) -> bool:
+        if self._view is not None:
+            self._sync_view()
         return self._requires_grad
 
     @requires_grad.setter
@@ -68,7 +128,7 @@ class Tensor:
                 "requires_grad can only be changed on leaf tensors; use detach() to get a "
                 "tensor that does not require grad"
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise DTypeError(
                 f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
                 "convert first, e.g. x.to(float32)"
@@ -126,72 +186,85 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values (shared memory) cut off from the graph."""
-        t = Tensor._make(self.data, False, None)
+        t = Tensor._make(self._data, False, None)
         t._vc = self._vc
         return t
 
     def detach_(self) -> Tensor:
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
+        self._view = None  # no longer follows its base's graph
         return self
+
+    @property
+    def data(self) -> Tensor:
+        """The same values as a Tensor that shares memory and is cut off from the graph, as in
+        PyTorch: `p.data.mul_(0.9)` changes p without recording anything. Use `numpy()` for
+        the NumPy array. Like PyTorch, changes made through it are not seen by autograd's
+        version checks (`detach()` shares them)."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor | np.ndarray) -> None:
+        """Replace the values (any shape), keeping the graph identity: `p.data = new`."""
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     # ----------------------------------------------------------------- array facts
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape, or the length of one dimension, as `torch.Tensor.size`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
-    @property
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def numpy(self) -> np.ndarray:
-        """The underlying array (shared memory). Detach first if it requires grad."""
-        return self.data
+        """The underlying NumPy array (shared memory: changing one changes the other)."""
+        return self._data
 
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ShapeError(
                 f"item: only a one-element tensor can be converted to a Python number, "
                 f"this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -200,25 +273,25 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu":
+        if self._data.dtype.kind not in "iu":
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
         body = np.array2string(
-            self.data, separator=", ", precision=4, threshold=200, prefix="tensor("
+            self._data, separator=", ", precision=4, threshold=200, prefix="tensor("
         )
         extra = []
         if (
-            self.data.dtype != dtypes.get_default_dtype() and self.data.dtype.kind == "f"
-        ) or self.data.dtype.kind != "f":
-            extra.append(f"dtype={self.data.dtype}")
+            self._data.dtype != dtypes.get_default_dtype() and self._data.dtype.kind == "f"
+        ) or self._data.dtype.kind != "f":
+            extra.append(f"dtype={self._data.dtype}")
         if self.grad_fn is not None:
             extra.append(f"grad_fn={self.grad_fn!r}")
         elif self._requires_grad:
@@ -226,11 +299,40 @@ class Tensor:
         return "tensor(" + body + "".join(", " + e for e in extra) + ")"
 
     # ----------------------------------------------------------------- conversion
-    def to(self, dtype: Any) -> Tensor:
-        """A copy converted to `dtype` (differentiable between float dtypes)."""
-        return ops.shape.cast(self, dtypes.resolve(dtype))
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """PyTorch's forms `to(dtype)`, `to(device, dtype=None)` and `to(other)`: self when
+        nothing changes (or a copy with `copy=True`), else a converted copy (differentiable
+        between float dtypes). The only device is the CPU."""
+        dtype, target = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, device) or (
+                isinstance(arg, str) and arg.partition(":")[0] in ("cpu", "cuda", "mps", "xpu")
+            ):
+                target = arg
+            else:
+                dtype = arg
+        check_device(target, "to")
+        out = self if dtype is None else ops.shape.cast(self, dtypes.resolve(dtype))
+        return out.clone() if copy and out is self else out
 
-    astype = to
+    def astype(self, dtype: Any) -> Tensor:
+        """NumPy's spelling of `to(dtype)`."""
+        return self.to(dtype)
+
+    def type(self, dtype: Any = None) -> str | Tensor:
+        """With no argument, PyTorch's type name ('torch.FloatTensor'); else `to(dtype)`."""
+        if dtype is None:
+            return f"torch.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -241,49 +343,132 @@ class Tensor:
     def long(self) -> Tensor:
         return self.to(np.int64)
 
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    @property
+    def device(self) -> device:
+        """Always the CPU."""
+        return CPU
+
+    is_cuda = False
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        check_device(device or "cuda", "cuda")
+        return self
+
     def clone(self) -> Tensor:
         return ops.shape.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self if self.data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else self.clone()
 
-    # ----------------------------------------------------------------- in place
-    def _check_inplace(self, op: str) -> bool:
-        """True if the change must be recorded as a new graph node rather than mutate data."""
+    # ----------------------------------------------------------------- views and in place
+    # As in PyTorch: an in-place operation writes into the tensor's memory (so every view of
+    # it sees the change) and bumps the version counter that views share with their base.
+    # When it must be recorded, the operation runs out of place on a copy of the old values
+    # and the result is written back; the tensor takes the result's node, and for a view it
+    # is the base that gets a new node (CopySlices: the written region's gradient goes
+    # through the operation, the rest straight to the old base), from which the view's own
+    # node is made again. Other views of the base notice its new node and do the same.
+
+    def _sync_view(self) -> None:
+        """Make this view's node again from its base's, if the base got a new node since."""
+        view = self._view
+        base = view.base
+        if view.node is base._grad_fn:
+            return
+        view.node = base._grad_fn
+        if view.grad_mode and base._requires_grad:
+            previous, STATE.grad_enabled = STATE.grad_enabled, True
+            try:
+                fresh = ops.shape.replay_view(base, view.steps)
+            finally:
+                STATE.grad_enabled = previous
+            self._grad_fn = fresh._grad_fn
+            self._requires_grad = True
+            self._grad_fn.output_ref = weakref.ref(self)
+
+    def _records(self, op: str, *others: Any) -> bool:
+        """True if this in-place change must be recorded; raises where PyTorch does."""
+        if DUALS.level and any(id(t) in DUALS.tangents for t in (self, *others)):
+            raise InplaceError(
+                f"{op}: in-place operations on tensors that carry a forward-mode tangent are "
+                "not supported; use the out-of-place form (x = x + y instead of x += y)"
+            )
         if not STATE.grad_enabled:
             return False
-        if self.grad_fn is None and self._requires_grad:
+        view = self._view
+        if view is not None:
+            self._sync_view()
+            if not view.grad_mode and view.base._requires_grad:
+                raise InplaceError(
+                    f"{op}: a view was created in no_grad mode and is being modified in place "
+                    "with grad mode enabled; create the view and change it both inside the "
+                    "no_grad block (not recorded) or both outside (recorded)"
+                )
+        if self._grad_fn is None and self._requires_grad:
             raise InplaceError(
                 f"{op}: a leaf tensor that requires grad (shape {self.shape}) cannot be changed "
                 "in place while gradients are recorded; wrap the update in `with no_grad():` "
                 "(as in `w -= lr * w.grad`)"
             )
+        if not (
+            self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+        ):
+            return False
+        if view is not None and view.base._requires_grad and view.base._grad_fn is None:
+            raise InplaceError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an "
+                f"in-place operation (view of shape {self.shape}); change a clone, or the leaf "
+                "itself under no_grad()"
+            )
+        if not self._data.flags.writeable:
+            raise _read_only(op, self)
         return True
 
-    def _rebase(self, result: Tensor) -> Tensor:
-        """Make self the result of a recorded in-place operation (its old value stays saved)."""
-        self.data = result.data
-        self.grad_fn = result.grad_fn
-        self._requires_grad = result._requires_grad
-        if self.grad_fn is not None:
-            self.grad_fn.output_ref = weakref.ref(self)
-        self._vc[0] += 1
+    def _rebase(self, op: str, result: Tensor) -> Tensor:
+        """Write the recorded out-of-place `result` into this tensor's memory and take its node
+        (for a view: the base takes a CopySlices node and the view's node is made again)."""
+        if result._data.dtype != self._data.dtype:
+            result = ops.shape.cast(result, self._data.dtype)
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"{op}: the result has shape {result.shape} but an in-place operation must keep "
+                f"the tensor's shape {self.shape}; use the out-of-place operation"
+            )
+        view = self._view
+        if view is None:
+            np.copyto(self._data, result._data)
+            self._grad_fn = result._grad_fn
+            self._requires_grad = result._requires_grad
+            if self._grad_fn is not None:
+                self._grad_fn.output_ref = weakref.ref(self)
+            self._vc[0] += 1
+        else:
+            ops.shape.copy_slices(view.base, result, self._data, view.steps)
+            self._sync_view()  # the view's node, made again from the base's new one
         return self
 
     def _old_self(self) -> Tensor:
-        t = Tensor._make(self.data, self._requires_grad, self.grad_fn)
-        t._accumulator = self._accumulator
-        t._vc = [self._vc[0]]
-        return t
+        """The current values (a copy: memory is about to change) with the current graph."""
+        return Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
-        other_rg = isinstance(other, Tensor) and other._requires_grad
-        if self._check_inplace(op) and (self._requires_grad or other_rg):
-            return self._rebase(_BINARY_OPS[ufunc](self._old_self(), other))
-        value = other.data if isinstance(other, Tensor) else other
+        if self._records(op, other):
+            return self._rebase(op, _BINARY_OPS[ufunc](self._old_self(), other))
+        value = other._data if isinstance(other, Tensor) else other
         try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
+            ufunc(self._data, value, out=self._data, casting="same_kind")
         except ValueError as exc:
+            if not self._data.flags.writeable:
+                raise _read_only(op, self) from None
             raise ShapeError(
                 f"{op}: cannot update a tensor of shape {self.shape} in place with a value of "
                 f"shape {np.shape(value)}: {exc}"
@@ -310,15 +495,15 @@ class Tensor:
 
     def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
-        if self._check_inplace(_op) and (
-            self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)
-        ):
+        if self._records(_op, src):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
-            # clone: never alias src's array (or a read-only broadcast view of it)
+            # clone: a node of its own, never src's (src may be a leaf)
             copied = ops.shape.clone(ops.shape.broadcast_to(src.to(self.dtype), self.shape))
-            return self._rebase(copied)
-        value = src.data if isinstance(src, Tensor) else src
-        np.copyto(self.data, value, casting="unsafe")
+            return self._rebase(_op, copied)
+        value = src._data if isinstance(src, Tensor) else src
+        if not self._data.flags.writeable:
+            raise _read_only(_op, self)
+        np.copyto(self._data, value, casting="unsafe")
         self._vc[0] += 1
         return self
 
@@ -328,23 +513,27 @@ class Tensor:
     def zero_(self) -> Tensor:
         return self.fill_(0, "zero_")
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        if self._check_inplace("clamp_") and self._requires_grad:
-            return self._rebase(ops.elementwise.clip(self._old_self(), min, max))
-        np.clip(self.data, min, max, out=self.data)
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if self._records("clamp_", min, max):
+            return self._rebase("clamp_", ops.elementwise.clip(self._old_self(), min, max))
+        if not self._data.flags.writeable:
+            raise _read_only("clamp_", self)
+        lo, hi = (v._data if isinstance(v, Tensor) else v for v in (min, max))
+        np.clip(self._data, lo, hi, out=self._data)
         self._vc[0] += 1
         return self
 
     clip_ = clamp_
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if self._check_inplace("__setitem__") and (
-            self._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
-        ):
-            self._rebase(ops.shape.index_put(self._old_self(), key, value))
+        if self._records("__setitem__", value):
+            self._rebase("__setitem__", ops.shape.index_put(self._old_self(), key, value))
             return
-        key = ops.shape.normalize_index(key)
-        self.data[key] = value.data if isinstance(value, Tensor) else value
+        if not self._data.flags.writeable:
+            raise _read_only("__setitem__", self)
+        self._data[ops.shape.index_key(key)[0]] = (
+            value._data if isinstance(value, Tensor) else value
+        )
         self._vc[0] += 1
 
     # ----------------------------------------------------------------- arithmetic
@@ -405,7 +594,14 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
-        return ops.shape.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+
+def _read_only(op: str, t: Tensor) -> InplaceError:
+    return InplaceError(
+        f"{op}: the tensor (shape {t.shape}) is read-only: an expanded (broadcast) view, whose "
+        "elements share memory, or a read-only array; clone() it before changing it in place"
+    )
 
 
 _OPERATORS = {
@@ -429,8 +625,8 @@ def _bind_methods() -> None:
         setattr(Tensor, dunder, getattr(ops, name))
 
 
-function.Tensor = Tensor
-from . import autograd, ops  # noqa: E402  (both need the Tensor class defined above)
+# The one upward edge of the package (see the module docstring).
+from . import autograd, ops  # noqa: E402
 
 _BINARY_OPS = {
     np.add: ops.elementwise.add,

@@ -210,8 +210,9 @@ def run(cfg: Config) -> Section:
             "overhead); `tanh` is routed to NumPy at every size.",
         ],
     )
-    fig, axes = plots.figure(2)
-    for ax, k, peer in zip(axes, (0, 1), ("NumPy", "PyTorch")):
+    compared = ("NumPy", "PyTorch") if torch is not None else ("NumPy",)  # no empty log panel
+    fig, axes = plots.figure(len(compared))
+    for ax, k, peer in zip(axes, (0, 1), compared):
         for op in peers["engine"]:
             ax.plot(sizes, [ratio[op, n][k] for n in sizes], marker="o", label=op)
         ax.axhline(1.0, color="k", lw=0.8)
@@ -220,6 +221,6 @@ def run(cfg: Config) -> Section:
         ax.set_xlabel("elements")
         ax.set_ylabel(f"{peer} time / engine time")
         ax.set_title(f"speed-up vs {peer}")
-    axes[1].legend(fontsize=7)
+    axes[-1].legend(fontsize=7)
     section.plot = plots.save(fig, cfg.plot_dir, "kernels")
     return section

@@ -28,6 +28,19 @@ from .losses import (
 
 Tensor = ae.Tensor
 
+
+def _check_dtype(op: str, input: Tensor, *params: Tensor | None) -> None:
+    """Raise DTypeError unless the input has the dtype of the weights, as PyTorch requires
+    ("mat1 and mat2 must have the same dtype") instead of silently computing in the wider."""
+    for p in params:
+        if p is not None and input.dtype != p.dtype:
+            raise ae.DTypeError(
+                f"{op}: the input has dtype {input.dtype} but the weights {p.dtype}; convert "
+                f"the input (x.to({p.dtype}), or x.float() for NumPy float64 data) or the "
+                f"model (model.to({input.dtype}))"
+            )
+
+
 __all__ = [
     "batch_norm",
     "binary_cross_entropy",
@@ -90,12 +103,13 @@ class _Linear(ae.Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b for x of shape (..., in), W of shape (out, in) and b of shape (out,)."""
-    if input.data.shape[-1:] != weight.data.shape[-1:]:
+    if input.shape[-1:] != weight.shape[-1:]:
         raise ae.ShapeError(
             f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
             f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
             f"{tuple(weight.shape)})"
         )
+    _check_dtype("linear", input, weight, bias)
     return _Linear.apply(input, weight, bias)
 
 
@@ -128,7 +142,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
     scaled = input if beta == 1 else input * beta
     smooth = ae.softplus(scaled) if beta == 1 else ae.softplus(scaled) / beta
-    return ae.where(scaled.data > threshold, input, smooth)
+    return ae.where(scaled.detach() > threshold, input, smooth)
 
 
 def _softmax_dim(dim: int | None, ndim: int) -> int:
@@ -191,6 +205,7 @@ def batch_norm(
             f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape "
             f"{tuple(input.shape)}"
         )
+    _check_dtype("batch_norm", input, weight, bias, running_mean)
     axes = (0,) if input.ndim == 2 else (0, 2)
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
@@ -205,8 +220,8 @@ def batch_norm(
         var = (centred * centred).mean(axis=axes, keepdims=True)
         if training and running_mean is not None:
             with ae.no_grad():
-                running_mean.mul_(1.0 - momentum).add_(momentum * mean.data.reshape(-1))
-                unbiased = var.data.reshape(-1) * (count / (count - 1))
+                running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
+                unbiased = var.numpy().reshape(-1) * (count / (count - 1))
                 running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
     else:
         centred = input - running_mean.reshape(shape)
@@ -234,6 +249,7 @@ def layer_norm(
             f"layer_norm: the input's trailing dimensions {tuple(input.shape)} do not match "
             f"normalized_shape {dims}"
         )
+    _check_dtype("layer_norm", input, weight, bias)
     axes = tuple(range(input.ndim - len(dims), input.ndim))
     centred = input - input.mean(axis=axes, keepdims=True)
     var = (centred * centred).mean(axis=axes, keepdims=True)
@@ -243,3 +259,99 @@ def layer_norm(
     if bias is not None:
         out = out + bias
     return out
+
+
+# ----------------------------------------------------------------------------- PyTorch names
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_TWO_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x Phi(x) with Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    approximate="tanh", 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate == "none":
+        return 0.5 * input * (1.0 + ae.erf(input * _SQRT_HALF))
+    if approximate == "tanh":
+        inner = _SQRT_TWO_OVER_PI * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1.0 + ae.tanh(inner))
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x sigma(x) (the swish). `inplace` is accepted for PyTorch compatibility."""
+    return input * ae.sigmoid(input)
+
+
+def _vector_norm(input: Tensor, p: float, dim: int | tuple[int, ...]) -> Tensor:
+    """(sum |x|^p)^(1/p) along `dim`, kept; its gradient is 0 (not NaN) at a zero vector."""
+    if p == 2:
+        total = (input * input).sum(axis=dim, keepdims=True)
+    else:
+        total = (ae.abs(input) ** p).sum(axis=dim, keepdims=True)
+    nonzero = total.numpy() > 0
+    safe = ae.where(nonzero, total, 1.0)
+    root = ae.sqrt(safe) if p == 2 else safe ** (1.0 / p)
+    return ae.where(nonzero, root, 0.0)
+
+
+def normalize(
+    input: Tensor, p: float = 2.0, dim: int | tuple[int, ...] = 1, eps: float = 1e-12
+) -> Tensor:
+    """x / max(||x||_p, eps) along `dim`: unit vectors (zero vectors stay zero)."""
+    return input / ae.maximum(_vector_norm(input, p, dim), eps)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1 * x2) / (max(||x1||, eps) max(||x2||, eps)) along `dim` (inputs broadcast), each
+    normalised first. As PyTorch, a norm raised to eps keeps the norm's derivative."""
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+
+    def unit(x: Tensor) -> Tensor:
+        norm = _vector_norm(ae.broadcast_to(x, shape), 2, dim)
+        value = norm.numpy()
+        return x / (norm + (np.maximum(value, eps) - value))
+
+    return (unit(x1) * unit(x2)).sum(axis=dim)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices of shape (...) to int64 one-hot rows of shape (..., num_classes);
+    num_classes=-1 takes the largest index + 1."""
+    labels = tensor.numpy() if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if labels.dtype.kind not in "iu":
+        raise ae.DTypeError(
+            f"one_hot: expected an integer (class index) tensor, got dtype {labels.dtype}; "
+            "convert it with .long()"
+        )
+    if num_classes == -1:
+        if labels.size == 0:
+            raise ValueError("one_hot: cannot infer num_classes from an empty tensor; pass it")
+        num_classes = int(labels.max()) + 1
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ae.IndexOutOfRangeError(
+            f"one_hot: class values must be in [0, {num_classes}), got values from "
+            f"{labels.min()} to {labels.max()}"
+        )
+    out = np.zeros((*labels.shape, num_classes), dtype=np.int64)
+    np.put_along_axis(out, labels[..., None].astype(np.int64), 1, axis=-1)
+    return ae.tensor(out)
+
+
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from .huber import huber_loss, smooth_l1_loss  # noqa: E402
+from .sampling import interpolate, pad, upsample  # noqa: E402
+
+__all__ += [
+    "cosine_similarity",
+    "gelu",
+    "huber_loss",
+    "interpolate",
+    "multi_head_attention_forward",
+    "normalize",
+    "one_hot",
+    "pad",
+    "scaled_dot_product_attention",
+    "silu",
+    "smooth_l1_loss",
+    "upsample",
+]

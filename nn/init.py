@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.special
 
 import autograd_engine as ae
 
@@ -143,3 +144,53 @@ def kaiming_normal_(
     """He normal: N(0, std^2) with std = gain / sqrt(fan)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
+
+
+def trunc_normal_(
+    tensor: Tensor,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Fill with samples of N(mean, std^2) conditioned on [a, b] (absolute bounds, as PyTorch),
+    drawn by inverting the normal CDF on the uniform samples between the bounds' CDF values."""
+    if not a < b:
+        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    lo, hi = (scipy.special.ndtr((bound - mean) / std) for bound in (a, b))
+    u = _rng(generator).uniform(lo, hi, tensor.shape)
+    values = mean + std * scipy.special.ndtri(u)
+    return _fill(tensor, np.clip(values, a, b))
+
+
+def orthogonal_(
+    tensor: Tensor, gain: float = 1.0, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al., 2013): the tensor seen as
+    (rows, prod(other dims)) gets orthonormal rows or columns, whichever are fewer, from the
+    QR decomposition of a Gaussian matrix (signs fixed so that it is uniformly distributed)."""
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
+            f"{tuple(tensor.shape)}"
+        )
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal, zeros elsewhere)."""
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))

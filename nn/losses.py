@@ -33,7 +33,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x.numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _check_same_shape(name: str, input: Tensor, target: Any) -> None:
@@ -115,7 +115,7 @@ def gaussian_nll_loss(
                 f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not fit input of shape "
                 f"{tuple(input.shape)}"
             )
-    if (var.data < 0).any():
+    if (var.numpy() < 0).any():
         raise ValueError("gaussian_nll_loss: var has negative entries")
     var = var.clone()
     with ae.no_grad():
@@ -158,7 +158,7 @@ def binary_cross_entropy(
 ) -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1]; logs clamped at -100."""
     _check_same_shape("binary_cross_entropy", input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
+    if ((input.numpy() < 0) | (input.numpy() > 1)).any():
         raise ValueError(
             "binary_cross_entropy: input values must be probabilities in [0, 1]; for raw scores "
             "use binary_cross_entropy_with_logits"

@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_engine as ae
 
+from . import hooks
 from .parameter import Parameter
 
 
@@ -42,6 +43,10 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_scope", ae.scope(type(self).__name__))
+        object.__setattr__(self, "_forward_pre_hooks", {})
+        object.__setattr__(self, "_forward_hooks", {})
+        object.__setattr__(self, "_backward_hooks", {})
+        object.__setattr__(self, "_hooks_with_kwargs", {})
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
@@ -49,7 +54,74 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` inside a scope named after the module, so graph drawings can box it."""
         with self._scope:
+            if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+                return self._call_with_hooks(args, kwargs)
             return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """PyTorch's order: forward pre-hooks (each may replace the inputs), forward (with
+        full backward hooks attached), forward hooks (each may replace the output)."""
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        if self._backward_hooks:
+            output = hooks.wrap_call(self, self.forward, args, kwargs)
+        else:
+            output = self.forward(*args, **kwargs)
+        for key, hook in list(self._forward_hooks.items()):
+            if key in with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def _add_hook(
+        self, registry: dict, hook: Callable, prepend: bool, with_kwargs: bool
+    ) -> hooks.RemovableHandle:
+        handle = hooks.RemovableHandle(registry, self._hooks_with_kwargs)
+        if prepend:
+            later = list(registry.items())
+            registry.clear()
+            registry[handle.id] = hook
+            registry.update(later)
+        else:
+            registry[handle.id] = hook
+        if with_kwargs:
+            self._hooks_with_kwargs[handle.id] = True
+        return handle
+
+    def register_forward_pre_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call hook(module, args) before each forward; a non-None result replaces the
+        positional inputs (a tuple, or a single value). With `with_kwargs`,
+        hook(module, args, kwargs) returns None or (args, kwargs)."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(
+        self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call hook(module, args, output) after each forward (hook(module, args, kwargs,
+        output) with `with_kwargs`); a non-None result replaces the output."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(
+        self, hook: Callable, prepend: bool = False
+    ) -> hooks.RemovableHandle:
+        """Call hook(module, grad_input, grad_output) when the gradients with respect to the
+        module's inputs are computed; a non-None result replaces grad_input. Supported for
+        modules with at most one input that requires grad."""
+        return self._add_hook(self._backward_hooks, hook, prepend, False)
 
     # ------------------------------------------------------------------ registration
     def _require_init(self) -> None:
@@ -289,10 +361,10 @@ class Module:
             raise TypeError(f"Module.to: expected a floating dtype, got {target}")
 
         def convert(t: ae.Tensor) -> None:
-            if t.data.dtype.kind == "f" and t.data.dtype != target:
-                t.data = t.data.astype(target)
+            if t.dtype.kind == "f" and t.dtype != target:
+                t.data = t.numpy().astype(target)
                 if t.grad is not None:
-                    t.grad = t.grad.data.astype(target)
+                    t.grad = t.grad.numpy().astype(target)
 
         for module in self.modules():
             for t in (*module._parameters.values(), *module._buffers.values()):
@@ -320,7 +392,7 @@ class Module:
             for name, value in self.__dict__[registry].items():
                 if value is None or name in self._non_persistent:
                     continue
-                out[prefix + name] = value if keep_vars else ae.tensor(value.data, value.dtype)
+                out[prefix + name] = value if keep_vars else ae.tensor(value.numpy(), value.dtype)
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(out, f"{prefix}{name}.", keep_vars)
@@ -391,4 +463,4 @@ def _count_note(module: Module) -> str:
 
 
 def _as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, ae.Tensor) else np.asarray(value)
+    return value.numpy() if isinstance(value, ae.Tensor) else np.asarray(value)

@@ -22,7 +22,7 @@ class Parameter(ae.Tensor):
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=ae.get_default_dtype())
-        source = data.data if isinstance(data, ae.Tensor) else data
+        source = data.numpy() if isinstance(data, ae.Tensor) else data
         dtype = source.dtype if isinstance(source, np.ndarray) else None
         super().__init__(source, dtype=dtype, requires_grad=requires_grad)
         if isinstance(data, ae.Tensor):

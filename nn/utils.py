@@ -28,7 +28,7 @@ def clip_grad_norm_(
     The joint norm is the `norm_type`-norm of the vector of all gradient entries
     (`float("inf")` for the largest absolute entry).
     """
-    grads = [p.grad.data for p in _as_list(parameters) if p.grad is not None]
+    grads = [p.grad.numpy() for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return ae.tensor(0.0)
     norm_type = float(norm_type)
@@ -54,7 +54,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     clip_value = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            g = p.grad.numpy()
+            np.clip(g, -clip_value, clip_value, out=g)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -77,5 +78,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     with ae.no_grad():
         for p in params:
             n = p.numel()
-            p.copy_(vec.data[offset : offset + n].reshape(p.shape))
+            p.copy_(vec.numpy()[offset : offset + n].reshape(p.shape))
             offset += n

@@ -129,14 +129,14 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad.data
+                grad = p.grad.numpy()
                 state = self.state.get(p)
                 if state is None:
-                    state = self.state[p] = self._init_state(p.data, group)
+                    state = self.state[p] = self._init_state(p.numpy(), group)
                 params.append(p)
                 grads.append(-grad if maximize else grad)
                 states.append(state)
-            self._update_group([p.data for p in params], grads, states, group)
+            self._update_group([p.numpy() for p in params], grads, states, group)
             for p in params:
                 ae.increment_version(p)  # a graph that saved the old value now refuses backward
         return loss
@@ -222,7 +222,7 @@ class Optimizer:
                     "group lists"
                 )
             p, group = by_index[int(key)]
-            state[p] = self._restore_state(p.data, group, saved_state, key)
+            state[p] = self._restore_state(p.numpy(), group, saved_state, key)
         self.param_groups = groups
         self.state = state
 

@@ -21,7 +21,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent.parent / "nn" / "data" / "files" /
 
 def read_bundled_csv() -> np.ndarray:
     """The digits CSV inside the installed scikit-learn, as an int array (1797, 65)."""
-    source = resources.files("sklearn.datasets.data") / "digits.csv.gz"
+    source = resources.files("sklearn.datasets.numpy()") / "digits.csv.gz"
     with gzip.open(source.open("rb"), "rt") as f:
         return np.loadtxt(f, delimiter=",", dtype=np.int64)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
+from ..errors import DTypeError
 from ..function import Function
 from ..tensor import Tensor
 
@@ -32,42 +34,116 @@ def xp(x: Any) -> Any:
 
 def value(x: Any) -> Any:
     """The array behind a Tensor; arrays and numbers as they are."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def as_tensor(x: Any) -> Tensor:
-    """x itself if it is a Tensor, else a new constant Tensor (default float dtype for floats)."""
+    """x itself if it is a Tensor, else a new constant Tensor (as `tensor(x)` makes it)."""
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-# Type tuples built once: `isinstance(x, A | B)` builds a union object on every call.
-_AS_IS = (Tensor, int, float, bool)
+# Built once: `type(x) in` a set is one hash look-up. NumPy scalars are not in it (np.float64
+# is a float subclass): NumPy would let them widen a float32 array, PyTorch does not.
+_PYTHON_NUMBERS = frozenset((int, float, bool))
 _INTEGERS = (int, np.integer)
 
 
-def operand(x: Any, like: Tensor) -> Any:
-    """The other operand of a binary op: Tensors and Python numbers pass through; NumPy data
-    takes the Tensor's float dtype, as PyTorch does for Python scalars."""
-    if isinstance(x, _AS_IS):
+def operand(x: Any, like: Tensor) -> Tensor | int | float | bool:
+    """The other operand of a binary op, as a Tensor or a Python number. NumPy data and lists
+    count as Python numbers do in PyTorch: floats take the Tensor's float dtype (the default
+    one against an integer Tensor), integers meeting a float Tensor take its dtype."""
+    if isinstance(x, Tensor) or type(x) in _PYTHON_NUMBERS:
         return x
     if isinstance(x, np.generic):
         return x.item()
     arr = np.asarray(x)
-    if like.data.dtype.kind == "f" and arr.dtype.kind in "fiub":
-        arr = arr.astype(like.data.dtype, copy=False)
+    kind = arr.dtype.kind
+    if like._data.dtype.kind == "f" and kind in "fiub":
+        arr = arr.astype(like._data.dtype, copy=False)
+    elif kind == "f":
+        arr = arr.astype(dtypes.get_default_dtype(), copy=False)
     return Tensor._make(arr, False, None)
 
 
 def binary(a: Any, b: Any) -> tuple[Any, Any]:
-    """Both operands of a binary op, at least one of them a Tensor."""
-    if type(b) is Tensor and type(a) is Tensor:
-        return a, b
+    """Both operands of a binary op, at least one of them a Tensor, such that NumPy computes
+    in PyTorch's result dtype (`dtypes.result_type`).
+
+    NumPy already agrees for equal dtypes and for a Python number that does not bring a float
+    to an integer or bool Tensor (NEP 50: a Python number never widens an array); those pairs
+    return at once, the rest go through `_promote`.
+    """
     if isinstance(a, Tensor):
-        return a, operand(b, a)
-    if isinstance(b, Tensor):
-        return operand(a, b), b
-    a = as_tensor(a)
-    return a, operand(b, a)
+        if isinstance(b, Tensor):
+            if a._data.dtype is b._data.dtype:
+                return a, b
+        elif type(b) in _PYTHON_NUMBERS and (type(b) is not float or a._data.dtype.kind == "f"):
+            return a, b
+        else:
+            b = operand(b, a)
+    elif isinstance(b, Tensor):
+        if type(a) in _PYTHON_NUMBERS and (type(a) is not float or b._data.dtype.kind == "f"):
+            return a, b
+        a = operand(a, b)
+    else:
+        a = as_tensor(a)
+        b = operand(b, a)
+    return _promote(a, b)
+
+
+def _promote(a: Any, b: Any) -> tuple[Any, Any]:
+    """Cast the Tensor operands that NumPy would not bring to the result dtype by itself: those
+    of a lower category (an int Tensor meeting a Python float) or wider than the result (a 0-d
+    float64 Tensor with a float32 one). Narrower ones of the same category NumPy widens."""
+    dtype = dtypes.result_type(a, b)
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(x: Any, dtype: np.dtype) -> Any:
+    if not isinstance(x, Tensor):
+        return x
+    own = x._data.dtype
+    if own == dtype or (own.kind == dtype.kind and own.itemsize < dtype.itemsize):
+        return x
+    if own.kind in "ub" and dtype.kind in "iu" and own.itemsize < dtype.itemsize:
+        return x  # bool and uint8 widen to a larger integer in NumPy too
+    return x.to(dtype)
+
+
+def true_division(a: Any, b: Any) -> tuple[Any, Any]:
+    """The operands of `a / b`, which PyTorch computes in the default float dtype when both
+    are integers or bools (NumPy would give float64)."""
+    a, b = binary(a, b)
+    if _is_float(a) or _is_float(b):
+        return a, b
+    default = dtypes.get_default_dtype()
+    return _cast(a, default), _cast(b, default)
+
+
+def _is_float(x: Any) -> bool:
+    return x._data.dtype.kind == "f" if isinstance(x, Tensor) else type(x) is float
+
+
+def same_dtype(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands of a product that, as in PyTorch, needs one dtype: NumPy data and Python
+    numbers convert (`operand`); Tensors of different dtypes raise DTypeError."""
+    if not isinstance(a, Tensor):
+        a = operand(a, b) if isinstance(b, Tensor) else as_tensor(a)
+    if not isinstance(b, Tensor):
+        b = operand(b, a)
+    a, b = as_tensor(a), as_tensor(b)
+    if a._data.dtype != b._data.dtype:
+        raise dtype_mismatch(op, a._data.dtype, b._data.dtype)
+    return a, b
+
+
+def dtype_mismatch(op: str, first: np.dtype, second: np.dtype) -> DTypeError:
+    """The error for two operands that must share a dtype and do not."""
+    fix = "float()" if dtypes.get_default_dtype() == dtypes.float32 else "double()"
+    return DTypeError(
+        f"{op}: both operands must have the same dtype, got {first} and {second}; convert one "
+        f"with .to(dtype) (e.g. x.{fix} for the default float dtype), as PyTorch requires"
+    )
 
 
 def normalize_axis(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:

@@ -35,6 +35,11 @@ class Sigmoid(Primitive):
             return K.sigmoid_backward(y, g)
         return g * y * (1 - y)  # sigma' = sigma (1 - sigma), at most 1/4
 
+    @staticmethod
+    def jvp(ctx, t):
+        y = ctx.output
+        return t * y * (1 - y)
+
 
 class Tanh(Primitive):
     name = "tanh"
@@ -52,6 +57,11 @@ class Tanh(Primitive):
             return K.tanh_backward(y, g)
         return g * (1 - y * y)  # tanh' = 1 - tanh^2
 
+    @staticmethod
+    def jvp(ctx, t):
+        y = ctx.output
+        return t * (1 - y * y)
+
 
 class ReLU(Primitive):
     name = "relu"
@@ -66,7 +76,11 @@ class ReLU(Primitive):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
             return K.relu_backward(x, g)
-        return g * (x.data > 0).astype(g.dtype)  # relu' = 1 for x > 0, else 0
+        return g * (x._data > 0).astype(g.dtype)  # relu' = 1 for x > 0, else 0
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * (ctx.inputs[0] > 0)
 
 
 class LeakyReLU(Primitive):
@@ -83,7 +97,11 @@ class LeakyReLU(Primitive):
         (x,) = ctx.saved_tensors
         if not STATE.grad_enabled:
             return K.leaky_relu_backward(x, g, ctx.slope), None
-        return g * np.where(x.data > 0, 1, ctx.slope).astype(g.dtype), None
+        return g * np.where(x._data > 0, 1, ctx.slope).astype(g.dtype), None
+
+    @staticmethod
+    def jvp(ctx, t, _slope):
+        return t * np.where(ctx.inputs[0] > 0, 1.0, ctx.slope)
 
 
 class ELU(Primitive):
@@ -101,8 +119,13 @@ class ELU(Primitive):
         if not STATE.grad_enabled:
             return K.elu_backward(x, g, ctx.alpha), None
         # elu' = 1 for x > 0, alpha exp(x) otherwise (exp only sees x <= 0: no overflow)
-        slope = where(x.data > 0, 1.0, ctx.alpha * exp(minimum(x, 0.0)))
+        slope = where(x._data > 0, 1.0, ctx.alpha * exp(minimum(x, 0.0)))
         return g * slope, None
+
+    @staticmethod
+    def jvp(ctx, t, _alpha):
+        x = ctx.inputs[0]
+        return t * np.where(x > 0, 1.0, ctx.alpha * np.exp(np.minimum(x, 0.0)))
 
 
 class Softplus(Primitive):
@@ -119,6 +142,10 @@ class Softplus(Primitive):
         if not STATE.grad_enabled:
             return K.softplus_backward(x, g)
         return g * sigmoid(x)  # d log(1 + e^x) / dx = sigma(x)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * K.sigmoid(ctx.inputs[0])
 
 
 def sigmoid(x: Any) -> Tensor:

@@ -68,11 +68,11 @@ def all(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 
 def argmax(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest value (along `axis`, or of the flattened tensor)."""
-    return _plain(np.argmax(as_tensor(a).data, axis=axis, keepdims=keepdims).astype(np.int64))
+    return _plain(np.argmax(as_tensor(a)._data, axis=axis, keepdims=keepdims).astype(np.int64))
 
 
 def argmin(a: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    return _plain(np.argmin(as_tensor(a).data, axis=axis, keepdims=keepdims).astype(np.int64))
+    return _plain(np.argmin(as_tensor(a)._data, axis=axis, keepdims=keepdims).astype(np.int64))
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ._util import Primitive, as_tensor, binary, value, xp
+from ._util import Primitive, as_tensor, binary, operand, true_division, value, xp
 
 
 class Add(Primitive):
@@ -27,6 +27,10 @@ class Add(Primitive):
     def backward(ctx, g):
         return g, g  # d(a + b) = da + db
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return ta + tb
+
 
 class Sub(Primitive):
     name = "sub"
@@ -39,6 +43,10 @@ class Sub(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g, -g
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return ta - tb
 
 
 class Mul(Primitive):
@@ -57,6 +65,11 @@ class Mul(Primitive):
         ga, gb = ctx.needs_input_grad
         return (g * b if ga else None), (g * a if gb else None)  # d(ab) = b da + a db
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return ta * b + a * tb
+
 
 class Div(Primitive):
     name = "div"
@@ -74,6 +87,11 @@ class Div(Primitive):
         # d(a / b) = da / b - a db / b^2
         return (g / b if ga else None), (-g * a / (b * b) if gb else None)
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return ta / b - a * tb / (b * b)
+
 
 class Neg(Primitive):
     name = "neg"
@@ -87,6 +105,10 @@ class Neg(Primitive):
     def backward(ctx, g):
         return -g
 
+    @staticmethod
+    def jvp(ctx, t):
+        return -t
+
 
 class Pow(Primitive):
     name = "pow"
@@ -95,6 +117,8 @@ class Pow(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         out = np.power(a, b)
+        if out.dtype == np.int8:  # bool ** bool: int8 in NumPy, bool in PyTorch
+            out = out.astype(np.bool_)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -102,14 +126,35 @@ class Pow(Primitive):
     def backward(ctx, g):
         a, b, out = ctx.saved_tensors
         ga, gb = ctx.needs_input_grad
-        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a (taken as 0 where a = 0)
-        grad_a = g * b * a ** (b - 1) if ga else None
-        grad_b = None
-        if gb:
-            F = xp(g)
-            positive = np.asarray(value(a)) > 0
-            grad_b = F.where(positive, g * out * F.log(F.where(positive, a, 1.0)), 0.0)
+        F = xp(g)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 and log(-1), as PyTorch
+            # d(a^b)/da = b a^(b-1), taken as 0 where a = b = 0 (as PyTorch; 0 * 0^-1 is NaN)
+            if ga and not isinstance(b, Tensor | np.ndarray) and b != 0:  # the common x ** 2
+                grad_a = g * (b * a ** (b - 1))
+            elif ga:
+                undefined = (value(b) == 0) & (value(a) == 0)
+                if isinstance(b, Tensor | np.ndarray):
+                    b_1 = F.where(undefined, 1.0, b - 1)
+                else:
+                    b_1 = np.where(undefined, 1.0, b - 1).astype(value(a).dtype)
+                grad_a = g * F.where(undefined, 0.0, b * a**b_1)
+            # d(a^b)/db = a^b log a, taken as 0 where a = 0 and b >= 0 (NaN for a < 0)
+            if gb:
+                skip = (np.asarray(value(a)) == 0) & (value(b) >= 0)
+                if isinstance(a, Tensor | np.ndarray):
+                    log_a = F.log(F.where(skip, 1.0, a))
+                else:  # a Python number: 2 ** x
+                    log_a = np.log(np.where(skip, 1.0, a)).astype(value(out).dtype)
+                grad_b = g * out * log_a
         return grad_a, grad_b
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        positive = a > 0
+        log_a = np.log(np.where(positive, a, 1.0))
+        return ta * b * np.power(a, b - 1) + np.where(positive, tb * ctx.output * log_a, 0.0)
 
 
 class Exp(Primitive):
@@ -126,6 +171,10 @@ class Exp(Primitive):
         (out,) = ctx.saved_tensors
         return g * out  # d exp(a) = exp(a) da
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t * ctx.output
+
 
 class Log(Primitive):
     name = "log"
@@ -140,6 +189,10 @@ class Log(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g / a
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t / ctx.inputs[0]
 
 
 class Sqrt(Primitive):
@@ -157,6 +210,10 @@ class Sqrt(Primitive):
         (out,) = ctx.saved_tensors
         return g / (2 * out)  # d sqrt(a) = da / (2 sqrt(a))
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t / (2 * ctx.output)
+
 
 class Abs(Primitive):
     name = "abs"
@@ -170,6 +227,10 @@ class Abs(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g * np.sign(value(a))  # subgradient 0 at 0, as PyTorch
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * np.sign(ctx.inputs[0])
 
 
 class Sin(Primitive):
@@ -185,6 +246,10 @@ class Sin(Primitive):
         (a,) = ctx.saved_tensors
         return g * xp(g).cos(a)
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t * np.cos(ctx.inputs[0])
+
 
 class Cos(Primitive):
     name = "cos"
@@ -198,6 +263,10 @@ class Cos(Primitive):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return -g * xp(g).sin(a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return -t * np.sin(ctx.inputs[0])
 
 
 class _Extremum(Primitive):
@@ -219,6 +288,11 @@ class _Extremum(Primitive):
         w = ctx.weight_a
         return g * w, g * (1 - w)
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        w = ctx.weight_a
+        return ta * w + tb * (1 - w)
+
 
 class Maximum(_Extremum):
     name = "maximum"
@@ -231,25 +305,47 @@ class Minimum(_Extremum):
 
 
 class Clip(Primitive):
+    """min(max(a, lo), hi); lo and hi are numbers, Tensors (broadcast) or None."""
+
     name = "clip"
 
     @staticmethod
     def forward(ctx, a, lo, hi):
-        ctx.save_for_backward(a)
-        ctx.bounds = lo, hi
-        return np.clip(a, lo, hi)
+        ctx.save_for_backward(a, lo, hi)
+        return np.clip(a, lo, hi)  # all hi where lo > hi, as PyTorch
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        lo, hi = ctx.bounds
-        a = value(a)
-        inside = np.ones(a.shape, dtype=bool)
-        if lo is not None:
-            inside &= a >= lo
-        if hi is not None:
-            inside &= a <= hi
-        return g * inside.astype(g.dtype), None, None
+        from_a, from_lo, from_hi = _clip_sources(*(value(v) for v in ctx.saved_tensors))
+        need_a, need_lo, need_hi = ctx.needs_input_grad
+
+        def through(mask: Any) -> Any:
+            return g * np.asarray(mask).astype(value(g).dtype)
+
+        return (
+            through(from_a) if need_a else None,
+            through(from_lo) if need_lo else None,
+            through(from_hi) if need_hi else None,
+        )
+
+    @staticmethod
+    def jvp(ctx, t, t_lo, t_hi):
+        from_a, from_lo, from_hi = _clip_sources(*ctx.inputs)
+        return (
+            t * from_a
+            + (0.0 if t_lo is None else t_lo * from_lo)
+            + (0.0 if t_hi is None else t_hi * from_hi)
+        )
+
+
+def _clip_sources(a: Any, lo: Any, hi: Any) -> tuple[Any, Any, Any]:
+    """Where clip's output took its value from a, from lo and from hi, with PyTorch's choices:
+    from a at the bounds, from hi wherever lo > hi."""
+    above_lo = True if lo is None else a >= lo
+    below_hi = True if hi is None else a <= hi
+    from_lo = False if lo is None else (a < lo) & (True if hi is None else lo < hi)
+    from_hi = False if hi is None else (a > hi) | (False if lo is None else hi < lo)
+    return above_lo & below_hi, from_lo, from_hi
 
 
 class Where(Primitive):
@@ -257,13 +353,18 @@ class Where(Primitive):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.cond = cond
+        ctx.save_for_backward(cond)  # a backward after `cond` was changed in place raises
         return np.where(cond, a, b)
 
     @staticmethod
     def backward(ctx, g):
+        (cond,) = ctx.saved_tensors
         F = xp(g)
-        return None, F.where(ctx.cond, g, 0.0), F.where(ctx.cond, 0.0, g)
+        return None, F.where(cond, g, 0.0), F.where(cond, 0.0, g)
+
+    @staticmethod
+    def jvp(ctx, t_cond, ta, tb):
+        return np.where(ctx.inputs[0], ta, tb)
 
 
 class Sign(Primitive):
@@ -274,6 +375,10 @@ class Sign(Primitive):
     @staticmethod
     def forward(ctx, a):
         return np.sign(a)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return np.zeros_like(ctx.output)
 
 
 # --------------------------------------------------------------------------- public functions
@@ -290,7 +395,7 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    return Div.apply(*binary(a, b))
+    return Div.apply(*true_division(a, b))
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -333,11 +438,17 @@ def minimum(a: Any, b: Any) -> Tensor:
     return Minimum.apply(*binary(a, b))
 
 
-def clip(a: Any, min: float | None = None, max: float | None = None) -> Tensor:
-    """Limit values to [min, max]; the gradient passes where min <= a <= max."""
+def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to [min, max] (numbers or Tensors); all max where min > max, as PyTorch.
+
+    The gradient passes to a where min <= a <= max, and to a Tensor bound where it is active.
+    """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    return Clip.apply(as_tensor(a), min, max)
+    a = as_tensor(a)
+    return Clip.apply(
+        a, None if min is None else operand(min, a), None if max is None else operand(max, a)
+    )
 
 
 clamp = clip
@@ -345,7 +456,8 @@ clamp = clip
 
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where cond is true, else of b (both broadcast)."""
-    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if not isinstance(cond, Tensor):  # a copy: the user may change their array afterwards
+        cond = Tensor._make(np.array(cond), False, None)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)

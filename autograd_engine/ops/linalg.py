@@ -9,7 +9,7 @@ import numpy as np
 from .. import kernels as K
 from ..errors import ShapeError
 from ..tensor import Tensor
-from ._util import Primitive, binary
+from ._util import Primitive, same_dtype
 
 
 class Matmul(Primitive):
@@ -60,7 +60,13 @@ class Matmul(Primitive):
                 grad_b = grad_b.reshape(*grad_b.shape[:-2], b.shape[0])
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        a, b = ctx.inputs
+        return K.matmul(ta, b) + K.matmul(a, tb)
+
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims)."""
-    return Matmul.apply(*binary(a, b))
+    """a @ b with NumPy semantics (vectors, matrices, batches with broadcast batch dims); both
+    operands of one dtype, as in PyTorch."""
+    return Matmul.apply(*same_dtype("matmul", a, b))

@@ -51,6 +51,15 @@ class SoftmaxCrossEntropy(Primitive):
         onehot[np.arange(rows), ctx.target] = 1
         return (softmax(logits, axis=1) - onehot) * g.reshape(-1, 1), None, None
 
+    @staticmethod
+    def jvp(ctx, t, _target, _reduction):
+        rows = np.arange(len(ctx.target))
+        per_row = (ctx.probs * t).sum(axis=1) - t[rows, ctx.target]  # (softmax - onehot) . t
+        if ctx.reduction == "none":
+            return per_row
+        total = per_row.sum()
+        return total / len(per_row) if ctx.reduction == "mean" and len(per_row) else total
+
 
 class BCEWithLogits(Primitive):
     name = "bce_with_logits"
@@ -73,6 +82,11 @@ class BCEWithLogits(Primitive):
             return grad_x, (-g * x if need_t else None)
         return (g * (sigmoid(x) - t) if need_x else None), (-g * x if need_t else None)
 
+    @staticmethod
+    def jvp(ctx, tx, tt):
+        x, target = ctx.inputs
+        return tx * (K.sigmoid(x) - target) - tt * x
+
 
 def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> Tensor:
     """-log softmax(logits)[target] per sample for logits (N, C) and class indices (N,);
@@ -82,7 +96,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> 
             f"softmax_cross_entropy: reduction must be 'none', 'mean' or 'sum', got {reduction!r}"
         )
     logits = as_tensor(logits)
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    target = np.asarray(target._data if isinstance(target, Tensor) else target)
     if logits.ndim != 2 or target.shape != logits.shape[:1]:
         raise ShapeError(
             f"softmax_cross_entropy: expected logits (N, C) and targets (N,), got "

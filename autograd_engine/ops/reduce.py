@@ -45,6 +45,10 @@ class Sum(Primitive):
         (shape, _) = ctx.input_meta[0]
         return _spread(g, shape, ctx.axes), None, None  # d sum = 1 for every element
 
+    @staticmethod
+    def jvp(ctx, t, _axes, _keepdims):
+        return t.sum(axis=ctx.axes, keepdims=ctx.inputs[2])
+
 
 class _Extreme(Primitive):
     """max / min along axes; the gradient is shared evenly among tied extreme elements."""
@@ -64,6 +68,10 @@ class _Extreme(Primitive):
     @staticmethod
     def backward(ctx, g):
         return _spread(g, ctx.shape, ctx.axes) * ctx.weights, None, None
+
+    @staticmethod
+    def jvp(ctx, t, _axes, _keepdims):
+        return (t * ctx.weights).sum(axis=ctx.axes, keepdims=ctx.inputs[2])
 
 
 class Max(_Extreme):
@@ -96,6 +104,12 @@ class LogSumExp(Primitive):
         # d lse / dx_i = exp(x_i - lse) = softmax(x)_i
         return _spread(g, ctx.shape, ctx.axes) * xp(g).exp(x - out), None, None
 
+    @staticmethod
+    def jvp(ctx, t, _axes, _keepdims):
+        x, axes, keepdims = ctx.inputs
+        out = ctx.output if keepdims else np.expand_dims(ctx.output, axes)
+        return (t * np.exp(x - out)).sum(axis=axes, keepdims=keepdims)
+
 
 class Softmax(Primitive):
     name = "softmax"
@@ -115,6 +129,11 @@ class Softmax(Primitive):
         # J^T g = y * (g - sum(g * y))
         return y * (g - sum(g * y, axis=ctx.axis, keepdims=True)), None
 
+    @staticmethod
+    def jvp(ctx, t, _axis):
+        y = ctx.output
+        return y * (t - (y * t).sum(axis=ctx.axis, keepdims=True))
+
 
 class LogSoftmax(Primitive):
     name = "log_softmax"
@@ -133,6 +152,11 @@ class LogSoftmax(Primitive):
             return K.log_softmax_backward(y, g, ctx.axis), None
         # J^T g = g - softmax(x) * sum(g)
         return g - exp(y) * sum(g, axis=ctx.axis, keepdims=True), None
+
+    @staticmethod
+    def jvp(ctx, t, _axis):
+        p = np.exp(ctx.output)
+        return t - (p * t).sum(axis=ctx.axis, keepdims=True)
 
 
 def _one_axis(axis: int, ndim: int) -> int:

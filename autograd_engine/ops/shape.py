@@ -3,13 +3,16 @@ indexing, concatenation, padding and dtype conversion. Their gradients move valu
 
 from __future__ import annotations
 
+import math
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..tensor import Tensor
+from ..errors import IndexOutOfRangeError, ShapeError
+from ..grad_mode import STATE
+from ..tensor import Tensor, _View
 from ._util import Primitive, as_tensor, binary, broadcast_array, normalize_axis
 
 
@@ -20,10 +23,16 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def _share_version(result: Tensor, source: Tensor) -> Tensor:
-    """A view shares its base's version counter, so an in-place change of either is seen."""
-    if np.may_share_memory(result.data, source.data):
+def _as_view(result: Tensor, source: Tensor, step: tuple) -> Tensor:
+    """Mark `result` as a view of `source` if NumPy made it share memory (a reshape may copy):
+    it shares the version counter and remembers its base and the steps from it, so that an
+    in-place change of either is seen and recorded as in PyTorch (Tensor._rebase)."""
+    owner, data = result._data.base, source._data  # NumPy points a view to the memory's owner
+    if owner is not None and (owner is data or owner is data.base):
         result._vc = source._vc
+        parent = source._view
+        base, steps = (source, ()) if parent is None else (parent.base, parent.steps)
+        result._view = _View(base, (*steps, step), STATE.grad_enabled)
     return result
 
 
@@ -46,6 +55,10 @@ class Reshape(Primitive):
     def backward(ctx, g):
         return g.reshape(ctx.shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return t.reshape(ctx.output.shape)
+
 
 class Permute(Primitive):
     name = "permute"
@@ -61,6 +74,10 @@ class Permute(Primitive):
         return (
             np.transpose(g, inverse) if isinstance(g, np.ndarray) else permute(g, inverse)
         ), None
+
+    @staticmethod
+    def jvp(ctx, t, _dims):
+        return np.transpose(t, ctx.dims)
 
 
 class BroadcastTo(Primitive):
@@ -81,6 +98,10 @@ class BroadcastTo(Primitive):
         (shape, _) = ctx.input_meta[0]
         return sum_to(g, shape), None
 
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return np.broadcast_to(t, ctx.output.shape)
+
 
 class SumTo(Primitive):
     """Sum a broadcast gradient back to an input's shape: the adjoint of broadcasting."""
@@ -95,6 +116,10 @@ class SumTo(Primitive):
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
         return _broadcast(g, shape), None
+
+    @staticmethod
+    def jvp(ctx, t, _shape):
+        return sum_to_shape(t, ctx.output.shape)
 
 
 def sum_to_shape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -117,15 +142,30 @@ def _broadcast(g: Any, shape: tuple[int, ...]) -> Any:
     return broadcast_array(g, shape) if isinstance(g, np.ndarray) else broadcast_to(g, shape)
 
 
-def normalize_index(key: Any) -> Any:
-    """Tensors inside an index become arrays; lists become integer or bool arrays."""
-    if isinstance(key, tuple):
-        return tuple(normalize_index(k) for k in key)
-    if isinstance(key, Tensor):
-        return key.data
-    if isinstance(key, list):
-        return np.asarray(key)
-    return key
+_VIEW_KEYS = (int, slice, type(None), np.integer)
+
+
+def index_key(key: Any) -> tuple[tuple, list[Tensor]]:
+    """The index as NumPy takes it (Tensors become their arrays, lists and NumPy arrays new
+    arrays), and the Tensors it held: ops pass those beside the index so that their nodes
+    save them, and a backward after one was changed in place raises as for any saved value
+    (a user's NumPy array is copied instead: nothing would see it change).
+
+    An index of only ints, slices and None gets an Ellipsis: NumPy then gives a view even of
+    a single element (x[0] of a vector is a 0-d view that writes to x, as in PyTorch)."""
+    out, tensors, view = [], [], True
+    for k in key if type(key) is tuple else (key,):
+        if not isinstance(k, _VIEW_KEYS):
+            view = False
+            if isinstance(k, Tensor):
+                tensors.append(k)
+                k = k._data
+            elif isinstance(k, list | np.ndarray):
+                k = np.array(k)
+        out.append(k)
+    if view:
+        out.append(Ellipsis)
+    return tuple(out), tensors
 
 
 def _is_basic(key: Any) -> bool:
@@ -145,23 +185,29 @@ class GetItem(Primitive):
     symbol = "[]"
 
     @staticmethod
-    def forward(ctx, x, key):
+    def forward(ctx, x, key, *index_arrays):
         ctx.key = key
+        ctx.save_for_backward(*index_arrays)
         try:
             return x[key]
         except IndexError as exc:
-            from ..errors import IndexOutOfRangeError
-
+            shown = key[:-1] if key and key[-1] is Ellipsis else key  # as the user wrote it
             raise IndexOutOfRangeError(
-                f"getitem: index {key!r} is out of range for shape {x.shape}: {exc}"
+                f"getitem: index {shown[0] if len(shown) == 1 else shown!r} is out of range for "
+                f"shape {x.shape}: {exc}"
             ) from None
 
     @staticmethod
     def backward(ctx, g):
         (shape, _) = ctx.input_meta[0]
+        unchanged = (None,) * (1 + len(ctx.saved_tensors))  # raises if an index was changed
         if isinstance(g, np.ndarray):
-            return index_add(g, ctx.key, shape), None
-        return IndexAdd.apply(g, ctx.key, shape), None
+            return index_add(g, ctx.key, shape), *unchanged
+        return IndexAdd.apply(g, ctx.key, shape), *unchanged
+
+    @staticmethod
+    def jvp(ctx, t, _key, *_index_arrays):
+        return t[ctx.key]
 
 
 def index_add(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -188,26 +234,56 @@ class IndexAdd(Primitive):
     def backward(ctx, gg):
         return gg[ctx.key], None, None
 
+    @staticmethod
+    def jvp(ctx, t, _key, _shape):
+        return index_add(t, ctx.key, ctx.output.shape)
+
 
 class IndexPut(Primitive):
-    """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`."""
+    """A copy of x with `value` written at `key`: the recorded form of `x[key] = value`.
+
+    With repeated indices the last write wins (as NumPy and PyTorch on the CPU), and only the
+    values that were kept get a gradient (PyTorch gives one to every duplicate, although the
+    overwritten values do not reach the result)."""
 
     name = "index_put"
 
     @staticmethod
-    def forward(ctx, x, key, value):
+    def forward(ctx, x, key, value, *index_arrays):
         ctx.key = key
+        ctx.save_for_backward(*index_arrays)
         out = x.copy()
         out[key] = value
+        ctx.kept = None if _is_basic(key) else _kept_writes(x.shape, key)
         return out
 
     @staticmethod
     def backward(ctx, g):
         (shape, dtype) = ctx.input_meta[0]
+        unchanged = (None,) * (1 + len(ctx.saved_tensors))  # raises if an index was changed
         keep = np.ones(shape, dtype=dtype)
         keep[ctx.key] = 0
-        grad_value = g[ctx.key] if ctx.needs_input_grad[2] else None
-        return g * keep, None, grad_value
+        grad_value = None
+        if ctx.needs_input_grad[2]:
+            grad_value = g[ctx.key] if ctx.kept is None else g[ctx.key] * ctx.kept
+        return g * keep, *unchanged[:1], grad_value, *unchanged[1:]
+
+    @staticmethod
+    def jvp(ctx, tx, _key, tv, *_index_arrays):
+        out = tx.copy()
+        out[ctx.key] = tv
+        return out
+
+
+def _kept_writes(shape: tuple[int, ...], key: Any) -> np.ndarray | None:
+    """For `out[key] = value` with integer arrays: where each written element survived the
+    later writes to the same place (None when no index repeats)."""
+    slots = np.zeros(shape, dtype=np.intp)
+    written = slots[key].shape
+    order = np.arange(math.prod(written), dtype=np.intp).reshape(written)
+    slots[key] = order
+    kept = slots[key] == order
+    return None if kept.all() else kept
 
 
 class Concatenate(Primitive):
@@ -234,6 +310,10 @@ class Concatenate(Primitive):
         ]
         return (None, *parts)
 
+    @staticmethod
+    def jvp(ctx, _axis, *ts):
+        return np.concatenate(ts, axis=ctx.axis)
+
 
 class Pad(Primitive):
     name = "pad"
@@ -246,6 +326,10 @@ class Pad(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g[ctx.inner], None, None
+
+    @staticmethod
+    def jvp(ctx, t, _widths, _value):
+        return np.pad(t, ctx.inputs[1])
 
 
 class Cast(Primitive):
@@ -260,6 +344,10 @@ class Cast(Primitive):
         (_, dtype) = ctx.input_meta[0]
         return g.astype(dtype), None
 
+    @staticmethod
+    def jvp(ctx, t, _dtype):
+        return t.astype(ctx.output.dtype)
+
 
 class Clone(Primitive):
     name = "clone"
@@ -272,6 +360,10 @@ class Clone(Primitive):
     def backward(ctx, g):
         return g
 
+    @staticmethod
+    def jvp(ctx, t):
+        return t.copy()
+
 
 # --------------------------------------------------------------------------- public functions
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -279,7 +371,7 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    return _share_version(Reshape.apply(x, shape), x)
+    return _as_view(Reshape.apply(x, shape), x, (reshape, shape))
 
 
 view = reshape
@@ -303,7 +395,7 @@ def permute(x: Any, *dims: Any) -> Tensor:
             f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}"
         )
     dims = tuple(d % x.ndim for d in dims)
-    return _share_version(Permute.apply(x, dims), x)
+    return _as_view(Permute.apply(x, dims), x, (permute, dims))
 
 
 def transpose(x: Any, dim0: int = -2, dim1: int = -1) -> Tensor:
@@ -324,7 +416,7 @@ def broadcast_to(x: Any, *shape: Any) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    return _share_version(BroadcastTo.apply(x, shape), x)
+    return _as_view(BroadcastTo.apply(x, shape), x, (broadcast_to, shape))
 
 
 def expand(x: Any, *sizes: Any) -> Tensor:
@@ -362,12 +454,60 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 def getitem(x: Any, key: Any) -> Tensor:
     x = as_tensor(x)
-    return _share_version(GetItem.apply(x, normalize_index(key)), x)
+    index, tensors = index_key(key)
+    return _as_view(GetItem.apply(x, index, *tensors), x, (getitem, index))
+
+
+class CopySlices(Primitive):
+    """Write `src` into `region`, a view of base's memory: the node a base gets when one of its
+    views is changed in place by a recorded operation (PyTorch's CopySlices). The gradient of
+    the written region goes to src (the result of the operation on the view), the rest to the
+    base's previous node."""
+
+    name = "copy_slices"
+
+    @staticmethod
+    def forward(ctx, base, src, region, steps):
+        ctx.steps = steps
+        np.copyto(region, src)
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        (shape, dtype) = ctx.input_meta[0]
+        need_base, need_src, _, _ = ctx.needs_input_grad
+        grad_base = grad_src = None
+        if need_base:
+            keep = np.ones(math.prod(shape), dtype=dtype)
+            where = replay_view(np.arange(keep.size).reshape(shape), ctx.steps)
+            keep[where.reshape(-1)] = 0  # flat positions: works whether a step copies or not
+            grad_base = g * keep.reshape(shape)
+        if need_src:
+            grad_src = replay_view(g, ctx.steps)
+        return grad_base, grad_src, None, None
+
+
+def copy_slices(base: Tensor, src: Tensor, region: np.ndarray, steps: tuple) -> None:
+    """Write src into `region` (base's memory seen through `steps`) and give base the node."""
+    out = CopySlices.apply(base, src, region, steps)
+    base._grad_fn = out._grad_fn
+    base._requires_grad = out._requires_grad
+    if base._grad_fn is not None:
+        base._grad_fn.output_ref = weakref.ref(base)
+    base._vc[0] += 1
+
+
+def replay_view(x: Any, steps: tuple) -> Any:
+    """Apply a view's steps (`_as_view`) to an array, or to a Tensor as recorded operations."""
+    for fn, arg in steps:
+        x = _ARRAY_VIEW[fn](x, arg) if isinstance(x, np.ndarray) else fn(x, arg)
+    return x
 
 
 def index_put(x: Tensor, key: Any, value: Any) -> Tensor:
     x, value = binary(x, value)
-    return IndexPut.apply(x, normalize_index(key), value)
+    index, tensors = index_key(key)
+    return IndexPut.apply(x, index, value, *tensors)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -409,3 +549,12 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 def clone(x: Any) -> Tensor:
     return Clone.apply(as_tensor(x))
+
+
+# The NumPy form of each view step, for replay_view on arrays.
+_ARRAY_VIEW = {
+    getitem: lambda a, key: a[key],
+    permute: np.transpose,
+    reshape: np.reshape,
+    broadcast_to: np.broadcast_to,
+}

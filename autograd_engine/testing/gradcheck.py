@@ -172,7 +172,7 @@ def _check(
         ys = _outputs(fn(*inputs))  # grad mode as the caller has it: fn may call grad()
         if [y.shape for y in ys] != [u.shape for u in upstream]:
             raise GradcheckError("gradcheck: fn returned outputs of other shapes when perturbed")
-        return sum(float(np.vdot(u, y.data.astype(np.float64))) for u, y in zip(upstream, ys))
+        return sum(float(np.vdot(u, y._data.astype(np.float64))) for u, y in zip(upstream, ys))
 
     for i, a in zip(targets, analytic, strict=True):
         x = inputs[i]
@@ -203,7 +203,7 @@ def _vjp(outputs: list[Tensor], upstream: list, xs: list[Tensor], retain: bool) 
             allow_unused=True,
         )
     return [
-        np.zeros(x.shape) if g is None else np.asarray(g.data, dtype=np.float64)
+        np.zeros(x.shape) if g is None else np.asarray(g._data, dtype=np.float64)
         for x, g in zip(xs, grads, strict=True)
     ]
 
@@ -211,13 +211,13 @@ def _vjp(outputs: list[Tensor], upstream: list, xs: list[Tensor], retain: bool) 
 @contextmanager
 def _writable(x: Tensor) -> Iterator[np.ndarray]:
     """x's array, made writable for the duration if it is a read-only view."""
-    original = x.data
+    original = x._data
     if not original.flags.writeable:
-        x.data = original.copy()
+        x._data = original.copy()
     try:
-        yield x.data
+        yield x._data
     finally:
-        x.data = original
+        x._data = original
 
 
 def _numeric_full(phi: Callable[[], float], data: np.ndarray, eps: float) -> np.ndarray:

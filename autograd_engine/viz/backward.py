@@ -17,9 +17,9 @@ import numpy as np
 
 from ..autograd import _call_backward, _root_gradient, _topological_order
 from ..errors import BackwardError, NotDifferentiableError
-from ..function import AccumulateGrad, Node
+from ..function import Node
 from ..grad_mode import no_grad
-from ..tensor import Tensor
+from ..tensor import AccumulateGrad, Tensor
 from . import labels
 from .graph import Edge, Graph
 
@@ -39,7 +39,7 @@ def replay(output: Tensor, gradient: Tensor | np.ndarray | float | None = None) 
     """The visits of `output.backward(gradient)`, in order, without side effects."""
     seed = _root_gradient(output, gradient, "draw_backward")
     if output.grad_fn is None:
-        return [Visit(1, output._grad_accumulator(), seed.data)]
+        return [Visit(1, output._grad_accumulator(), seed._data)]
     order = _topological_order([output.grad_fn])
     for node in order:
         if getattr(node, "_freed", False):
@@ -47,7 +47,7 @@ def replay(output: Tensor, gradient: Tensor | np.ndarray | float | None = None) 
                 "draw_backward: backward() already ran and freed this graph's saved values; "
                 "draw first, or call backward(retain_graph=True)"
             )
-    buffers: dict[int, np.ndarray] = {id(output.grad_fn): seed.data}
+    buffers: dict[int, np.ndarray] = {id(output.grad_fn): seed._data}
     visits: list[Visit] = []
     with no_grad():
         for node in order:

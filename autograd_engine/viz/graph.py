@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..function import AccumulateGrad, Node
-from ..tensor import Tensor
+from ..function import Node
+from ..tensor import AccumulateGrad, Tensor
 from . import labels
 
 INPUT, OUTPUT, PARAM, OP, MODULE = "input", "output", "param", "op", "module"
@@ -105,10 +105,10 @@ class _Builder:
                 lines.append(labels.shape_text(*meta))
         if tensor is None:
             return lines
-        if labels.wants_values(tensor.data, self.style.show_values):
-            lines.append(labels.values(tensor.data))
+        if labels.wants_values(tensor._data, self.style.show_values):
+            lines.append(labels.values(tensor._data))
         if self.style.show_grads and tensor.grad is not None:
-            lines.append("grad " + labels.summary(tensor.grad.data, self.style.show_values))
+            lines.append("grad " + labels.summary(tensor.grad._data, self.style.show_values))
         return lines
 
     def _name(self, tensor: Tensor | None) -> str | None:

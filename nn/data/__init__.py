@@ -1,12 +1,27 @@
 """Data for training: datasets, the DataLoader, splits, transforms, synthetic and real sets."""
 
-from .collate import default_collate
-from .dataset import Dataset, Subset, TensorDataset, random_split, train_val_test_split
+from .collate import default_collate, default_convert
+from .dataset import (
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+    train_val_test_split,
+)
 from .digits import load_digits
 from .errors import ChecksumError, DatasetError, DatasetNotFoundError
 from .idx import read_idx, write_idx
 from .loader import DataLoader
 from .mnist import MNIST, FashionMNIST
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .synthetic import (
     make_blobs,
     make_circles,
@@ -21,9 +36,11 @@ from .synthetic import (
     ring_centers,
 )
 from .transforms import Compose, Flatten, Standardize, ToFloat
+from .workers import WorkerInfo, get_worker_info
 
 __all__ = [
     "MNIST",
+    "BatchSampler",
     "ChecksumError",
     "Compose",
     "DataLoader",
@@ -32,11 +49,20 @@ __all__ = [
     "DatasetNotFoundError",
     "FashionMNIST",
     "Flatten",
+    "IterableDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Standardize",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
     "ToFloat",
+    "WeightedRandomSampler",
+    "WorkerInfo",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
     "load_digits",
     "make_blobs",
     "make_circles",

@@ -52,3 +52,15 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, float):
         return to_batch_tensor(np.asarray(arrays, dtype=np.float32))
     return to_batch_tensor(np.stack([np.asarray(a) for a in arrays]))
+
+
+def default_convert(sample: Any) -> Any:
+    """One sample with its arrays and numbers turned into Tensors, keeping its structure (what
+    a DataLoader yields with `batch_size=None`)."""
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple | list):
+        return type(sample)(default_convert(v) for v in sample)
+    if isinstance(sample, np.ndarray | np.generic):
+        return to_batch_tensor(np.asarray(sample))
+    return sample

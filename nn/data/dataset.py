@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from autograd_engine import Tensor, tensor
+from autograd_engine.random import Generator, numpy_generator
 
-Seed = int | np.random.Generator | None
+Seed = int | Generator | np.random.Generator | None
 
 
 def as_array(x: Any) -> np.ndarray:
@@ -24,13 +25,6 @@ def as_array(x: Any) -> np.ndarray:
     if isinstance(x, Tensor):
         return np.asarray(x.numpy())
     return np.asarray(x)
-
-
-def as_generator(seed: Seed) -> np.random.Generator:
-    """A NumPy Generator from a seed, or the Generator itself when one is given."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
 
 
 class Dataset:
@@ -43,11 +37,21 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
 
-class TensorDataset(Dataset):
-    """Samples are the rows of equally long arrays or Tensors, e.g. `TensorDataset(X, y)`.
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses implement `__iter__` (as torch's IterableDataset).
 
-    Items are tuples of NumPy values (`dataset[i] == (X[i], y[i])`); `DataLoader` turns batches
-    into Tensors. `tensors` holds the arrays as given.
+    A DataLoader batches the samples in the order the stream yields them.
+    """
+
+    def __iter__(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+
+class TensorDataset(Dataset):
+    """Samples are the rows of equally long Tensors or arrays, e.g. `TensorDataset(X, y)`.
+
+    Items are tuples of Tensors (`dataset[i] == (X[i], y[i])`), as in PyTorch; `DataLoader`
+    fetches whole batches at once. `tensors` holds the inputs as given.
     """
 
     def __init__(self, *tensors: Any) -> None:
@@ -71,8 +75,11 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
 
-    def __getitem__(self, index: int) -> tuple[Any, ...]:
-        return tuple(a[index] for a in self.arrays)
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        return tuple(
+            t[index] if isinstance(t, Tensor) else tensor(a[index], dtype=a.dtype)
+            for t, a in zip(self.tensors, self.arrays, strict=True)
+        )
 
     def get_batch(self, indices: np.ndarray | slice) -> tuple[np.ndarray, ...]:
         """The rows at `indices` of every array, fetched with one indexing operation each."""
@@ -122,10 +129,11 @@ def random_split(
 
     `lengths` are sample counts summing to `len(dataset)`, or fractions summing to 1 (floors,
     with the remainder handed out one by one from the first subset on, as PyTorch does).
-    `generator` is a NumPy Generator or an int seed.
+    `generator` is an `ae.Generator`, a NumPy Generator or an int seed; by default the
+    engine's global generator (`ae.manual_seed`).
     """
     counts = _split_lengths(lengths, len(dataset))
-    order = as_generator(generator).permutation(len(dataset))
+    order = numpy_generator(generator).permutation(len(dataset))
     bounds = np.cumsum([0, *counts])
     return [Subset(dataset, order[a:b]) for a, b in itertools.pairwise(bounds)]
 
@@ -186,7 +194,7 @@ def train_val_test_split(
         raise ValueError(
             f"train_val_test_split: val ({n_val}) + test ({n_test}) exceed the {total} samples"
         )
-    rng = as_generator(seed)
+    rng = numpy_generator(seed)
     if stratify is None:
         order = rng.permutation(total)
     else:

@@ -197,7 +197,7 @@ def evaluate_on_test(recipe: Recipe, model: Module, splits: Splits, seed: int) -
 
 
 def _draw(recipe: Recipe, model: Module, splits: Splits, path: Path) -> None:
-    x = ae.tensor(splits.test[0][:2])
+    x = ae.tensor(splits.test[0][:2], dtype=ae.get_default_dtype())
     with recording():
         out = recipe.graph_output(model, x)
     draw_graph(out, names={"x": x, "output": out}, params=model.named_parameters()).save(path)

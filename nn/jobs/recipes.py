@@ -314,7 +314,7 @@ class DAERecipe(AutoencoderRecipe):
 
     def reconstruction_rows(self, model: Module, x: np.ndarray) -> dict[str, np.ndarray]:
         """The clean data, a corrupted copy and the reconstruction of that copy."""
-        noisy = model.corrupt(ae.tensor(x)).numpy()
+        noisy = model.corrupt(ae.tensor(x, dtype=ae.get_default_dtype())).numpy()
         return {"data": x, "corrupted": noisy, "reconstruction": model.reconstruct(noisy).numpy()}
 
 
@@ -391,7 +391,11 @@ class GANRecipe(Recipe):
         x = splits.test[0]
         fake = model.sample(len(x))
         with ae.no_grad():
-            d_real = ae.sigmoid(model.discriminator(ae.tensor(x))).numpy().mean()
+            d_real = (
+                ae.sigmoid(model.discriminator(ae.tensor(x, dtype=ae.get_default_dtype())))
+                .numpy()
+                .mean()
+            )
             d_fake = ae.sigmoid(model.discriminator(fake)).numpy().mean()
         metrics = {"d_real": float(d_real), "d_fake": float(d_fake)}
         if splits.name == "ring":  # a mode is covered by >= 1 % of the samples within 3 sigma

@@ -1,6 +1,19 @@
 """Layers, activations and losses as modules."""
 
-from .activation import ELU, LeakyReLU, LogSoftmax, Maxout, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    Maxout,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .attention import MultiheadAttention
 from .dropout import Dropout
 from .linear import Linear
 from .loss import (
@@ -8,16 +21,21 @@ from .loss import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     GaussianNLLLoss,
+    HuberLoss,
     KLDivLoss,
     L1Loss,
     MSELoss,
     NLLLoss,
+    SmoothL1Loss,
 )
 from .normalization import BatchNorm1d, LayerNorm
-from .structure import Flatten, Identity, Residual
+from .structure import Flatten, Identity, Residual, Unflatten
+from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .upsample import Upsample
 
 __all__ = [
     "ELU",
+    "GELU",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -25,6 +43,7 @@ __all__ = [
     "Dropout",
     "Flatten",
     "GaussianNLLLoss",
+    "HuberLoss",
     "Identity",
     "KLDivLoss",
     "L1Loss",
@@ -34,11 +53,18 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "Maxout",
+    "MultiheadAttention",
     "NLLLoss",
     "ReLU",
     "Residual",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
     "Softplus",
     "Tanh",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+    "Unflatten",
+    "Upsample",
 ]

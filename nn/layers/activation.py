@@ -140,3 +140,30 @@ class Maxout(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"pieces={self.pieces}, bias={self.bias is not None}"
         )
+
+
+class GELU(Module):
+    """x Phi(x), Phi the standard normal CDF (exact, with erf), or its tanh approximation
+    with approximate="tanh"; the activation of transformers."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class SiLU(Module):
+    """x sigma(x) (swish): smooth, non-monotonic, unbounded above."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        return F.silu(input)

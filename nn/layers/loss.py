@@ -9,6 +9,7 @@ import numpy as np
 import autograd_engine as ae
 
 from .. import losses
+from ..huber import huber_loss, smooth_l1_loss
 from ..module import Module
 
 
@@ -27,7 +28,8 @@ def _constant(value: Any) -> ae.Tensor | None:
     """Class weights and similar options, stored as buffers (as PyTorch)."""
     if value is None or isinstance(value, ae.Tensor):
         return value
-    return ae.tensor(np.asarray(value))
+    array = np.asarray(value)
+    return ae.tensor(array, dtype=ae.get_default_dtype() if array.dtype.kind == "f" else None)
 
 
 class MSELoss(_Loss):
@@ -134,3 +136,33 @@ class GaussianNLLLoss(_Loss):
 
     def forward(self, input: ae.Tensor, target: Any, var: ae.Tensor | float) -> ae.Tensor:
         return losses.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta (d = x - y), reduced."""
+
+    def __init__(
+        self,
+        size_average: Any = None,
+        reduce: Any = None,
+        reduction: str = "mean",
+        beta: float = 1.0,
+    ) -> None:
+        if size_average is not None or reduce is not None:
+            reduction = "none" if reduce is False else ("sum" if size_average is False else "mean")
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: ae.Tensor, target: Any) -> ae.Tensor:
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """0.5 d^2 for |d| < delta, else delta (|d| - 0.5 delta) (d = x - y), reduced."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: ae.Tensor, target: Any) -> ae.Tensor:
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)

@@ -44,3 +44,32 @@ class Residual(Module):
 
     def forward(self, input: ae.Tensor) -> ae.Tensor:
         return self.module(input) + input
+
+
+class Unflatten(Module):
+    """Split dimension `dim` into `unflattened_size`: (N, 784) -> (N, 1, 28, 28) with
+    Unflatten(1, (1, 28, 28)); the inverse of Flatten. One size may be -1."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, ...] | list[int]) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, tuple | list) or not unflattened_size:
+            raise TypeError(
+                f"Unflatten: unflattened_size must be a non-empty tuple or list of ints, got "
+                f"{unflattened_size!r}"
+            )
+        self.dim = dim
+        self.unflattened_size = tuple(unflattened_size)
+
+    def forward(self, input: ae.Tensor) -> ae.Tensor:
+        dim = self.dim % input.ndim
+        shape = (*input.shape[:dim], *self.unflattened_size, *input.shape[dim + 1 :])
+        try:
+            return input.reshape(shape)
+        except ValueError as error:
+            raise ae.ShapeError(
+                f"Unflatten: cannot split dimension {self.dim} of size {input.shape[dim]} "
+                f"(input shape {tuple(input.shape)}) into {self.unflattened_size}"
+            ) from error
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

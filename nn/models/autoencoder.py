@@ -70,7 +70,7 @@ class Autoencoder(Module):
         self.eval()
         try:
             with ae.no_grad():
-                return self(ae.tensor(x))
+                return self(ae.tensor(x, dtype=ae.get_default_dtype()))
         finally:
             self.train(was_training)
 

@@ -32,7 +32,7 @@ class Classifier(Module):
     def predict_proba(self, x: Any) -> np.ndarray:
         """p(class 1 | x), shape (N,), for two classes; p(class k | x), shape (N, K), otherwise."""
         with ae.no_grad():
-            scores = self(ae.tensor(x))
+            scores = self(ae.tensor(x, dtype=ae.get_default_dtype()))
             if scores.shape[-1] == 1:
                 return ae.sigmoid(scores).numpy().reshape(-1)
             return ae.softmax(scores, axis=-1).numpy()
@@ -40,4 +40,4 @@ class Classifier(Module):
     def predict(self, x: Any) -> np.ndarray:
         """The most probable class index of each row of x."""
         with ae.no_grad():
-            return predict_classes(self(ae.tensor(x)))
+            return predict_classes(self(ae.tensor(x, dtype=ae.get_default_dtype())))

@@ -103,7 +103,7 @@ class GAN(Module):
     def train_step(self, real: Any, d_optimizer: Any, g_optimizer: Any) -> dict[str, float]:
         """One update of D on a real batch and as many samples of G, then one of G; returns
         both losses."""
-        real = ae.tensor(real)
+        real = ae.tensor(real, dtype=ae.get_default_dtype())
         fake = self.generator(self.noise(real.shape[0]))
         d_loss = self.discriminator_loss(real, fake)
         d_optimizer.zero_grad()

@@ -62,8 +62,8 @@ class LDA(Classifier):
         b = -0.5 * np.einsum("kd,kd->k", w, means) + np.log(priors)
         if self.num_classes == 2:
             w, b = w[1:] - w[:1], b[1:] - b[:1]
-        self.weight.data[...] = w
-        self.bias.data[...] = b
+        self.weight.numpy()[...] = w
+        self.bias.numpy()[...] = b
         return self
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:

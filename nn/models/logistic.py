@@ -55,7 +55,7 @@ class LogisticRegression(Classifier):
     ) -> list[float]:
         """Gradient descent on the mean cross-entropy (`batch_size=None`) or SGD on shuffled
         batches of `batch_size`; returns the mean loss of each epoch."""
-        x = ae.tensor(x)
+        x = ae.tensor(x, dtype=ae.get_default_dtype())
         t = np.asarray(t, dtype=np.int64).reshape(-1)
         n = len(t)
         size = n if batch_size is None else batch_size
@@ -71,7 +71,7 @@ class LogisticRegression(Classifier):
                 loss.backward()
                 with ae.no_grad():
                     for p in self.parameters():
-                        p.sub_(lr * p.grad.data)
+                        p.sub_(lr * p.grad)
                 total += loss.item() * len(rows)
             history.append(total / n)
         return history

@@ -58,7 +58,7 @@ class Perceptron(Module):
     def predict(self, x: Any) -> np.ndarray:
         """Class indices: 1 where w^T x + b >= 0 (two classes), else the top-scoring class."""
         with ae.no_grad():
-            return predict_classes(self(ae.tensor(x)))
+            return predict_classes(self(ae.tensor(x, dtype=ae.get_default_dtype())))
 
     def fit(self, x: Any, t: Any, epochs: int = 100, lr: float = 1.0) -> int:
         """Run the rule over the examples in order for at most `epochs` passes; returns the
@@ -67,7 +67,8 @@ class Perceptron(Module):
         warns with `NotSeparableWarning` if the budget ends with mistakes left."""
         x = np.asarray(x, dtype=self.weight.dtype)
         t = np.asarray(t, dtype=np.int64).reshape(-1)
-        w, b = self.weight.data, self.bias.data  # updated in place: the rule is not a gradient
+        # updated in place: the rule is not a gradient
+        w, b = self.weight.numpy(), self.bias.numpy()
         binary = self.num_classes == 2
         self.mistakes, self.converged = [], False
         for epoch in range(1, epochs + 1):

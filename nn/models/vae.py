@@ -80,7 +80,7 @@ class VAE(Module):
     def reconstruct(self, x: Any) -> ae.Tensor:
         """decoder(mu(x)) as probabilities: the most likely code, no sampling."""
         with ae.no_grad():
-            mu, _ = self.encode(ae.tensor(x))
+            mu, _ = self.encode(ae.tensor(x, dtype=ae.get_default_dtype()))
             return ae.sigmoid(self.decoder(mu))
 
     def extra_repr(self) -> str:

@@ -1,10 +1,20 @@
 """`autograd-engine train / evaluate / sample` end to end on the bundled digits."""
 
 import json
+import shutil
 
 import pytest
 
 from nn.jobs import commands
+
+HAVE_DOT = shutil.which("dot") is not None
+needs_dot = pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
+
+
+def with_graph(files: set[str]) -> set[str]:
+    """The files of a run folder: `files`, and graph.svg where Graphviz can render it (without
+    it the run notes why graph.svg is missing)."""
+    return files | {"graph.svg"} if HAVE_DOT else files
 
 
 @pytest.fixture(scope="module")
@@ -20,20 +30,31 @@ def test_train_writes_the_run_folder(mlp_run):
     assert result.returncode == 0, result.stderr
     assert "test: loss" in result.stdout and "accuracy" in result.stdout
     folder = cwd / "run"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "graph.svg",
-        "loss.png",
-        "metrics.json",
-        "model.npz",
-    ]
+    assert {p.name for p in folder.iterdir()} == with_graph(
+        {"loss.png", "metrics.json", "model.npz"}
+    )
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["seed"] == 0 and metrics["settings"]["epochs"] == 2
     assert len(metrics["history"]["val_accuracy"]) == 2
     assert 0.5 < metrics["test"]["accuracy"] <= 1
     assert {"autograd_engine", "numpy", "python"} <= set(metrics["versions"])
-    assert (folder / "graph.svg").read_text().lstrip().startswith("<?xml")
     assert (folder / "loss.png").read_bytes()[:4] == b"\x89PNG"
     assert not [p for p in cwd.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+@needs_dot
+def test_train_draws_the_model(mlp_run):
+    cwd, _ = mlp_run
+    assert (cwd / "run" / "graph.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_without_graphviz_the_run_notes_the_missing_graph(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr("autograd_engine.viz.render.shutil.which", lambda name: None)
+    out = tmp_path / "run"
+    assert cli("train", "lda", "--out", out)[0] == 0
+    assert not (out / "graph.svg").exists()
+    notes = json.loads((out / "metrics.json").read_text())["notes"]
+    assert any("graph.svg not written" in n and "Graphviz" in n for n in notes)
 
 
 def test_evaluate_reports_the_same_test_metrics(mlp_run, run_cli):
@@ -106,7 +127,7 @@ def test_every_model_trains(cli, tmp_path, model, files):
     code, stdout, err = cli("train", model, "--epochs", "1", "--out", out)
     assert code == 0, err
     assert "test:" in stdout
-    expected = {"metrics.json", "model.npz", "graph.svg", *files}
+    expected = with_graph({"metrics.json", "model.npz", *files})
     assert {p.name for p in out.iterdir()} == expected
     code, stdout, _ = cli("evaluate", out)
     assert code == 0 and stdout.startswith(f"{model} on digits")

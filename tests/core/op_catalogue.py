@@ -114,7 +114,7 @@ def _broadcast_source(draw: st.DrawFn, minus_one: bool) -> Drawn:
 @st.composite
 def _reshape(draw: st.DrawFn) -> Drawn:
     x = draw(ts.tensors())
-    options = [(-1,), x.shape[::-1], (1, *x.shape), (x.data.size, 1)]
+    options = [(-1,), x.shape[::-1], (1, *x.shape), (x.numpy().size, 1)]
     return (x,), {"shape": draw(st.sampled_from(options))}
 
 
@@ -268,7 +268,7 @@ def _torch_key(torch: Any, key: Any) -> Any:
     if isinstance(key, slice) and key.step is not None and key.step < 0:
         return None
     if isinstance(key, Tensor):
-        return torch.from_numpy(key.data.copy())
+        return torch.from_numpy(key.numpy().copy())
     if isinstance(key, np.ndarray):
         return torch.from_numpy(key.copy())
     return key
@@ -291,6 +291,13 @@ def _torch_setitem(torch: Any, a: Any, b: Any, key: Any) -> Any:
         return NotImplemented
     c = a.clone()
     c[tkey] = b
+    return c
+
+
+def _on_a_view(a: Any, b: Any) -> Any:
+    """b multiplied in place into a view of a view of a copy of a; returns the copy."""
+    c = a * 1.0
+    c.unsqueeze(0)[0].mul_(b)
     return c
 
 
@@ -344,6 +351,7 @@ CASES: list[Case] = [
     Case("abs", ae.abs, _args(_one(NONZERO)), ae.abs, lambda t, x: t.abs(x)),
     Case("sin", ae.sin, _args(_one()), ae.sin, lambda t, x: t.sin(x)),
     Case("cos", ae.cos, _args(_one()), ae.cos, lambda t, x: t.cos(x)),
+    Case("erf", ae.erf, _args(_one()), ae.erf, lambda t, x: t.erf(x)),
     Case("tanh", ae.tanh, _args(_one()), ae.tanh, lambda t, x: t.tanh(x)),
     Case(
         "sigmoid",
@@ -380,6 +388,15 @@ CASES: list[Case] = [
         _args(_one(GRID), bounds=st.sampled_from(((-0.5, 0.5), (None, 0.5), (-0.5, None)))),
         lambda x, bounds: ae.clip(x, *bounds),
         lambda t, x, bounds: t.clamp(x, *bounds),
+    ),
+    Case(
+        "clip_tensor_bounds",  # lo and hi never tie with x or each other; lo > hi happens
+        ae.clip,
+        _args(
+            ts.broadcastable_tensors(3, elements=[GRID, OFF_GRID, ts.grid_elements(offset=0.02)])
+        ),
+        ae.clip,
+        lambda t, x, lo, hi: t.clamp(*t.broadcast_tensors(x, lo, hi)),  # x does not grow there
     ),
     Case(
         "maximum",
@@ -646,6 +663,13 @@ CASES: list[Case] = [
         lambda t, x: x.clone().zero_() + x,
     ),
     Case("setitem", Tensor.__setitem__, _setitem(), _setitem_call, _torch_setitem),
+    Case(  # through a view: the base's node becomes CopySlices
+        "mul_on_a_view",
+        Tensor.mul_,
+        _inplace_pair(),
+        _on_a_view,
+        lambda t, a, b: _on_a_view(a, b),
+    ),
 ]
 
 # Public names that are not differentiable operations.
@@ -658,12 +682,211 @@ NON_DIFFERENTIABLE = frozenset(
 NOT_OPERATIONS = frozenset(
     {
         "Function", "arange", "backward", "draw_graph", "eye", "full", "full_like",
-        "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_grad_enabled",
-        "linspace",
-        "manual_seed", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-        "randn_like", "set_default_dtype", "set_grad_enabled", "set_rng_state", "tensor",
+        "get_default_dtype", "get_rng_state", "grad", "increment_version", "is_anomaly_enabled",
+        "is_grad_enabled", "is_inference_mode_enabled", "linspace",
+        "manual_seed", "ones", "ones_like", "promote_types", "rand", "rand_like", "randint",
+        "randn", "randn_like", "result_type", "set_default_dtype", "set_rng_state", "tensor",
         "zeros", "zeros_like",
     }
 )  # fmt: skip
 # In-place Tensor methods that are not operations on values.
 NOT_INPLACE_OPERATIONS = frozenset({"detach_", "requires_grad_"})
+
+
+# --------------------------------------------------------------------------- PyTorch's names
+@st.composite
+def _gather(draw: st.DrawFn, scatter: bool = False) -> Drawn:
+    """x, a dim, an index tensor no larger than x outside dim (any size along it), and for
+    scatter a src at least as large as the index."""
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    d = dim % x.ndim
+    shape = tuple(
+        draw(st.integers(1, 3)) if i == d else draw(st.integers(1, n))
+        for i, n in enumerate(x.shape)
+    )
+    if scatter:  # distinct positions along dim in every line, so that no write is lost
+        shape = tuple(min(n, x.shape[d]) if i == d else n for i, n in enumerate(shape))
+        lines = np.empty((*shape[:d], *shape[d + 1 :], shape[d]), dtype=np.int64)
+        for line in np.ndindex(lines.shape[:-1]):
+            lines[line] = draw(st.permutations(range(x.shape[d])))[: shape[d]]
+        src = draw(ts.tensors(shape))
+        return (x, src), {"dim": dim, "index": ae.tensor(np.moveaxis(lines, -1, d))}
+    index = draw(hnp.arrays(np.int64, shape, elements=st.integers(0, x.shape[d] - 1)))
+    return (x,), {"dim": dim, "index": ae.tensor(index)}
+
+
+def _torch_index(torch: Any, index: Tensor) -> Any:
+    return torch.from_numpy(np.array(index.numpy()))
+
+
+@st.composite
+def _split(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1, max_side=4)))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    return (x,), {"size": draw(st.integers(1, 3)), "dim": dim}
+
+
+@st.composite
+def _roll(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    dims = draw(st.none() | st.integers(-x.ndim, x.ndim - 1))
+    return (x,), {"shifts": draw(st.integers(-4, 4)), "dims": dims}
+
+
+@st.composite
+def _repeat(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors())
+    extra = draw(st.integers(0 if x.ndim else 1, 1))
+    return (x,), {"sizes": tuple(draw(st.integers(1, 2)) for _ in range(x.ndim + extra))}
+
+
+@st.composite
+def _flip(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    return (x,), {"dims": draw(hnp.valid_tuple_axes(x.ndim, min_size=1))}
+
+
+@st.composite
+def _triangle(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=2)))
+    return (x,), {"diagonal": draw(st.integers(-2, 2))}
+
+
+@st.composite
+def _masked_fill(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    mask = draw(hnp.arrays(np.bool_, x.shape))
+    return (x,), {"mask": ae.tensor(mask), "value": draw(st.sampled_from((0.0, -2.5)))}
+
+
+@st.composite
+def _index_select(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors(ts.shapes(min_dims=1)))
+    dim = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[dim]
+    index = draw(hnp.arrays(np.int64, st.integers(1, 4), elements=st.integers(0, n - 1)))
+    return (x,), {"dim": dim, "index": ae.tensor(index)}
+
+
+@st.composite
+def _matrices(draw: st.DrawFn, batched: bool) -> tuple[Tensor, Tensor]:
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    lead = (draw(st.integers(1, 2)),) if batched else ()
+    return draw(ts.tensors((*lead, n, k))), draw(ts.tensors((*lead, k, m)))
+
+
+def _torch_roll(t: Any, x: Any, shifts: int, dims: Any) -> Any:
+    return t.roll(x, shifts) if dims is None else t.roll(x, shifts, dims)
+
+
+CASES += [
+    Case("square", ae.square, _args(_one()), ae.square, lambda t, x: t.square(x)),
+    Case("rsqrt", ae.rsqrt, _args(_one(POSITIVE)), ae.rsqrt, lambda t, x: t.rsqrt(x)),
+    Case("log1p", ae.log1p, _args(_one(POSITIVE)), ae.log1p, lambda t, x: t.log1p(x)),
+    Case("expm1", ae.expm1, _args(_one()), ae.expm1, lambda t, x: t.expm1(x)),
+    Case("sinh", ae.sinh, _args(_one()), ae.sinh, lambda t, x: t.sinh(x)),
+    Case("cosh", ae.cosh, _args(_one()), ae.cosh, lambda t, x: t.cosh(x)),
+    Case(
+        "atan2", ae.atan2, _args(_pair(NONZERO, NONZERO)), ae.atan2, lambda t, y, x: t.atan2(y, x)
+    ),
+    Case("round", ae.round, _args(_one(GRID)), ae.round, lambda t, x: t.round(x)),
+    Case("floor", ae.floor, _args(_one(GRID)), ae.floor, lambda t, x: t.floor(x)),
+    Case("ceil", ae.ceil, _args(_one(GRID)), ae.ceil, lambda t, x: t.ceil(x)),
+    Case("trunc", ae.trunc, _args(_one(GRID)), ae.trunc, lambda t, x: t.trunc(x)),
+    Case("t", ae.t, _args(_one(shape=ts.shapes(max_dims=2))), ae.t, lambda t, x: t.t(x)),
+    Case("mm", ae.mm, _args(_matrices(False)), ae.mm, lambda t, a, b: t.mm(a, b)),
+    Case("bmm", ae.bmm, _args(_matrices(True)), ae.bmm, lambda t, a, b: t.bmm(a, b)),
+    Case(
+        "outer",
+        ae.outer,
+        _args(st.tuples(ts.tensors(ts.shapes(1, 1)), ts.tensors(ts.shapes(1, 1)))),
+        ae.outer,
+        lambda t, a, b: t.outer(a, b),
+    ),
+    Case(
+        "expand_as",
+        ae.expand_as,
+        _args(_one(shape=ts.shapes(max_dims=2, max_side=1))),
+        lambda x: ae.expand_as(x, ae.zeros(2, 3, 1) if x.ndim < 3 else x),
+        lambda t, x: x.expand_as(t.zeros(2, 3, 1)),
+    ),
+    Case(
+        "view_as",
+        ae.view_as,
+        _args(_one()),
+        lambda x: ae.view_as(x, ae.zeros(x.numel())),
+        lambda t, x: x.reshape(-1),
+    ),
+    Case("flip", ae.flip, _flip(), ae.flip, lambda t, x, dims: t.flip(x, dims)),
+    Case("roll", ae.roll, _roll(), ae.roll, _torch_roll),
+    Case(
+        "repeat",
+        ae.repeat,
+        _repeat(),
+        lambda x, sizes: ae.repeat(x, *sizes),
+        lambda t, x, sizes: x.repeat(*sizes),
+    ),
+    Case(
+        "tile",
+        ae.tile,
+        _repeat(),
+        lambda x, sizes: ae.tile(x, sizes[1:]),
+        lambda t, x, sizes: t.tile(x, sizes[1:]),
+    ),
+    Case("tril", ae.tril, _triangle(), ae.tril, lambda t, x, diagonal: t.tril(x, diagonal)),
+    Case("triu", ae.triu, _triangle(), ae.triu, lambda t, x, diagonal: t.triu(x, diagonal)),
+    Case(
+        "split",
+        ae.split,
+        _split(),
+        lambda x, size, dim: ae.stack([p.sum() for p in ae.split(x, size, dim)]),
+        lambda t, x, size, dim: t.stack([p.sum() for p in t.split(x, size, dim)]),
+    ),
+    Case(
+        "chunk",
+        ae.chunk,
+        _split(),
+        lambda x, size, dim: ae.stack(
+            [p.sum() * (i + 1) for i, p in enumerate(ae.chunk(x, size, dim))]
+        ),
+        lambda t, x, size, dim: t.stack(
+            [p.sum() * (i + 1) for i, p in enumerate(t.chunk(x, size, dim))]
+        ),
+    ),
+    Case(
+        "gather",
+        ae.gather,
+        _gather(),
+        ae.gather,
+        lambda t, x, dim, index: t.gather(x, dim, _torch_index(t, index)),
+    ),
+    Case(
+        "scatter_add",
+        ae.scatter_add,
+        _gather(scatter=True),
+        lambda x, src, dim, index: ae.scatter_add(x, dim, index, src),
+        lambda t, x, src, dim, index: t.scatter_add(x, dim, _torch_index(t, index), src),
+    ),
+    Case(
+        "scatter",
+        ae.scatter,
+        _gather(scatter=True),
+        lambda x, src, dim, index: ae.scatter(x, dim, index, src),
+        lambda t, x, src, dim, index: t.scatter(x, dim, _torch_index(t, index), src),
+    ),
+    Case(
+        "index_select",
+        ae.index_select,
+        _index_select(),
+        ae.index_select,
+        lambda t, x, dim, index: t.index_select(x, dim, _torch_index(t, index)),
+    ),
+    Case(
+        "masked_fill",
+        ae.masked_fill,
+        _masked_fill(),
+        ae.masked_fill,
+        lambda t, x, mask, value: x.masked_fill(_torch_index(t, mask), value),
+    ),
+]

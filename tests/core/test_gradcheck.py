@@ -43,7 +43,7 @@ class CubeConstantBackward(Function):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * (3 * x.data**2)
+        return g * (3 * x.numpy() ** 2)
 
 
 class Cube(Function):
@@ -143,7 +143,7 @@ def test_several_outputs_and_integer_outputs():
 def test_an_op_that_forgets_to_record_is_caught():
     x = f64([0.5, -2.0])
     with pytest.raises(GradcheckError, match="analytic 0 vs numeric"):
-        gradcheck(lambda a: Tensor(a.data * 2.0, dtype=ae.float64), [x])
+        gradcheck(lambda a: Tensor(a.numpy() * 2.0, dtype=ae.float64), [x])
 
 
 def test_nondeterministic_backward_is_caught():
@@ -157,35 +157,35 @@ def test_inputs_are_left_unchanged():
     base = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
     view = base.T
     x = Tensor._make(view, False, None).requires_grad_()  # a non-contiguous view
-    before = x.data.copy()
+    before = x.numpy().copy()
     assert gradcheck(lambda a: (a * a).sum(axis=0), [x])
-    np.testing.assert_array_equal(x.data, before)
-    assert x.data is view and x.grad is None
+    np.testing.assert_array_equal(x.numpy(), before)
+    assert x.numpy() is view and x.grad is None
 
 
 def test_read_only_inputs_are_perturbed_on_a_copy():
     view = np.broadcast_to(np.float64(0.7), (3,))
     x = Tensor._make(view[None, :1], False, None).requires_grad_()
-    assert not x.data.flags.writeable
+    assert not x.numpy().flags.writeable
     assert gradcheck(ae.exp, [x])
-    assert x.data.base is not None and not x.data.flags.writeable
+    assert x.numpy().base is not None and not x.numpy().flags.writeable
 
 
 # --------------------------------------------------------------------------- strategies
 @given(ts.tensors(shape=ts.shapes(min_dims=1, min_side=2), contiguous=False))
 def test_non_contiguous_layouts(x):
-    assert not x.data.flags.c_contiguous
+    assert not x.numpy().flags.c_contiguous
     assert x.dtype == np.float64 and x.requires_grad and x.is_leaf
 
 
 @given(ts.tensors(shape=(2, 3), contiguous=True, requires_grad=False))
 def test_contiguous_layout(x):
-    assert x.data.flags.c_contiguous and x.shape == (2, 3) and not x.requires_grad
+    assert x.numpy().flags.c_contiguous and x.shape == (2, 3) and not x.requires_grad
 
 
 @given(ts.tensors(dtype=np.float32, elements=ts.real_elements(1e3)))
 def test_float32_tensors(x):
-    assert x.dtype == np.float32 and np.all(np.abs(x.data) <= 1e3)
+    assert x.dtype == np.float32 and np.all(np.abs(x.numpy()) <= 1e3)
 
 
 @given(ts.tensors(dtype=np.int64), ts.tensors(dtype=np.bool_))
@@ -203,14 +203,14 @@ def test_broadcastable_shapes(group):
 @given(ts.broadcastable_tensors(2, elements=[ts.positive_elements(), ts.nonzero_elements(0.5)]))
 def test_domain_restricted_elements(pair):
     a, b = pair
-    assert np.all(a.data >= 0.1) and np.all(np.abs(b.data) >= 0.5)
+    assert np.all(a.numpy() >= 0.1) and np.all(np.abs(b.numpy()) >= 0.5)
     np.broadcast_shapes(a.shape, b.shape)
 
 
 @given(ts.positive_tensors(lo=1.0, hi=2.0), ts.nonzero_tensors(margin=0.3))
 def test_positive_and_nonzero_tensors(p, n):
-    assert np.all((p.data >= 1.0) & (p.data <= 2.0))
-    assert np.all(np.abs(n.data) >= 0.3)
+    assert np.all((p.numpy() >= 1.0) & (p.numpy() <= 2.0))
+    assert np.all(np.abs(n.numpy()) >= 0.3)
 
 
 @given(st.lists(ts.grid_elements(), min_size=2, max_size=2))

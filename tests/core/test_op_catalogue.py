@@ -60,7 +60,7 @@ def torch():
 
 
 def _to_torch(torch: Any, x: Tensor) -> Any:
-    t = torch.from_numpy(np.array(x.data))  # a C-contiguous copy: torch has no negative strides
+    t = torch.from_numpy(np.array(x.numpy()))  # a C-contiguous copy: torch has no negative strides
     return t.requires_grad_() if x.requires_grad else t
 
 
@@ -74,7 +74,7 @@ def test_matches_torch(torch, case, data):
     out = case.call(*tensors, **kwargs)
     assert out.shape == tuple(expected.shape)
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-7, atol=1e-10)
 
     wrt = [i for i, x in enumerate(tensors) if x.requires_grad]
     upstream = np.asarray(np.random.default_rng(0).standard_normal(out.shape))
@@ -88,7 +88,7 @@ def test_matches_torch(torch, case, data):
         expected, [twins[i] for i in wrt], torch.from_numpy(upstream), allow_unused=True
     )
     for i, g, h in zip(wrt, ours, theirs, strict=True):
-        mine = np.zeros(tensors[i].shape) if g is None else g.data
+        mine = np.zeros(tensors[i].shape) if g is None else g.numpy()
         ref = np.zeros(tensors[i].shape) if h is None else h.numpy()
         np.testing.assert_allclose(mine, ref, rtol=1e-7, atol=1e-10, err_msg=f"input {i}")
 

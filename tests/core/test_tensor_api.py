@@ -51,7 +51,7 @@ def test_manual_seed_makes_sampling_reproducible():
 # --------------------------------------------------------------------------- dtypes
 def test_default_and_explicit_dtypes():
     assert ae.tensor([1.0, 2.0]).dtype == np.float32
-    assert ae.tensor(np.array([1.0])).dtype == np.float32
+    assert ae.tensor(np.array([1.0])).dtype == np.float64  # keeps the array's, as torch.tensor
     assert ae.tensor([1.0], dtype=ae.float64).dtype == np.float64
     assert ae.tensor([1, 2]).dtype == np.int64
     assert ae.tensor([True, False]).dtype == np.bool_
@@ -91,7 +91,7 @@ def test_attributes():
     x = ae.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     assert x.shape == (2, 3) and x.ndim == 2 and x.size() == (2, 3) and x.size(1) == 3
     assert x.T.shape == (3, 2) and x.T.tolist() == [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]
-    assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.data
+    assert isinstance(x.numpy(), np.ndarray) and x.numpy() is x.numpy()
     assert x.is_leaf and x.grad_fn is None and x.requires_grad
     y = x * 2
     assert not y.is_leaf and y.grad_fn is not None and y.requires_grad
@@ -122,7 +122,7 @@ def test_detach_shares_values_without_graph():
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
     x2 = x.detach()
-    assert np.shares_memory(x2.data, x.data)
+    assert np.shares_memory(x2.numpy(), x.numpy())
 
 
 def test_repr():
@@ -211,12 +211,12 @@ def test_inplace_on_a_leaf_works_under_no_grad(name):
 
 def test_augmented_assignment_is_inplace():
     w = ae.tensor([1.0, 2.0])
-    before = w.data
+    before = w.numpy()
     w += 1
     w -= ae.tensor([0.5, 0.5])
     w *= 2
     w /= 4
-    assert w.data is before and w.tolist() == [0.75, 1.25]
+    assert w.numpy() is before and w.tolist() == [0.75, 1.25]
     with pytest.raises(InplaceError):
         v = ae.tensor([1.0], requires_grad=True)
         v += 1
@@ -268,10 +268,10 @@ def test_views_share_the_version_counter():
 
 def test_inplace_without_grad_mutates_the_array():
     t = ae.tensor([[1.0, 2.0], [3.0, 4.0]])
-    data = t.data
+    data = t.numpy()
     t.add_(1.0).mul_(2.0).clamp_(max=9.0)
     t[1, 1] = -1.0
-    assert t.data is data and t.tolist() == [[4.0, 6.0], [8.0, -1.0]]
+    assert t.numpy() is data and t.tolist() == [[4.0, 6.0], [8.0, -1.0]]
     t.zero_()
     assert t.tolist() == [[0.0, 0.0], [0.0, 0.0]]
 

@@ -122,9 +122,9 @@ def test_binary_cross_entropy_is_finite_at_zero_and_one():
     p = ae.tensor([0.0, 1.0, 0.0, 1.0], requires_grad=True)
     y = ae.tensor([1.0, 0.0, 0.0, 1.0])
     loss = F.binary_cross_entropy(p, y, reduction="none")
-    np.testing.assert_allclose(loss.data, [100, 100, 0, 0])
+    np.testing.assert_allclose(loss.numpy(), [100, 100, 0, 0])
     loss.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.numpy()))
     with pytest.raises(ValueError, match="probabilities"):
         F.binary_cross_entropy(ae.tensor([1.5]), ae.tensor([1.0]))
 
@@ -146,10 +146,10 @@ def test_losses_are_finite_for_extreme_float32_logits(reduction):
         F.kl_div(F.log_softmax(x, 1), probs, reduction=reduction),
     ]
     for loss in losses:
-        assert x.dtype == np.float32 and np.all(np.isfinite(loss.data))
+        assert x.dtype == np.float32 and np.all(np.isfinite(loss.numpy()))
         x.grad = None
         loss.sum().backward()
-        assert np.all(np.isfinite(x.grad.data))
+        assert np.all(np.isfinite(x.grad.numpy()))
 
 
 def test_cross_entropy_closed_form_and_unbatched():
@@ -177,8 +177,8 @@ def test_cross_entropy_target_errors():
 def test_gaussian_kl_closed_form():
     mu = ae.tensor([[0.5, -1.0]], dtype=ae.float64)
     logvar = ae.tensor([[0.2, -0.3]], dtype=ae.float64)
-    sigma2 = np.exp(logvar.data)
-    expected = 0.5 * np.sum(sigma2 + mu.data**2 - 1 - logvar.data)
+    sigma2 = np.exp(logvar.numpy())
+    expected = 0.5 * np.sum(sigma2 + mu.numpy() ** 2 - 1 - logvar.numpy())
     assert F.gaussian_kl(mu, logvar).item() == pytest.approx(expected)
     assert F.gaussian_kl(ae.zeros(4, 3), ae.zeros(4, 3)).item() == 0.0
     assert F.gaussian_kl(mu, logvar, reduction="none").shape == (1, 2)
@@ -192,7 +192,7 @@ def test_penalties():
     assert F.l2_penalty([]).item() == 0.0
     model = nn.Linear(2, 2)
     assert F.l2_penalty(model.parameters()).item() == pytest.approx(
-        sum(float((p.data**2).sum()) for p in model.parameters()), rel=1e-6
+        sum(float((p.numpy() ** 2).sum()) for p in model.parameters()), rel=1e-6
     )
 
 
@@ -227,7 +227,7 @@ def test_loss_modules_call_their_functions(module, fn, args, reduction):
     }
     a, b = values[args[0]], values[args[1]]
     kwargs = {"reduction": reduction}
-    np.testing.assert_allclose(module(**kwargs)(a, b).data, fn(a, b, **kwargs).data)
+    np.testing.assert_allclose(module(**kwargs)(a, b).numpy(), fn(a, b, **kwargs).numpy())
 
 
 def test_loss_module_options_and_errors():
@@ -236,7 +236,7 @@ def test_loss_module_options_and_errors():
     expected = F.cross_entropy(
         x, t, ae.tensor([1.0, 2.0, 3.0]), ignore_index=1, label_smoothing=0.1
     )
-    np.testing.assert_allclose(crit(x, t).data, expected.data)
+    np.testing.assert_allclose(crit(x, t).numpy(), expected.numpy())
     assert "weight" in crit.state_dict()
     gnll = nn.GaussianNLLLoss(full=True, reduction="sum")
     assert gnll(ae.zeros(3), ae.zeros(3), ae.ones(3)).item() == pytest.approx(

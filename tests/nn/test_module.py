@@ -36,7 +36,7 @@ def test_parameter_is_a_leaf_tensor_requiring_grad():
 
 def test_parameter_shares_tensor_memory_and_keeps_array_dtype():
     t = ae.randn(3)
-    assert nn.Parameter(t).data is t.data
+    assert nn.Parameter(t).numpy() is t.numpy()
     assert nn.Parameter(np.zeros(3)).dtype == np.float64
     assert not nn.Parameter(ae.zeros(2), requires_grad=False).requires_grad
 
@@ -45,8 +45,8 @@ def test_parameter_survives_deepcopy_and_pickle():
     p = nn.Parameter(ae.randn(2))
     for q in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
         assert type(q) is nn.Parameter and q.requires_grad
-        np.testing.assert_array_equal(q.data, p.data)
-        assert q.data is not p.data
+        np.testing.assert_array_equal(q.numpy(), p.numpy())
+        assert q.numpy() is not p.numpy()
 
 
 # ----------------------------------------------------------------------------- registration
@@ -80,7 +80,7 @@ def test_reassignment_and_deletion_update_the_registries():
     with pytest.raises(TypeError, match="parameter"):
         m.fc1.weight = ae.zeros(4, 2)
     m.fc1.weight = nn.Parameter(ae.zeros(4, 2))
-    assert np.all(m.fc1.weight.data == 0)
+    assert np.all(m.fc1.weight.numpy() == 0)
     del m.fc2
     assert "fc2" not in dict(m.named_children())
     with pytest.raises(AttributeError):
@@ -137,7 +137,7 @@ def test_zero_grad_to_none_or_zeros():
     m(ae.randn(5, 2)).sum().backward()
     assert all(p.grad is not None for p in m.parameters())
     m.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in m.parameters())
+    assert all(np.all(p.grad.numpy() == 0) for p in m.parameters())
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
 
@@ -150,7 +150,7 @@ def test_requires_grad_and_apply():
     assert m.apply(lambda mod: visited.append(type(mod).__name__)) is m
     assert visited == ["Linear", "ReLU", "Linear", "MLP"]
     m.apply(lambda mod: nn.init.zeros_(mod.weight) if isinstance(mod, nn.Linear) else None)
-    assert np.all(m.fc1.weight.data == 0)
+    assert np.all(m.fc1.weight.numpy() == 0)
 
 
 def test_to_converts_parameters_grads_and_float_buffers_in_place():
@@ -193,7 +193,7 @@ def test_state_dict_is_ordered_and_copied():
     assert isinstance(sd["0.weight"], ae.Tensor) and not sd["0.weight"].requires_grad
     with ae.no_grad():
         m[0].weight.fill_(7.0)
-    assert not np.any(sd["0.weight"].data == 7.0)
+    assert not np.any(sd["0.weight"].numpy() == 7.0)
     assert m.state_dict(keep_vars=True)["0.weight"] is m[0].weight
 
 
@@ -202,7 +202,7 @@ def test_state_dict_round_trip_restores_outputs():
     x = ae.randn(4, 2)
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
     arrays = {k: v.numpy() for k, v in a.state_dict().items()}
     MLP().load_state_dict(arrays)
 
@@ -211,7 +211,7 @@ def test_load_state_dict_through_a_checkpoint_file(tmp_path):
     a, b = MLP(), MLP()
     nn.save(a.state_dict(), tmp_path / "m.npz")
     b.load_state_dict(nn.load(tmp_path / "m.npz"))
-    np.testing.assert_array_equal(a.fc1.weight.data, b.fc1.weight.data)
+    np.testing.assert_array_equal(a.fc1.weight.numpy(), b.fc1.weight.numpy())
 
 
 def test_strict_load_names_every_problem():
@@ -245,7 +245,7 @@ def test_deepcopy_gives_an_independent_module():
     c = copy.deepcopy(m)
     with ae.no_grad():
         c.fc1.weight.fill_(0.0)
-    assert not np.all(m.fc1.weight.data == 0)
+    assert not np.all(m.fc1.weight.numpy() == 0)
     assert list(dict(c.named_parameters())) == list(dict(m.named_parameters()))
 
 
@@ -284,7 +284,7 @@ def test_sequential_indexing_slicing_and_growth():
     with pytest.raises(IndexError):
         seq[10]
     x = ae.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, seq[2](seq[1](seq[0](x))).data)
+    np.testing.assert_allclose(seq(x).numpy(), seq[2](seq[1](seq[0](x))).numpy())
 
 
 def test_sequential_from_ordered_dict_keeps_names():
@@ -329,7 +329,7 @@ def test_module_dict():
 def test_training_loop_reduces_the_loss():
     ae.manual_seed(0)
     x = ae.randn(64, 2)
-    y = ae.tensor((x.data[:, 0] * x.data[:, 1] > 0).astype(np.int64))
+    y = ae.tensor((x.numpy()[:, 0] * x.numpy()[:, 1] > 0).astype(np.int64))
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     first = None
     for _ in range(200):

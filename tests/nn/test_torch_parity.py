@@ -31,7 +31,7 @@ def copy_into_torch(ours: nn.Module, theirs) -> None:
 
 def assert_close(a, b, **tol):
     np.testing.assert_allclose(
-        a.data if isinstance(a, ae.Tensor) else a, b.detach().numpy(), **(tol or TOL)
+        a.numpy() if isinstance(a, ae.Tensor) else a, b.detach().numpy(), **(tol or TOL)
     )
 
 
@@ -123,8 +123,8 @@ def test_layer_norm(shape, normalized, affine):
 
 def test_maxout_against_torch_linear_and_max():
     ours = nn.Maxout(4, 3, pieces=2).double()
-    w = torch.from_numpy(ours.weight.data.copy()).requires_grad_()
-    b = torch.from_numpy(ours.bias.data.copy()).requires_grad_()
+    w = torch.from_numpy(ours.weight.numpy().copy()).requires_grad_()
+    b = torch.from_numpy(ours.bias.numpy().copy()).requires_grad_()
     x, tx = twin_inputs((5, 4))
     y = ours(x)
     ty = TF.linear(tx, w, b).view(5, 3, 2).max(dim=-1).values
@@ -154,7 +154,7 @@ def test_mlp_with_residual_and_state_dict_keys():
     check_module(ours, theirs, (6, 3), steps=3)
     residual = nn.Residual(nn.Linear(3, 3)).double()
     x = ae.randn(2, 3, dtype=ae.float64)
-    np.testing.assert_allclose(residual(x).data, residual.module(x).data + x.data)
+    np.testing.assert_allclose(residual(x).numpy(), residual.module(x).numpy() + x.numpy())
 
 
 # ----------------------------------------------------------------------------- losses
@@ -405,8 +405,8 @@ def test_init_statistics_match_torch(name, kwargs):
 
 def test_constant_inits():
     t = ae.randn(3, 2, requires_grad=True)
-    assert nn.init.constant_(t, 0.5) is t and np.all(t.data == 0.5)
-    assert np.all(nn.init.zeros_(t).data == 0) and np.all(nn.init.ones_(t).data == 1)
+    assert nn.init.constant_(t, 0.5) is t and np.all(t.numpy() == 0.5)
+    assert np.all(nn.init.zeros_(t).numpy() == 0) and np.all(nn.init.ones_(t).numpy() == 1)
     assert t.requires_grad and t.grad_fn is None
 
 
@@ -415,7 +415,7 @@ def test_default_linear_init_matches_torch_bounds(fan_in, fan_out):
     bound = 1 / math.sqrt(fan_in)
     ours, theirs = nn.Linear(fan_in, fan_out), tnn.Linear(fan_in, fan_out)
     for ours_p, theirs_p in ((ours.weight, theirs.weight), (ours.bias, theirs.bias)):
-        a, b = ours_p.data, theirs_p.detach().numpy()
+        a, b = ours_p.numpy(), theirs_p.detach().numpy()
         assert np.abs(a).max() <= bound and np.abs(b).max() <= bound
         assert np.abs(a).max() > 0.95 * bound
         if a.size > 1000:
@@ -425,11 +425,11 @@ def test_default_linear_init_matches_torch_bounds(fan_in, fan_out):
 
 def test_inits_follow_the_engine_seed():
     ae.manual_seed(11)
-    a = nn.Linear(4, 3).weight.data.copy()
+    a = nn.Linear(4, 3).weight.numpy().copy()
     ae.manual_seed(11)
-    np.testing.assert_array_equal(a, nn.Linear(4, 3).weight.data)
+    np.testing.assert_array_equal(a, nn.Linear(4, 3).weight.numpy())
     g = np.random.default_rng(0)
-    x = nn.init.normal_(ae.zeros(3), generator=g).data
+    x = nn.init.normal_(ae.zeros(3), generator=g).numpy()
     np.testing.assert_array_equal(x, np.random.default_rng(0).normal(0, 1, 3).astype(np.float32))
     with pytest.raises(ValueError):
         nn.init.xavier_uniform_(ae.zeros(3))

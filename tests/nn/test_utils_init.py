@@ -22,11 +22,11 @@ def test_clip_grad_norm_scales_to_max_norm_and_returns_the_old_norm():
     params = params_with_grads([3.0, 0.0], [4.0])
     total = nn.utils.clip_grad_norm_(params, max_norm=1.0)
     assert total.item() == pytest.approx(5.0)
-    joint = np.concatenate([p.grad.data for p in params])
+    joint = np.concatenate([p.grad.numpy() for p in params])
     assert np.linalg.norm(joint) == pytest.approx(1.0, rel=1e-5)
     untouched = params_with_grads([0.3, 0.4])
     nn.utils.clip_grad_norm_(untouched, max_norm=1.0)
-    np.testing.assert_array_equal(untouched[0].grad.data, [0.3, 0.4])
+    np.testing.assert_array_equal(untouched[0].grad.numpy(), [0.3, 0.4])
 
 
 def test_clip_grad_norm_edge_cases():
@@ -40,7 +40,7 @@ def test_clip_grad_norm_edge_cases():
 def test_clip_grad_value():
     params = params_with_grads([-3.0, 0.5, 2.0])
     nn.utils.clip_grad_value_(params, 1.0)
-    np.testing.assert_array_equal(params[0].grad.data, [-1.0, 0.5, 1.0])
+    np.testing.assert_array_equal(params[0].grad.numpy(), [-1.0, 0.5, 1.0])
 
 
 def test_parameter_vectors():
@@ -48,8 +48,8 @@ def test_parameter_vectors():
     vec = nn.utils.parameters_to_vector(model.parameters())
     assert vec.shape == (8,) and vec.requires_grad
     nn.utils.vector_to_parameters(ae.arange(8.0), model.parameters())
-    np.testing.assert_array_equal(model.weight.data, np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(model.bias.data, [6.0, 7.0])
+    np.testing.assert_array_equal(model.weight.numpy(), np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(model.bias.numpy(), [6.0, 7.0])
     with pytest.raises(ae.ShapeError):
         nn.utils.vector_to_parameters(ae.zeros(7), model.parameters())
     with pytest.raises(ae.ShapeError):
@@ -71,8 +71,8 @@ def test_init_variances_follow_glorot_and_he(fill, std):
     ae.manual_seed(0)
     w = ae.zeros(300, 200, requires_grad=True)
     assert fill(w) is w and w.grad_fn is None and w.requires_grad
-    assert abs(w.data.mean()) < 0.05 * std
-    assert w.data.std() == pytest.approx(std, rel=0.02)
+    assert abs(w.numpy().mean()) < 0.05 * std
+    assert w.numpy().std() == pytest.approx(std, rel=0.02)
 
 
 def test_fan_and_gain_formulas():

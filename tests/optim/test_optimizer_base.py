@@ -26,7 +26,7 @@ def quadratic_grads(params, t):
     """Gradients of a fixed quadratic-plus-noise objective at step t (depends on the params)."""
     rng = np.random.default_rng(t)
     for p in params:
-        p.grad = ae.tensor(2 * p.data + rng.standard_normal(p.shape), dtype=p.dtype)
+        p.grad = ae.tensor(2 * p.numpy() + rng.standard_normal(p.shape), dtype=p.dtype)
 
 
 def fresh(cls, kwargs):
@@ -70,7 +70,7 @@ def test_zero_grad_in_place_keeps_the_gradient_tensor():
     grad = a.grad
     optim.SGD([a]).zero_grad(set_to_none=False)
     assert a.grad is grad
-    np.testing.assert_array_equal(grad.data, 0)
+    np.testing.assert_array_equal(grad.numpy(), 0)
 
 
 def test_step_returns_the_closure_loss_computed_with_grad_enabled():
@@ -87,7 +87,7 @@ def test_step_returns_the_closure_loss_computed_with_grad_enabled():
     with ae.no_grad():
         loss = opt.step(closure)
     assert loss.item() == 9.0
-    np.testing.assert_allclose(p.data, [1.5])
+    np.testing.assert_allclose(p.numpy(), [1.5])
 
 
 def test_repr_lists_the_groups():
@@ -109,19 +109,19 @@ def test_resume_from_state_dict_matches_uninterrupted_run(cls, kwargs):
     for t in range(3):
         quadratic_grads(params2, t)
         opt2.step()
-    saved_params = [p.data.copy() for p in params2]
+    saved_params = [p.numpy().copy() for p in params2]
     saved = opt2.state_dict()
 
     params3, opt3 = fresh(cls, {**kwargs, "lr": 123.0})  # options come from the state dict
     for p, v in zip(params3, saved_params):
-        p.data[...] = v
+        p.numpy()[...] = v
     opt3.load_state_dict(saved)
     assert opt3.param_groups[1]["lr"] == kwargs["lr"] / 2
     for t in range(3, 8):
         quadratic_grads(params3, t)
         opt3.step()
     for p, q in zip(params, params3):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 def test_state_dict_layout_numbers_parameters_in_group_order():
@@ -178,7 +178,7 @@ def test_state_dict_survives_a_checkpoint_file(cls, kwargs, tmp_path):
     serialization.save(opt.state_dict(), path)
     params2, opt2 = fresh(cls, kwargs)
     for p, q in zip(params2, params):
-        p.data[...] = q.data
+        p.numpy()[...] = q.numpy()
     opt2.load_state_dict(serialization.load(path))
     for t in range(2, 4):
         quadratic_grads(params, t)
@@ -186,7 +186,7 @@ def test_state_dict_survives_a_checkpoint_file(cls, kwargs, tmp_path):
         opt.step()
         opt2.step()
     for p, q in zip(params, params2):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 def test_load_state_dict_rejects_other_layouts():
@@ -261,7 +261,7 @@ def test_invalid_arguments_raise_value_error(make, message):
     [
         (lambda p: optim.SGD(p), r"got a single Tensor; wrap it in a list"),
         (lambda p: optim.SGD({p}), r"ordered collection"),
-        (lambda p: optim.SGD([p.data]), r"can only optimize Tensors, got ndarray"),
+        (lambda p: optim.SGD([p.numpy()]), r"can only optimize Tensors, got ndarray"),
     ],
 )
 def test_invalid_parameter_containers_raise_type_error(make, message):

@@ -138,7 +138,7 @@ def run_ours(name, kwargs, values, grads):
         for p, g in zip(params, step_grads):
             p.grad = ae.tensor(g, dtype=g.dtype)
         opt.step()
-        history.append([p.data.copy() for p in params])
+        history.append([p.numpy().copy() for p in params])
     return history
 
 
@@ -196,7 +196,7 @@ def test_param_groups_with_own_options_match_torch():
         opt.step()
         ref.step()
     for p, q in zip(ours, theirs):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), **TOL[np.float64])
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), **TOL[np.float64])
 
 
 def test_training_on_a_loss_matches_torch():
@@ -227,18 +227,18 @@ def test_training_on_a_loss_matches_torch():
         loss = opt.step(closure)
         torch_loss = ref.step(torch_closure)
         assert loss.item() == pytest.approx(torch_loss.item(), rel=1e-12)
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(w.numpy(), tw.detach().numpy(), rtol=1e-12)
 
 
 def test_updates_in_place_without_new_tensors():
     p = ae.tensor(np.ones((3, 2)), requires_grad=True)
-    data = p.data
+    data = p.numpy()
     opt = optim.Adam([p], lr=0.1)
     p.grad = ae.tensor(np.ones((3, 2)))
     grad = p.grad
     opt.step()
-    assert p.data is data and p.grad is grad
-    np.testing.assert_allclose(p.data, 0.9)
+    assert p.numpy() is data and p.grad is grad
+    np.testing.assert_allclose(p.numpy(), 0.9)
 
 
 def test_parameters_without_grad_are_skipped():
@@ -246,8 +246,8 @@ def test_parameters_without_grad_are_skipped():
     opt = optim.SGD([p, q], lr=0.5)
     p.grad = ae.tensor(np.ones(2))
     opt.step()
-    np.testing.assert_array_equal(p.data, 0.5)
-    np.testing.assert_array_equal(q.data, 1.0)
+    np.testing.assert_array_equal(p.numpy(), 0.5)
+    np.testing.assert_array_equal(q.numpy(), 1.0)
     assert q not in opt.state
 
 
@@ -261,5 +261,5 @@ def test_non_contiguous_gradient_gives_the_same_step():
         opt = optim.RMSprop([p], momentum=0.9, centered=True)
         opt.step()
         opt.step()
-        results.append(p.data.copy())
+        results.append(p.numpy().copy())
     np.testing.assert_allclose(results[0], results[1], rtol=1e-12)

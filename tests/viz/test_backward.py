@@ -24,17 +24,17 @@ def test_replay_matches_the_engine_and_leaves_grads_alone():
     params = {id(v.node.variable): v.grad for v in visits if hasattr(v.node, "variable")}
     assert w1.grad is None  # drawing wrote no .grad
     (expected,) = ae.grad(y_hat, [w1], retain_graph=True)
-    np.testing.assert_allclose(params[id(w1)], expected.data)
+    np.testing.assert_allclose(params[id(w1)], expected.numpy())
     y_hat.backward()  # the graph was not freed by the replay
-    np.testing.assert_allclose(w1.grad.data, expected.data)
+    np.testing.assert_allclose(w1.grad.numpy(), expected.numpy())
 
 
 def test_existing_grads_are_not_changed():
     y_hat, names = chain()
     y_hat.backward(retain_graph=True)
-    before = names["w1"].grad.data.copy()
+    before = names["w1"].grad.numpy().copy()
     viz.draw_backward(y_hat, names=names)
-    np.testing.assert_array_equal(names["w1"].grad.data, before)
+    np.testing.assert_array_equal(names["w1"].grad.numpy(), before)
 
 
 def test_vanishing_gradient_shown_on_w1():

@@ -68,7 +68,7 @@ def test_values_hidden_for_big_tensors_and_on_request():
 def test_grads_shown_after_backward_when_asked():
     x, w, b, h, loss = small_graph()
     loss.backward()
-    grad = "grad " + ae.viz.labels.values(b.grad.data)
+    grad = "grad " + ae.viz.labels.values(b.grad.numpy())
     assert grad in ae.draw_graph(loss, names=locals(), show_grads=True).source
     assert "\\ngrad " not in ae.draw_graph(loss, names=locals()).source
 

@@ -21,9 +21,10 @@ def test_tensor_dataset_items_and_length():
 
 
 def test_tensor_dataset_accepts_tensors():
-    ds = TensorDataset(tensor(np.ones((3, 2))), tensor(np.array([0, 1, 2])))
+    ds = TensorDataset(tensor(np.ones((3, 2), np.float32)), tensor(np.array([0, 1, 2])))
     assert isinstance(ds.tensors[0], Tensor)
     assert ds.arrays[0].dtype == np.float32 and ds.arrays[1].dtype == np.int64
+    assert TensorDataset(tensor(np.ones((3, 2)))).arrays[0].dtype == np.float64  # as given
     assert ds[2][1] == 2
 
 

@@ -106,7 +106,9 @@ def test_default_collate_structures():
     floats = default_collate([0.5, 1.5])
     assert floats.dtype == np.float32
     tensors = default_collate([tensor(np.ones(3)), tensor(np.zeros(3))])
-    assert tensors.shape == (2, 3) and tensors.dtype == np.float32
+    assert tensors.shape == (2, 3) and tensors.dtype == np.float64  # the samples' dtype
+    tensors = default_collate([tensor([1.0, 1.0]), tensor([0.0, 0.0])])
+    assert tensors.shape == (2, 2) and tensors.dtype == np.float32
     with pytest.raises(TypeError, match="dtype"):
         default_collate([np.array(["a"]), np.array(["b"])])
 

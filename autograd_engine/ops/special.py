@@ -1,0 +1,210 @@
+"""More elementwise math: erf (which the exact GELU needs), log1p, expm1, sinh, cosh, atan2
+and rounding.
+
+Each one-input function states its local derivative once, as `local(a, out)`: backward
+multiplies the upstream gradient by it (reverse mode) and `jvp` the tangent (forward mode).
+`local` uses operations that arrays and Tensors share, so `create_graph=True` differentiates
+it again.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.special
+
+from ..tensor import Tensor
+from ._util import Primitive, as_tensor, binary, xp
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+class _Unary(Primitive):
+    """f(a) elementwise, with f'(a) given by `local(a, out)` where out = f(a)."""
+
+    @staticmethod
+    def f(a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def local(a: Any, out: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, a):
+        out = np.asarray(cls.f(a)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        return g * ctx.fn.local(a, out)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * ctx.fn.local(ctx.inputs[0], ctx.output)
+
+
+class Erf(_Unary):
+    name = "erf"
+    f = staticmethod(scipy.special.erf)
+
+    @staticmethod
+    def local(a, out):
+        return _TWO_OVER_SQRT_PI * xp(a).exp(-(a * a))  # erf' = 2/sqrt(pi) e^(-a^2)
+
+
+class Log1p(_Unary):
+    name = "log1p"
+    f = staticmethod(np.log1p)
+
+    @staticmethod
+    def local(a, out):
+        return 1 / (1 + a)
+
+
+class Expm1(_Unary):
+    name = "expm1"
+    f = staticmethod(np.expm1)
+
+    @staticmethod
+    def local(a, out):
+        return out + 1  # d(e^a - 1) = e^a
+
+
+class Sinh(_Unary):
+    name = "sinh"
+    f = staticmethod(np.sinh)
+
+    @staticmethod
+    def local(a, out):
+        return xp(a).cosh(a)
+
+
+class Cosh(_Unary):
+    name = "cosh"
+    f = staticmethod(np.cosh)
+
+    @staticmethod
+    def local(a, out):
+        return xp(a).sinh(a)
+
+
+class _Rounding(_Unary):
+    """Piecewise constant: the derivative is 0 almost everywhere (PyTorch gives 0)."""
+
+    @staticmethod
+    def local(a, out):
+        return a * 0
+
+
+class Round(_Rounding):
+    name = "round"
+    f = staticmethod(np.round)  # halves to even, as torch.round
+
+
+class Floor(_Rounding):
+    name = "floor"
+    f = staticmethod(np.floor)
+
+
+class Ceil(_Rounding):
+    name = "ceil"
+    f = staticmethod(np.ceil)
+
+
+class Trunc(_Rounding):
+    name = "trunc"
+    f = staticmethod(np.trunc)
+
+
+class Atan2(Primitive):
+    """The angle of the point (x, y): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)."""
+
+    name = "atan2"
+
+    @staticmethod
+    def forward(ctx, y, x):
+        ctx.save_for_backward(y, x)
+        return np.arctan2(y, x)
+
+    @staticmethod
+    def partials(y: Any, x: Any) -> tuple[Any, Any]:
+        r2 = x * x + y * y
+        return x / r2, -y / r2
+
+    @staticmethod
+    def backward(ctx, g):
+        dy, dx = Atan2.partials(*ctx.saved_tensors)
+        return g * dy, g * dx
+
+    @staticmethod
+    def jvp(ctx, ty, tx):
+        dy, dx = Atan2.partials(*ctx.inputs)
+        return ty * dy + tx * dx
+
+
+def erf(a: Any) -> Tensor:
+    """erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, elementwise."""
+    return Erf.apply(as_tensor(a))
+
+
+def log1p(a: Any) -> Tensor:
+    """log(1 + a), accurate for tiny a."""
+    return Log1p.apply(as_tensor(a))
+
+
+def expm1(a: Any) -> Tensor:
+    """exp(a) - 1, accurate for tiny a."""
+    return Expm1.apply(as_tensor(a))
+
+
+def sinh(a: Any) -> Tensor:
+    return Sinh.apply(as_tensor(a))
+
+
+def cosh(a: Any) -> Tensor:
+    return Cosh.apply(as_tensor(a))
+
+
+def round(a: Any, decimals: int = 0) -> Tensor:
+    """Round half to even (as torch.round); with `decimals`, to that many decimal places."""
+    if decimals:
+        scale = 10.0**decimals
+        return Round.apply(as_tensor(a) * scale) / scale
+    return Round.apply(as_tensor(a))
+
+
+def floor(a: Any) -> Tensor:
+    return Floor.apply(as_tensor(a))
+
+
+def ceil(a: Any) -> Tensor:
+    return Ceil.apply(as_tensor(a))
+
+
+def trunc(a: Any) -> Tensor:
+    return Trunc.apply(as_tensor(a))
+
+
+def atan2(y: Any, x: Any) -> Tensor:
+    """The angle of (x, y) in (-pi, pi], elementwise with broadcasting (torch.atan2(input,
+    other) with input = y)."""
+    return Atan2.apply(*binary(y, x))
+
+
+__all__ = [
+    "atan2",
+    "ceil",
+    "cosh",
+    "erf",
+    "expm1",
+    "floor",
+    "log1p",
+    "round",
+    "sinh",
+    "trunc",
+]

@@ -1,0 +1,153 @@
+"""Padding and resampling with PyTorch's conventions (`F.pad`, `F.interpolate`).
+
+Both are compositions of core ops (pad, indexing, elementwise), so their gradients come from
+the core. `F.pad` lists widths from the last dimension backwards, as PyTorch:
+(left, right) for the last dimension, then (top, bottom) for the one before, and so on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+import autograd_engine as ae
+
+Tensor = ae.Tensor
+
+
+def pad(
+    input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> Tensor:
+    """Pad (or, with negative widths, crop) the last len(pad) // 2 dimensions. Only
+    mode="constant" is supported (reflect and replicate padding are not yet)."""
+    if mode != "constant":
+        raise NotImplementedError(
+            f"pad: mode {mode!r} is not supported yet; only mode='constant' is"
+        )
+    widths = [int(w) for w in pad]
+    if len(widths) % 2 or len(widths) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: expected an even number of widths, at most 2 per dimension of the "
+            f"{input.ndim}-D input (shape {tuple(input.shape)}), got {tuple(pad)}"
+        )
+    pairs = [(0, 0)] * input.ndim
+    for i in range(len(widths) // 2):
+        pairs[input.ndim - 1 - i] = (widths[2 * i], widths[2 * i + 1])
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+    out = ae.pad(input, grow, 0.0 if value is None else value) if any(map(any, grow)) else input
+    crop = tuple(slice(-min(lo, 0), n + min(hi, 0)) for (lo, hi), n in zip(pairs, out.shape))
+    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        if any(s.start >= s.stop for s in crop):
+            raise ValueError(
+                f"pad: widths {tuple(pad)} crop a dimension of {tuple(input.shape)} away"
+            )
+        out = out[crop]
+    return out
+
+
+_MODES = {"nearest": 0, "linear": 1, "bilinear": 2}  # mode: number of spatial dimensions (0: any)
+
+
+def interpolate(
+    input: Tensor,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize the spatial dimensions of an (N, C, L) or (N, C, H, W) input to `size`, or by
+    `scale_factor`. mode "nearest" copies the source sample at floor(i * in / out); "linear"
+    (3-D) and "bilinear" (4-D) blend the two nearest samples along each dimension, with pixel
+    centres aligned (align_corners=False, the default) or the corner samples aligned."""
+    if mode not in _MODES:
+        raise NotImplementedError(
+            f"interpolate: mode {mode!r} is not supported; use 'nearest', 'linear' or 'bilinear'"
+        )
+    spatial = input.ndim - 2
+    expected = {"linear": "3-D (N, C, L)", "bilinear": "4-D (N, C, H, W)"}.get(mode, "3-D or 4-D")
+    if spatial < 1 or (_MODES[mode] and _MODES[mode] != spatial):
+        raise ae.ShapeError(
+            f"interpolate: mode {mode!r} expects a {expected} input, got shape {tuple(input.shape)}"
+        )
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners only applies to the linear modes")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    in_sizes = tuple(input.shape[2:])
+    out_sizes, scales = _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor)
+    out = input
+    for i, (n_in, n_out, scale) in enumerate(zip(in_sizes, out_sizes, scales)):
+        axis = 2 + i
+        if mode == "nearest":
+            out = _take(out, axis, _nearest_source(n_in, n_out, scale))
+        else:
+            out = _linear_along(out, axis, n_in, n_out, scale, bool(align_corners))
+    return out
+
+
+def _output_sizes(in_sizes, size, scale_factor, recompute):
+    """The output sizes and, per dimension, the scale that maps output to input positions
+    (1 / scale_factor when it is given and not recomputed, else in / out)."""
+    n = len(in_sizes)
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = (size,) * n if isinstance(size, int) else tuple(size)
+        if len(sizes) != n:
+            raise ValueError(
+                f"interpolate: size {size} does not give one size per spatial dimension {in_sizes}"
+            )
+        return sizes, [None] * n
+    factors = (scale_factor,) * n if isinstance(scale_factor, int | float) else tuple(scale_factor)
+    if len(factors) != n:
+        raise ValueError(
+            f"interpolate: scale_factor {scale_factor} does not give one factor per spatial "
+            f"dimension {in_sizes}"
+        )
+    sizes = tuple(math.floor(s * f) for s, f in zip(in_sizes, factors))
+    return sizes, [None if recompute else 1.0 / f for f in factors]
+
+
+def _take(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
+    key = (slice(None),) * axis + (index,)
+    return x[key]
+
+
+def _nearest_source(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
+    scale = n_in / n_out if scale is None else scale
+    # in float32, as PyTorch's kernel, so that the same sources are picked
+    src = np.floor(np.arange(n_out, dtype=np.float32) * np.float32(scale))
+    return np.minimum(src.astype(np.int64), n_in - 1)
+
+
+def _linear_along(
+    x: Tensor, axis: int, n_in: int, n_out: int, scale, align_corners: bool
+) -> Tensor:
+    """Linear interpolation along one axis: (1 - w) x[i0] + w x[i1]."""
+    dst = np.arange(n_out, dtype=np.float64)
+    if align_corners:
+        src = dst * ((n_in - 1) / (n_out - 1)) if n_out > 1 else np.zeros(n_out)
+    else:
+        scale = n_in / n_out if scale is None else scale
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    shape = [1] * x.ndim
+    shape[axis] = n_out
+    w = (src - i0).astype(x.dtype).reshape(shape)
+    return _take(x, axis, i0) * (1 - w) + _take(x, axis, i1) * w
+
+
+def upsample(
+    input: Tensor,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """The deprecated name of `interpolate`."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
