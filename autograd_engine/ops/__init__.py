@@ -4,10 +4,12 @@ from . import (
     activations,
     compare,
     composite,
+    conv,
     elementwise,
     indexing,
     linalg,
     loss,
+    pool,
     reduce,
     shape,
     special,
@@ -49,6 +51,7 @@ from .composite import (
     triu,
     view_as,
 )
+from .conv import conv1d, conv2d, conv_transpose2d
 from .elementwise import (
     abs,
     add,
@@ -72,6 +75,7 @@ from .elementwise import (
 from .indexing import gather, index_select, masked_fill, scatter, scatter_add
 from .linalg import matmul
 from .loss import bce_with_logits, softmax_cross_entropy
+from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
 from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
 from .shape import (
     broadcast_to,
@@ -152,6 +156,7 @@ __all__ = [
     "TENSOR_METHODS",
     "abs",
     "activations",
+    "adaptive_avg_pool2d",
     "add",
     "all",
     "allclose",
@@ -159,6 +164,7 @@ __all__ = [
     "argmax",
     "argmin",
     "atan2",
+    "avg_pool2d",
     "bce_with_logits",
     "bmm",
     "broadcast_to",
@@ -172,6 +178,10 @@ __all__ = [
     "compare",
     "composite",
     "concatenate",
+    "conv",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
     "cos",
     "cosh",
     "div",
@@ -209,6 +219,8 @@ __all__ = [
     "masked_fill",
     "matmul",
     "max",
+    "max_pool1d",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",
@@ -220,6 +232,7 @@ __all__ = [
     "outer",
     "pad",
     "permute",
+    "pool",
     "pow",
     "reduce",
     "relu",
