@@ -20,11 +20,14 @@ Tensor = ae.Tensor
 def pad(
     input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
 ) -> Tensor:
-    """Pad (or, with negative widths, crop) the last len(pad) // 2 dimensions. Only
-    mode="constant" is supported (reflect and replicate padding are not yet)."""
+    """Pad (or, with negative widths, crop) the last len(pad) // 2 dimensions with `value`
+    (mode "constant"), or the last one or two by copies of the input: "reflect" (mirrored
+    without repeating the edge) or "replicate" (the edge repeated)."""
+    if mode in ("reflect", "replicate"):
+        return _edge_pad(input, pad, mode)
     if mode != "constant":
         raise NotImplementedError(
-            f"pad: mode {mode!r} is not supported yet; only mode='constant' is"
+            f"pad: mode {mode!r} is not supported; use 'constant', 'reflect' or 'replicate'"
         )
     widths = [int(w) for w in pad]
     if len(widths) % 2 or len(widths) // 2 > input.ndim:
@@ -45,6 +48,23 @@ def pad(
             )
         out = out[crop]
     return out
+
+
+def _edge_pad(input: Tensor, pad: Sequence[int], mode: str) -> Tensor:
+    widths = tuple(int(w) for w in pad)
+    if len(widths) not in (2, 4) or input.ndim < len(widths) // 2 + 1 or min(widths) < 0:
+        raise ValueError(
+            f"pad: mode {mode!r} takes 2 or 4 non-negative widths, (left, right) or (left, right, "
+            f"top, bottom), for an input with at least one more dimension, got {tuple(pad)} "
+            f"for shape {tuple(input.shape)}"
+        )
+    sizes = input.shape[::-1][: len(widths) // 2]
+    if mode == "reflect" and any(max(widths[2 * i : 2 * i + 2]) >= n for i, n in enumerate(sizes)):
+        raise ValueError(
+            f"pad: reflect widths {widths} must be smaller than the padded sizes of shape "
+            f"{tuple(input.shape)}"
+        )
+    return ae.ops.pool.edge_pad(input, widths, mode)
 
 
 _MODES = {"nearest": 0, "linear": 1, "bilinear": 2}  # mode: number of spatial dimensions (0: any)

@@ -155,8 +155,10 @@ def test_pad_errors():
     x = ae.tensor(_x(2, 3))
     with pytest.raises(ValueError, match="even"):
         F.pad(x, (1, 2, 3))
-    with pytest.raises(NotImplementedError, match="reflect"):
-        F.pad(x, (1, 1), mode="reflect")
+    with pytest.raises(NotImplementedError, match="circular"):
+        F.pad(x, (1, 1), mode="circular")
+    with pytest.raises(ValueError, match="smaller"):
+        F.pad(x, (3, 1), mode="reflect")
 
 
 @pytest.mark.parametrize(
