@@ -200,13 +200,13 @@ def batch_norm(
     updated in place: r <- (1 - momentum) r + momentum * s, with the unbiased variance as
     PyTorch. Otherwise the running statistics are used.
     """
-    if input.ndim not in (2, 3):
+    if input.ndim < 2:
         raise ae.ShapeError(
-            f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape "
-            f"{tuple(input.shape)}"
+            f"batch_norm: expected an input (N, C, *spatial) with at least 2 dimensions, got "
+            f"shape {tuple(input.shape)}"
         )
     _check_dtype("batch_norm", input, weight, bias, running_mean)
-    axes = (0,) if input.ndim == 2 else (0, 2)
+    axes = (0, *range(2, input.ndim))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
         count = math.prod(input.shape[a] for a in axes)
