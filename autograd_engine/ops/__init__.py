@@ -10,6 +10,7 @@ from . import (
     linalg,
     loss,
     pool,
+    recurrent,
     reduce,
     shape,
     special,
@@ -76,6 +77,7 @@ from .indexing import gather, index_select, masked_fill, scatter, scatter_add
 from .linalg import matmul
 from .loss import bce_with_logits, softmax_cross_entropy
 from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
+from .recurrent import gru_cell, lstm_cell
 from .reduce import log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
 from .shape import (
     broadcast_to,
@@ -199,6 +201,7 @@ __all__ = [
     "gather",
     "ge",
     "getitem",
+    "gru_cell",
     "gt",
     "index_select",
     "indexing",
@@ -215,6 +218,7 @@ __all__ = [
     "logical_or",
     "logsumexp",
     "loss",
+    "lstm_cell",
     "lt",
     "masked_fill",
     "matmul",
@@ -234,6 +238,7 @@ __all__ = [
     "permute",
     "pool",
     "pow",
+    "recurrent",
     "reduce",
     "relu",
     "repeat",

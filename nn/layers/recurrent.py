@@ -6,8 +6,9 @@ With g = x W_ih^T + b_ih and r = h W_hh^T + b_hh (gates stacked in PyTorch's ord
     RNN   h' = tanh(g + r)
     LSTM  i, f, c~, o = sig, sig, tanh, sig of (g + r);  c' = f c + i c~;  h' = o tanh(c')
     GRU   r_, z = sig(g_r + r_r), sig(g_z + r_z);  n = tanh(g_n + r_ * r_n);  h' = (1 - z) n + z h
-The steps are compositions of core ops, so every derivative comes from the core. Each layer
-multiplies the inputs of all time steps by W_ih at once, and only h W_hh per step.
+Each step is the matrix product h W_hh^T and then one fused core op (`ops.lstm_cell`,
+`ops.gru_cell`) for the gate arithmetic; each layer multiplies the inputs of all time steps
+by W_ih at once.
 """
 
 from __future__ import annotations
@@ -39,17 +40,9 @@ def _step(mode: str, gi: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> A
         return ae.tanh(gi + gh)
     if mode == "RNN_RELU":
         return ae.relu(gi + gh)
-    n = hidden.shape[-1]
     if mode == "LSTM":
-        gates = gi + gh
-        i, f = ae.sigmoid(gates[..., :n]), ae.sigmoid(gates[..., n : 2 * n])
-        g, o = ae.tanh(gates[..., 2 * n : 3 * n]), ae.sigmoid(gates[..., 3 * n :])
-        c = f * h[1] + i * g
-        return o * ae.tanh(c), c
-    r = ae.sigmoid(gi[..., :n] + gh[..., :n])
-    z = ae.sigmoid(gi[..., n : 2 * n] + gh[..., n : 2 * n])
-    new = ae.tanh(gi[..., 2 * n :] + r * gh[..., 2 * n :])
-    return (1 - z) * new + z * hidden
+        return ae.ops.lstm_cell(gi + gh, h[1])
+    return ae.ops.gru_cell(gi, gh, hidden)
 
 
 def _input_gates(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:

@@ -1036,3 +1036,37 @@ CASES += [
         lambda t, x, pad, mode: t.nn.functional.pad(x, pad, mode),
     ),
 ]
+
+
+# --------------------------------------------------------------------------- recurrent cells
+@st.composite
+def _cell(draw: st.DrawFn, gates: int) -> Drawn:
+    """Preactivations (B, gates H) (two of them for the GRU) and a previous state (B, H)."""
+    batch, hidden = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    pre = [draw(ts.tensors((batch, gates * hidden))) for _ in range(1 if gates == 4 else 2)]
+    return (*pre, draw(ts.tensors((batch, hidden)))), {}
+
+
+def _torch_lstm_cell(t: Any, gates: Any, c_prev: Any) -> Any:
+    i, f, g, o = gates.chunk(4, -1)
+    c = i.sigmoid() * g.tanh() + f.sigmoid() * c_prev
+    return t.cat([o.sigmoid() * c.tanh(), c], -1)
+
+
+def _torch_gru_cell(t: Any, gi: Any, gh: Any, h_prev: Any) -> Any:
+    i_r, i_z, i_n = gi.chunk(3, -1)
+    h_r, h_z, h_n = gh.chunk(3, -1)
+    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+    return (1 - z) * (i_n + r * h_n).tanh() + z * h_prev
+
+
+CASES += [
+    Case(
+        "lstm_cell",
+        ops.lstm_cell,
+        _cell(4),
+        lambda gates, c_prev: ae.cat(list(ops.lstm_cell(gates, c_prev)), -1),
+        _torch_lstm_cell,
+    ),
+    Case("gru_cell", ops.gru_cell, _cell(3), ops.gru_cell, _torch_gru_cell),
+]
