@@ -197,6 +197,11 @@ def conv2d(
     return _finish(Conv2d.apply(x, w, (stride, pads, dilation, groups)), b, unbatched)
 
 
+def _single(value: Any) -> Any:
+    """An int given as itself or as a 1-tuple (PyTorch accepts both for conv1d)."""
+    return value[0] if isinstance(value, tuple | list) and len(value) == 1 else value
+
+
 def conv1d(
     input: Any,
     weight: Any,
@@ -215,8 +220,9 @@ def conv1d(
             f"{tuple(x.shape)} and {tuple(w.shape)}"
         )
     if not isinstance(padding, str):
-        padding = ((0, 0), (padding, padding) if isinstance(padding, int) else tuple(padding))
-    out = conv2d(x.unsqueeze(2), w.unsqueeze(2), None, (1, stride), padding, (1, dilation), groups)
+        padding = ((0, 0), (_single(padding),) * 2)
+    stride, dilation = (1, _single(stride)), (1, _single(dilation))
+    out = conv2d(x.unsqueeze(2), w.unsqueeze(2), None, stride, padding, dilation, groups)
     return _finish(out.squeeze(2), b, unbatched)
 
 

@@ -18,6 +18,7 @@ from ..kernels import padding as kpad
 from ..kernels import pool as kpool
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor
+from .conv import _single
 from .indexing import gather
 
 
@@ -147,6 +148,8 @@ def max_pool1d(
     """The maximum of each window along the last dimension of (N, C, L) or (C, L)."""
     x = as_tensor(input)
     _spatial("max_pool1d", x, 1)
+    args = (kernel_size, stride, padding, dilation)
+    kernel_size, stride, padding, dilation = (_single(a) for a in args)
     _, idx = kpool.max_pool1d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
     return _pick(x, idx, 1, return_indices)
 
