@@ -202,13 +202,13 @@ def batch_norm(
     updated in place: r <- (1 - momentum) r + momentum * s, with the unbiased variance as
     PyTorch. Otherwise the running statistics are used.
     """
-    if input.ndim not in (2, 3):
+    if input.ndim < 2:
         raise ae.ShapeError(
-            f"batch_norm: expected a 2-D (N, C) or 3-D (N, C, L) input, got shape "
-            f"{tuple(input.shape)}"
+            f"batch_norm: expected an input (N, C, *spatial) with at least 2 dimensions, got "
+            f"shape {tuple(input.shape)}"
         )
     _check_dtype("batch_norm", input, weight, bias, running_mean)
-    axes = (0,) if input.ndim == 2 else (0, 2)
+    axes = (0, *range(2, input.ndim))
     shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training or running_mean is None:
         count = math.prod(input.shape[a] for a in axes)
@@ -453,4 +453,66 @@ __all__ += [
     "softsign",
     "tanhshrink",
     "upsample",
+]
+
+
+# ----------------------------------------------------------------------------- convolutions
+conv1d = ae.ops.conv1d
+conv2d = ae.ops.conv2d
+conv_transpose2d = ae.ops.conv_transpose2d
+max_pool1d = ae.ops.max_pool1d
+max_pool2d = ae.ops.max_pool2d
+avg_pool2d = ae.ops.avg_pool2d
+adaptive_avg_pool2d = ae.ops.adaptive_avg_pool2d
+
+
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
+    """Channel dropout for (N, C, H, W) or (C, H, W): zero whole channels with probability p
+    and scale the others by 1/(1-p); the identity when not training."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d probability must be in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise ae.ShapeError(
+            f"dropout2d: expected an input (N, C, H, W) or (C, H, W), got shape "
+            f"{tuple(input.shape)}"
+        )
+    if not training or p == 0.0:
+        return input
+    keep = ae.random.generator().random((*input.shape[:-2], 1, 1)) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return input * (keep * scale).astype(input.dtype)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """The rows of weight (num_embeddings, dim) at the integer indices `input` (any shape);
+    the row padding_idx (if given) receives no gradient."""
+    idx = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ae.IndexOutOfRangeError(
+            f"embedding: indices must lie in [0, {n - 1}] for a weight of {n} rows, got min "
+            f"{idx.min()} and max {idx.max()}"
+        )
+    out = weight[idx]
+    if padding_idx is not None:
+        padding_idx %= n
+        keep = ae.tensor((idx != padding_idx)[..., None])
+        out = ae.where(keep, out, weight.detach()[padding_idx])
+    return out
+
+
+__all__ += [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "dropout2d",
+    "embedding",
+    "max_pool1d",
+    "max_pool2d",
 ]

@@ -80,3 +80,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
             n = p.numel()
             p.copy_(vec.numpy()[offset : offset + n].reshape(p.shape))
             offset += n
+
+
+from . import rnn_utils as rnn  # noqa: E402, F401  (nn.utils.rnn, as torch.nn.utils.rnn)

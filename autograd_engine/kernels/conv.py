@@ -3,14 +3,14 @@
 Each sample is copied into a zero-padded buffer and unfolded by `_unfold` (im2col) into
 columns (C_in kH kW, samples x positions), one column per output position (at stride 1, one
 per position of the padded width, see `_layout`: each row of the columns is then a single
-copy), so each group's forward is the single product W_g (C_out/G, C_in/G kH kW) @ cols_g
-and the backward is two more: grad_W_g += G_g @ cols_g^T and dcols_g = W_g^T @ G_g, folded back
-onto the input by `_fold` (its adjoint). The chunk
-holds enough samples for about `_CHUNK_COLUMNS` columns, so that small images still make
-products large enough for BLAS while the columns stay in cache (they are never kept for the
-whole batch: the backward unfolds x again). The loops over chunks and groups run inside one
-Numba call that calls BLAS through np.dot; the products use BLAS's threads, the unfolding is
-serial (a prange over samples would call BLAS from several threads at once).
+copy). Each group's forward is then the single product W_g (C_out/G, C_in/G kH kW) @ cols_g,
+and the backward is two more, grad_W_g += G_g @ cols_g^T and dcols_g = W_g^T @ G_g, the
+latter folded back onto the input by `_fold` (the adjoint of `_unfold`). A chunk holds
+enough samples for about `_CHUNK_COLUMNS` columns, so the columns stay in cache (they are
+never kept for the whole batch: the backward unfolds x again). The loops over chunks and
+groups run inside one Numba call that calls BLAS through np.dot; the products use BLAS's
+threads, the unfolding is serial (a prange over samples would call BLAS from several
+threads at once).
 
 conv_transpose2d is conv2d's adjoint with respect to the input: its forward is conv2d's
 grad_x path applied to x, and its backward is conv2d's forward (grad_x) and conv2d's weight
@@ -40,9 +40,14 @@ from .windows import (
     fits_kernels,
 )
 
-# Output positions per product: measured on (64, 16, 28, 28) * (32, 16, 3, 3) and on LeNet-5's
-# layers (see the module docstring of tests/kernels/test_conv.py for the script).
-_CHUNK_COLUMNS = 1024
+# Output positions per product. Measured (float32, one thread, conv2d forward + backward, ms,
+# medians of 5 interleaved rounds) for 256 / 1024 / 2048 / 4096 / 8192 columns:
+#   (64, 16, 28, 28) * (32, 16, 3, 3), pad 1   41.9 / 42.2 / 42.5 / 45.0 / 52.8
+#   (64, 1, 28, 28) * (6, 1, 5, 5), pad 2      3.7 /  4.0 /  4.2 /  4.0 /  6.0
+#   (64, 6, 14, 14) * (16, 6, 5, 5)            5.0 /  6.4 /  6.9 /  7.7 /  8.1
+# One sample per product won on these (copying the chunk's columns and gradients cost more
+# than the BLAS calls saved); 256 still groups the samples of very small images.
+_CHUNK_COLUMNS = 256
 
 
 @njit(cache=True, error_model="numpy")
@@ -80,7 +85,8 @@ def _pad_sample(x, xp, geom):
     for c in range(channels):
         for a in range(rows):
             start = (c * hp + a + pt) * wp + pl
-            xp[start : start + cols] = x[c, a, :cols]
+            for b in range(cols):
+                xp[start + b] = x[c, a, b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -94,7 +100,8 @@ def _crop_sample(dxp, gx, geom):
     for c in range(channels):
         for a in range(rows):
             start = (c * hp + a + pt) * wp + pl
-            gx[c, a, :cols] = dxp[start : start + cols]
+            for b in range(cols):
+                gx[c, a, b] = dxp[start + b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -102,13 +109,13 @@ def _unfold(xp, cols, col0, geom):
     """im2col of one padded sample: cols[(c kH + i) kW + j, col0 + oh row + ow] =
     xp[c, oh s_h + i d_h, ow s_w + j d_w]."""
     kh, kw, sh, sw, _, _, dh, dw, oh, ow = geom
-    hp, wp, positions, row = _layout(geom)
+    hp, wp, positions, _ = _layout(geom)
     for r in range(cols.shape[0]):
         c, ij = divmod(r, kh * kw)
         i, j = divmod(ij, kw)
         base = (c * hp + i * dh) * wp + j * dw
         dst = cols[r, col0 : col0 + positions]
-        if row == wp:
+        if sh == 1 and sw == 1:  # the wide layout
             dst[:] = xp[base : base + positions]
         else:
             for a in range(oh):
@@ -122,19 +129,30 @@ def _fold(cols, col0, dxp, geom):
     """The adjoint of `_unfold`: adds each column entry onto the padded-sample element it was
     copied from."""
     kh, kw, sh, sw, _, _, dh, dw, oh, ow = geom
-    hp, wp, positions, row = _layout(geom)
+    hp, wp, positions, _ = _layout(geom)
     for r in range(cols.shape[0]):
         c, ij = divmod(r, kh * kw)
         i, j = divmod(ij, kw)
         base = (c * hp + i * dh) * wp + j * dw
         src = cols[r, col0 : col0 + positions]
-        if row == wp:
+        if sh == 1 and sw == 1:  # the wide layout
             dxp[base : base + positions] += src
         else:
             for a in range(oh):
                 dst = base + a * sh * wp
                 for b in range(ow):
                     dxp[dst + b * sw] += src[a * ow + b]
+
+
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _sum(row):
+    """The sum of a 1-D array, reassociated so that it vectorizes (a strictly ordered float
+    sum runs at one add per FP latency: 2.5 ms of the 26 ms of a (64, 16, 28, 28) conv2d
+    backward went into grad_b before)."""
+    total = row.dtype.type(0)
+    for k in range(row.size):
+        total += row[k]
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -158,11 +176,11 @@ def _forward(x, w, bias, out, geom, chunk):
             for s in range(count):
                 for o in range(per_group):
                     shift = bias[g, o] if bias.size else out.dtype.type(0)
-                    dst = out[n0 + s, g, o]
-                    src = prod[o, s * positions : (s + 1) * positions]
                     for a in range(oh):
                         for b in range(ow):
-                            dst[a * ow + b] = src[a * row + b] + shift
+                            out[n0 + s, g, o, a * ow + b] = (
+                                prod[o, s * positions + a * row + b] + shift
+                            )
 
 
 @njit(cache=True, error_model="numpy")
@@ -185,15 +203,15 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
         for s in range(count):
             for g in range(groups):
                 for o in range(per_group):
-                    src = grad[n0 + s, g, o]
-                    dst = gcols[g, o, s * positions : (s + 1) * positions]
                     for a in range(oh):
                         for b in range(ow):
-                            dst[a * row + b] = src[a * ow + b]
+                            gcols[g, o, s * positions + a * row + b] = grad[
+                                n0 + s, g, o, a * ow + b
+                            ]
         if need_b:
             for g in range(groups):
                 for o in range(per_group):
-                    gb[g, o] += gcols[g, o].sum()
+                    gb[g, o] += _sum(gcols[g, o])
         if need_w:
             cols = np.empty((groups * k, width), grad.dtype)
             for s in range(count):
@@ -431,4 +449,9 @@ def conv1d_backward(
         groups,
         output_mask,
     )
-    return tuple(None if g is None else g[:, :, 0] for g in grads)  # type: ignore[return-value]
+    grad_x, grad_w, grad_b = grads
+    return (
+        None if grad_x is None else grad_x[:, :, 0],
+        None if grad_w is None else grad_w[:, :, 0],
+        grad_b,
+    )

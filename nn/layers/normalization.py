@@ -1,4 +1,5 @@
-"""Normalisation layers: BatchNorm1d (statistics over the batch) and LayerNorm (per sample)."""
+"""Normalisation layers: BatchNorm1d and BatchNorm2d (statistics over the batch) and LayerNorm
+(per sample)."""
 
 from __future__ import annotations
 
@@ -64,11 +65,15 @@ class BatchNorm1d(Module):
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
+    # The input's accepted numbers of dimensions, and their description for errors.
+    _ndims: tuple[int, ...] = (2, 3)
+    _layout = "(N, {c}) or (N, {c}, L)"
+
     def forward(self, input: ae.Tensor) -> ae.Tensor:
-        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+        if input.ndim not in self._ndims or input.shape[1] != self.num_features:
             raise ae.ShapeError(
-                f"BatchNorm1d({self.num_features}): expected input (N, {self.num_features}) or "
-                f"(N, {self.num_features}, L), got shape {tuple(input.shape)}"
+                f"{type(self).__name__}({self.num_features}): expected input "
+                f"{self._layout.format(c=self.num_features)}, got shape {tuple(input.shape)}"
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -92,6 +97,14 @@ class BatchNorm1d(Module):
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
             f"affine={self.affine}, track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of (N, C, H, W) images per channel C, with statistics over the
+    batch and both spatial dimensions (as BatchNorm1d's over N and L)."""
+
+    _ndims = (4,)
+    _layout = "(N, {c}, H, W)"
 
 
 class LayerNorm(Module):

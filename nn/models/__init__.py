@@ -1,4 +1,5 @@
-"""Models from the lectures: linear classifiers, the MLP, autoencoders, the VAE and the GAN.
+"""Models from the lectures: linear classifiers, the MLP, LeNet-5, a recurrent classifier,
+autoencoders, the VAE and the GAN.
 
 Each is a `Module`; the classical ones (`Perceptron`, `LDA`, `LogisticRegression`) also have
 their own `fit`, the rest train with `nn.training.fit` (the GAN with its `train_step`).
@@ -6,11 +7,13 @@ their own `fit`, the rest train with `nn.training.fit` (the GAN with its `train_
 
 from .autoencoder import Autoencoder, DenoisingAutoencoder
 from .classifier import Classifier
+from .cnn import LeNet5
 from .gan import GAN
 from .lda import LDA
 from .logistic import LogisticRegression
 from .mlp import MLP
 from .perceptron import NotSeparableWarning, Perceptron
+from .recurrent import RecurrentClassifier
 from .vae import VAE, VAEOutput
 
 __all__ = [
@@ -21,8 +24,10 @@ __all__ = [
     "Autoencoder",
     "Classifier",
     "DenoisingAutoencoder",
+    "LeNet5",
     "LogisticRegression",
     "NotSeparableWarning",
     "Perceptron",
+    "RecurrentClassifier",
     "VAEOutput",
 ]

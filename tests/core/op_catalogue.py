@@ -1122,3 +1122,183 @@ CASES += [
         lambda t, x, src, dim, index: (x * 1.0).scatter_add_(dim, _torch_index(t, index), src),
     ),
 ]
+
+
+# --------------------------------------------------------------------------- convolutions
+@st.composite
+def _conv(draw: st.DrawFn, transpose: bool = False, dims: int = 2) -> Drawn:
+    """x, weight and maybe bias of a small convolution with random stride, padding, dilation
+    and groups (padding 'same' or 'valid' sometimes, for conv). The weight is (C_out,
+    C_in/groups, *kernel); a transposed convolution maps C_out channels back to C_in."""
+    groups = draw(st.integers(1, 2))
+    c_in, c_out = (groups * draw(st.integers(1, 2)) for _ in range(2))
+    kernel = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    kwargs: dict[str, Any] = {"stride": stride, "dilation": dilation, "groups": groups}
+    if transpose:
+        sizes = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+        extra = tuple(draw(st.integers(0, min(s, d) - 1)) for s, d in zip(stride, dilation))
+        # the output (n - 1) s - 2 p + reach + extra keeps at least one element
+        kwargs["padding"] = tuple(
+            draw(st.integers(0, min(1, ((n - 1) * s + r - 1 + e) // 2)))
+            for n, s, r, e in zip(sizes, stride, reach, extra)
+        )
+        kwargs["output_padding"] = extra
+    else:
+        padding: Any = tuple(draw(st.integers(0, 1)) for _ in range(dims))
+        if draw(st.booleans()):
+            padding = "same" if stride == (1,) * dims and draw(st.booleans()) else "valid"
+        pad = (0,) * dims if isinstance(padding, str) else padding
+        sizes = tuple(draw(st.integers(max(1, r - 2 * p), r + 2)) for r, p in zip(reach, pad))
+        kwargs["padding"] = padding
+    x = draw(ts.tensors((draw(st.integers(1, 2)), c_out if transpose else c_in, *sizes)))
+    w = draw(ts.tensors((c_out, c_in // groups, *kernel)))
+    with_bias = draw(st.booleans())
+    tensors = (x, w, draw(ts.tensors((c_in if transpose else c_out,)))) if with_bias else (x, w)
+    if dims == 1:
+        kwargs = {k: v[0] if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    return tensors, kwargs
+
+
+def _conv_call(fn: Callable) -> Callable:
+    return lambda x, w, b=None, **kw: fn(x, w, b, **kw)
+
+
+def _torch_conv(name: str) -> Callable:
+    return lambda t, x, w, b=None, **kw: getattr(t.nn.functional, name)(x, w, b, **kw)
+
+
+@st.composite
+def _pool(draw: st.DrawFn, dims: int = 2, dilation: bool = True, unique: bool = False) -> Drawn:
+    """x (N, C, *spatial) or (C, *spatial), with a kernel, stride, padding (at most half the
+    kernel, as PyTorch requires), dilation and ceil_mode."""
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    dil = tuple(draw(st.integers(1, 2)) if dilation else 1 for _ in range(dims))
+    # every window holds an element of x (one of padding only has no maximum)
+    sizes = tuple(draw(st.integers(d * (k - 1) + 1, 5)) for k, d in zip(kernel, dil))
+    lead = draw(st.sampled_from(((1, 2), (2,), (2, 1))))
+    elements = DISTINCT if unique else REAL
+    x = draw(ts.tensors((*lead, *sizes), elements=elements, unique=unique))
+    kwargs = {"kernel_size": kernel, "stride": stride, "padding": padding}
+    if dilation:
+        kwargs["dilation"] = dil
+    kwargs["ceil_mode"] = draw(st.booleans())
+    if dims == 1:
+        kwargs = {k: v[0] if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    return (x,), kwargs
+
+
+@st.composite
+def _avg_pool(draw: st.DrawFn) -> Drawn:
+    (x,), kwargs = draw(_pool(dilation=False))
+    kwargs["count_include_pad"] = draw(st.booleans())
+    kwargs["divisor_override"] = draw(st.none() | st.integers(1, 3))
+    return (x,), kwargs
+
+
+@st.composite
+def _adaptive(draw: st.DrawFn) -> Drawn:
+    x = draw(ts.tensors((draw(st.integers(1, 2)), 2, draw(st.integers(1, 5)), 3)))
+    size = (draw(st.integers(1, 4)), draw(st.none() | st.integers(1, 4)))
+    return (x,), {"output_size": size}
+
+
+@st.composite
+def _edge_pad(draw: st.DrawFn) -> Drawn:
+    mode = draw(st.sampled_from(("reflect", "replicate")))
+    dims = draw(st.integers(1, 2))
+    sizes = tuple(draw(st.integers(2, 4)) for _ in range(dims))
+    x = draw(ts.tensors((2, *sizes)))
+    most = [n - 1 if mode == "reflect" else 3 for n in sizes[::-1]]
+    widths = tuple(draw(st.integers(0, m)) for m in most for _ in range(2))
+    return (x,), {"pad": widths, "mode": mode}
+
+
+def _max_pool_case(fn: Callable, name: str, dims: int) -> Case:
+    return Case(
+        name,
+        fn,
+        _pool(dims, unique=True),
+        fn,
+        lambda t, x, **kw: getattr(t.nn.functional, name)(x, **kw),
+    )
+
+
+def _f_pad(x: Tensor, pad: tuple, mode: str) -> Tensor:
+    import nn.functional as F  # nn sits on top of the core: imported when used
+
+    return F.pad(x, pad, mode)
+
+
+CASES += [
+    Case("conv2d", ops.conv2d, _conv(), _conv_call(ops.conv2d), _torch_conv("conv2d")),
+    Case("conv1d", ops.conv1d, _conv(dims=1), _conv_call(ops.conv1d), _torch_conv("conv1d")),
+    Case(
+        "conv_transpose2d",
+        ops.conv_transpose2d,
+        _conv(transpose=True),
+        _conv_call(ops.conv_transpose2d),
+        _torch_conv("conv_transpose2d"),
+    ),
+    _max_pool_case(ops.max_pool2d, "max_pool2d", 2),
+    _max_pool_case(ops.max_pool1d, "max_pool1d", 1),
+    Case(
+        "avg_pool2d",
+        ops.avg_pool2d,
+        _avg_pool(),
+        ops.avg_pool2d,
+        lambda t, x, **kw: t.nn.functional.avg_pool2d(x, **kw),
+    ),
+    Case(
+        "adaptive_avg_pool2d",
+        ops.adaptive_avg_pool2d,
+        _adaptive(),
+        ops.adaptive_avg_pool2d,
+        lambda t, x, **kw: t.nn.functional.adaptive_avg_pool2d(x, **kw),
+    ),
+    Case(
+        "pad_reflect_replicate",
+        ops.pool.edge_pad,
+        _edge_pad(),
+        _f_pad,
+        lambda t, x, pad, mode: t.nn.functional.pad(x, pad, mode),
+    ),
+]
+
+
+# --------------------------------------------------------------------------- recurrent cells
+@st.composite
+def _cell(draw: st.DrawFn, gates: int) -> Drawn:
+    """Preactivations (B, gates H) (two of them for the GRU) and a previous state (B, H)."""
+    batch, hidden = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    pre = [draw(ts.tensors((batch, gates * hidden))) for _ in range(1 if gates == 4 else 2)]
+    return (*pre, draw(ts.tensors((batch, hidden)))), {}
+
+
+def _torch_lstm_cell(t: Any, gates: Any, c_prev: Any) -> Any:
+    i, f, g, o = gates.chunk(4, -1)
+    c = i.sigmoid() * g.tanh() + f.sigmoid() * c_prev
+    return t.cat([o.sigmoid() * c.tanh(), c], -1)
+
+
+def _torch_gru_cell(t: Any, gi: Any, gh: Any, h_prev: Any) -> Any:
+    i_r, i_z, i_n = gi.chunk(3, -1)
+    h_r, h_z, h_n = gh.chunk(3, -1)
+    r, z = (i_r + h_r).sigmoid(), (i_z + h_z).sigmoid()
+    return (1 - z) * (i_n + r * h_n).tanh() + z * h_prev
+
+
+CASES += [
+    Case(
+        "lstm_cell",
+        ops.lstm_cell,
+        _cell(4),
+        lambda gates, c_prev: ae.cat(list(ops.lstm_cell(gates, c_prev)), -1),
+        _torch_lstm_cell,
+    ),
+    Case("gru_cell", ops.gru_cell, _cell(3), ops.gru_cell, _torch_gru_cell),
+]

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["autoencoder", "gan", "lda", "logistic", "mlp", "perceptron", "vae"]
+MODULES = ["autoencoder", "cnn", "gan", "lda", "logistic", "mlp", "perceptron", "recurrent", "vae"]
 
 
 @pytest.mark.parametrize("name", MODULES)
