@@ -87,7 +87,9 @@ def test_number_extraction_and_tolerance():
         "cells": [
             {
                 "cell_type": "code",
-                "outputs": [{"text": "float64 loss 0.0871 (3.2e-05) epoch 3/3 at 0x7f71\nrun time 12 s\n"}],
+                "outputs": [
+                    {"text": "float64 loss 0.0871 (3.2e-05) epoch 3/3 at 0x7f71\nrun time 12 s\n"}
+                ],
             }
         ]
     }
