@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tqdm.auto import tqdm
+# The plain text bar: tqdm.auto would pick the widget bar in Jupyter and, without ipywidgets,
+# warn at import ("IProgress not found") in every notebook that imports nn.
+from tqdm import tqdm
 
 import autograd_engine as ae
 

@@ -6,8 +6,9 @@
 
 Each notebook runs in a fresh kernel from inside `notebooks/` (so relative paths work), with
 PYTHONHASHSEED fixed and no timing metadata written, so re-running gives the same file apart
-from genuinely non-deterministic output. The notebooks seed their own generators
-(`ae.manual_seed`, `np.random.default_rng`).
+from wall-clock times. The notebooks seed their own generators (`ae.manual_seed`,
+`np.random.default_rng`) and run on one thread; tests/lectures/test_notebooks.py re-executes
+them and compares every printed number with the saved copy.
 """
 
 from __future__ import annotations
