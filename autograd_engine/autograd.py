@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import forward_ad
-from .errors import AnomalyError, BackwardError, DTypeError, ShapeError
+from .errors import AnomalyError, ArgumentValueError, BackwardError, DTypeError, ShapeError
 from .function import Function, Node, check_gradient_finite
 from .grad_mode import STATE
 from .ops.shape import clone, sum_to
@@ -50,7 +50,7 @@ def grad(
     if grad_outputs is None or isinstance(grad_outputs, Tensor | np.ndarray):
         grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
     if len(grad_outputs) != len(outputs):
-        raise ValueError(
+        raise ArgumentValueError(
             f"grad: got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs; "
             "give one gradient per output"
         )

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import dtypes
 from .device import check_device
+from .errors import ArgumentError, ArgumentValueError
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -103,10 +104,10 @@ def randint(
     else:
         bounds = list(args)
     if len(bounds) not in (1, 2):
-        raise TypeError("randint: give (high, size) or (low, high, size)")
+        raise ArgumentError("randint: give (high, size) or (low, high, size)")
     low, high = (0, *bounds) if len(bounds) == 1 else bounds
     if high <= low:
-        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+        raise ArgumentValueError(f"randint: expected low < high, got low={low}, high={high}")
     size = (size,) if isinstance(size, int) else tuple(size)
     arr = numpy_generator(generator).integers(low, high, size=size)
     return _new(arr.astype(dtypes.int64 if dtype is None else dtypes.resolve(dtype)), requires_grad)
@@ -131,7 +132,7 @@ def normal(
     m = mean.numpy() if isinstance(mean, Tensor) else np.asarray(mean)
     s = std.numpy() if isinstance(std, Tensor) else np.asarray(std)
     if (s < 0).any():
-        raise ValueError("normal: std must be non-negative")
+        raise ArgumentValueError("normal: std must be non-negative")
     like = m if m.dtype.kind == "f" else s
     d = like.dtype if like.dtype.kind == "f" else _dtype_or_default(dtype)
     shape = np.broadcast_shapes(m.shape, s.shape)
@@ -142,7 +143,7 @@ def bernoulli(input: Tensor, p: float | None = None, generator: Any = None) -> T
     """0/1 samples, 1 with probability `input` (or `p`), in input's dtype."""
     probs = input.numpy() if p is None else np.full(input.shape, p)
     if ((probs < 0) | (probs > 1)).any():
-        raise ValueError("bernoulli: probabilities must lie in [0, 1]")
+        raise ArgumentValueError("bernoulli: probabilities must lie in [0, 1]")
     draws = numpy_generator(generator).random(input.shape) < probs
     return _new(draws.astype(input.dtype), False)
 
@@ -155,11 +156,13 @@ def multinomial(
     weights = np.asarray(input.numpy(), dtype=np.float64)
     rows = weights.reshape(-1, weights.shape[-1]) if weights.ndim else weights.reshape(1, 1)
     if weights.ndim not in (1, 2) or (rows < 0).any() or not np.isfinite(rows).all():
-        raise ValueError("multinomial: input must be 1-D or 2-D finite non-negative weights")
+        raise ArgumentValueError(
+            "multinomial: input must be 1-D or 2-D finite non-negative weights"
+        )
     if (rows.sum(axis=1) <= 0).any():
-        raise ValueError("multinomial: every row of weights needs a positive sum")
+        raise ArgumentValueError("multinomial: every row of weights needs a positive sum")
     if not replacement and num_samples > np.count_nonzero(rows, axis=1).min():
-        raise ValueError(
+        raise ArgumentValueError(
             f"multinomial: cannot draw {num_samples} samples without replacement from "
             f"{np.count_nonzero(rows, axis=1).min()} categories with non-zero weight"
         )
@@ -178,9 +181,9 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing `array`'s memory and dtype: a change to one shows in the other."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+        raise ArgumentError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     if array.dtype not in dtypes.SUPPORTED:
-        raise TypeError(
+        raise ArgumentError(
             f"from_numpy: can't convert np.ndarray of type {array.dtype}; the supported "
             f"types are {', '.join(sorted(str(d) for d in dtypes.SUPPORTED))}"
         )

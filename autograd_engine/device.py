@@ -11,9 +11,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from .errors import ArgumentError, ArgumentValueError, StateError
 
-class DeviceError(RuntimeError):
-    """A device other than the CPU was asked for (RuntimeError, as PyTorch raises)."""
+
+class DeviceError(StateError):
+    """A device other than the CPU was asked for (a RuntimeError, as PyTorch raises)."""
 
 
 class device:
@@ -29,16 +31,18 @@ class device:
         if isinstance(type, device):
             type, index = type.type, type.index if index is None else index
         if not isinstance(type, str):
-            raise TypeError(f"device: expected a string such as 'cpu', got {type!r}")
+            raise ArgumentError(f"device: expected a string such as 'cpu', got {type!r}")
         kind, _, number = type.partition(":")
         if number:
             if index is not None:
-                raise ValueError(f"device: {type!r} already names an index; do not pass index")
+                raise ArgumentValueError(
+                    f"device: {type!r} already names an index; do not pass index"
+                )
             if not number.isdigit():
-                raise ValueError(f"device: invalid device string {type!r}")
+                raise ArgumentValueError(f"device: invalid device string {type!r}")
             index = int(number)
         if kind not in _KNOWN:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"device: expected one of {', '.join(sorted(_KNOWN))} device type at start of "
                 f"device string: {type!r}"
             )

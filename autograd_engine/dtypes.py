@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ArgumentError
+
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
@@ -35,7 +37,7 @@ def set_default_dtype(dtype: Any) -> None:
     global _default
     d = resolve(dtype)
     if d.kind != "f":
-        raise TypeError(f"set_default_dtype: expected float32 or float64, got {d}")
+        raise ArgumentError(f"set_default_dtype: expected float32 or float64, got {d}")
     _default = d
 
 
@@ -44,11 +46,11 @@ def resolve(dtype: Any) -> np.dtype:
     supported NumPy dtype."""
     d = np.dtype(dtype)
     if d.kind == "f" and d not in (float32, float64):
-        raise TypeError(f"unsupported dtype {d}: use float32 or float64")
+        raise ArgumentError(f"unsupported dtype {d}: use float32 or float64")
     if d not in _SUPPORTED and d.kind in "iu":
         return int64
     if d not in _SUPPORTED:
-        raise TypeError(f"unsupported dtype {d}: use float32, float64, int64 or bool")
+        raise ArgumentError(f"unsupported dtype {d}: use float32, float64, int64 or bool")
     return d
 
 
@@ -70,7 +72,7 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
         return arr if keep else arr.astype(int64, copy=False)
     if d.kind == "b":
         return arr
-    raise TypeError(
+    raise ArgumentError(
         f"cannot make a tensor from data of dtype {d}; "
         "give numbers, nested lists of numbers or a numeric NumPy array"
     )
@@ -122,5 +124,5 @@ def result_type(*operands: Any) -> np.dtype:
         found[rank] = d if found[rank] is None else promote_types(found[rank], d)
     out = _combine(found[2], _combine(found[1], found[0]))
     if out is None:
-        raise TypeError("result_type: needs at least one operand")
+        raise ArgumentError("result_type: needs at least one operand")
     return out

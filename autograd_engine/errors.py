@@ -42,6 +42,11 @@ class NotDifferentiableError(AutogradError, RuntimeError):
     """A gradient was asked of an operation that has none (comparisons, argmax, sign)."""
 
 
+class StateError(AutogradError, RuntimeError):
+    """An operation used where it cannot run: make_dual outside a dual level, a device that
+    is not there."""
+
+
 class IndexOutOfRangeError(AutogradError, IndexError):
     """An index or class label outside the valid range."""
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import NotDifferentiableError, ShapeError
+from .errors import ArgumentError, NotDifferentiableError, ShapeError, StateError
 from .grad_mode import DUALS
 from .tensor import Tensor
 
@@ -37,9 +37,9 @@ def dual_level() -> Iterator[None]:
 def make_dual(tensor: Tensor, tangent: Any) -> Tensor:
     """A tensor with `tensor`'s values (shared memory) carrying `tangent` (same shape)."""
     if not DUALS.level:
-        raise RuntimeError("make_dual: call it inside `with forward_ad.dual_level():`")
+        raise StateError("make_dual: call it inside `with forward_ad.dual_level():`")
     if tensor.dtype.kind != "f":
-        raise TypeError(f"make_dual: the primal must be floating point, got {tensor.dtype}")
+        raise ArgumentError(f"make_dual: the primal must be floating point, got {tensor.dtype}")
     t = np.asarray(tangent.numpy() if isinstance(tangent, Tensor) else tangent, tensor.dtype)
     if t.shape != tensor.shape:
         raise ShapeError(

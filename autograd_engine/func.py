@@ -31,7 +31,7 @@ import numpy as np
 
 from .autograd import grad as _autograd_grad
 from .creation import tensor as _tensor
-from .errors import ShapeError
+from .errors import ArgumentError, ArgumentValueError, IndexOutOfRangeError, ShapeError
 from .forward_ad import dual_level, make_dual, unpack_dual
 from .grad_mode import enable_grad
 from .ops import stack
@@ -43,10 +43,10 @@ Argnums = int | tuple[int, ...]
 def _argnums(argnums: Argnums, nargs: int, op: str) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     if not nums:
-        raise ValueError(f"{op}: argnums must name at least one argument")
+        raise ArgumentValueError(f"{op}: argnums must name at least one argument")
     for n in nums:
         if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise IndexError(
+            raise IndexOutOfRangeError(
                 f"{op}: argnums {argnums!r} is out of range for a function called with "
                 f"{nargs} positional arguments"
             )
@@ -89,7 +89,7 @@ def _split_aux(result: Any, has_aux: bool, op: str) -> tuple[Any, Any]:
     if not has_aux:
         return result, None
     if not isinstance(result, tuple) or len(result) != 2:
-        raise TypeError(f"{op}: with has_aux=True the function must return (output, aux)")
+        raise ArgumentError(f"{op}: with has_aux=True the function must return (output, aux)")
     return result
 
 
@@ -165,7 +165,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
     def vjp_fn(*cotangents: Any) -> tuple[Tensor, ...]:
         cots = cotangents[0] if len(cotangents) == 1 and isinstance(out, tuple) else cotangents
         if len(cots) != len(outs):
-            raise ValueError(f"vjp: expected {len(outs)} cotangents, got {len(cots)}")
+            raise ArgumentValueError(f"vjp: expected {len(outs)} cotangents, got {len(cots)}")
         used = [(o, c) for o, c in zip(outs, cots, strict=True) if o.requires_grad]
         if not used:
             return tuple(x.detach() * 0 for x in leaves)
@@ -202,7 +202,7 @@ def jacrev(func: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]
             args, leaves, nested = _leaves(args, nums)
             out = func(*args, **kwargs)
             if not isinstance(out, Tensor):
-                raise TypeError("jacrev: the function must return a tensor")
+                raise ArgumentError("jacrev: the function must return a tensor")
             flat = out.reshape(-1)
             rows: list[list[Tensor]] = [[] for _ in leaves]
             for i in range(flat.shape[0]):
@@ -233,7 +233,7 @@ def jvp(
     not depend on the primals get zero tangents. As torch.func.jvp.
     """
     if len(primals) != len(tangents):
-        raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
+        raise ArgumentValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
     with dual_level():
         duals = [
             make_dual(p if isinstance(p, Tensor) else _tensor(p), t)
@@ -273,7 +273,7 @@ def jacfwd(func: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]
                 out, column = jvp(lambda *xs: func(*xs, **kwargs), args, tangents)
                 columns.append(column)
             if not isinstance(out, Tensor):
-                raise TypeError("jacfwd: the function must return a tensor")
+                raise ArgumentError("jacfwd: the function must return a tensor")
             jac = stack(columns, -1) if columns else out.reshape(*out.shape, 0)
             jacobians.append(jac.reshape(*out.shape, *x.shape))
         return jacobians[0] if isinstance(argnums, int) else tuple(jacobians)
@@ -300,7 +300,9 @@ def vmap(func: Callable[..., Any], in_dims: InDims = 0, out_dims: int = 0) -> Ca
     def wrapper(*args: Any) -> Any:
         dims = (in_dims,) * len(args) if not isinstance(in_dims, Sequence) else tuple(in_dims)
         if len(dims) != len(args):
-            raise ValueError(f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments")
+            raise ArgumentValueError(
+                f"vmap: in_dims has {len(dims)} entries for {len(args)} arguments"
+            )
         sizes = {a.shape[d] for a, d in zip(args, dims, strict=True) if d is not None}
         if len(sizes) != 1:
             raise ShapeError(

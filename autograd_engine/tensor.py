@@ -19,7 +19,14 @@ import numpy as np
 
 from . import dtypes
 from .device import CPU, check_device, device, names_device
-from .errors import BackwardError, DTypeError, InplaceError, ShapeError
+from .errors import (
+    ArgumentError,
+    ArgumentValueError,
+    BackwardError,
+    DTypeError,
+    InplaceError,
+    ShapeError,
+)
 from .grad_mode import DUALS, STATE
 from .hooks import RemovableHandle
 from .random import numpy_generator
@@ -269,7 +276,7 @@ class Tensor:
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise ArgumentError("len() of a 0-d tensor")
         return self._data.shape[0]
 
     def __iter__(self):
@@ -277,7 +284,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
@@ -291,7 +298,7 @@ class Tensor:
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iu":
-            raise TypeError("only integer tensors of a single element can be used as an index")
+            raise ArgumentError("only integer tensors of a single element can be used as an index")
         return int(self.item())
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -324,7 +331,7 @@ class Tensor:
         copy = kwargs.pop("copy", False)
         kwargs.pop("non_blocking", None)
         if kwargs:
-            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+            raise ArgumentError(f"to: unexpected keyword arguments {sorted(kwargs)}")
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype

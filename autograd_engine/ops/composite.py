@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import ArgumentValueError, ShapeError
 from ..tensor import Tensor
 from ._util import as_tensor, normalize_axis
 from .elementwise import pow, where
@@ -95,7 +95,9 @@ def roll(x: Any, shifts: int | Sequence[int], dims: int | Sequence[int] | None =
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
-        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims; give one per dim")
+        raise ArgumentValueError(
+            f"roll: {len(shifts)} shifts for {len(dims)} dims; give one per dim"
+        )
     for shift, dim in zip(shifts, dims, strict=True):
         (d,) = normalize_axis(dim, x.ndim)
         n = x.shape[d]
@@ -165,12 +167,12 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+            raise ArgumentValueError(f"split: split_size must be positive, got {size}")
         sizes = [min(size, n - lo) for lo in range(0, n, size)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
-            raise ValueError(
+            raise ArgumentValueError(
                 f"split: sizes {sizes} sum to {sum(sizes)} but dimension {d} has size {n}"
             )
     bounds = np.cumsum([0, *sizes])
@@ -181,7 +183,7 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most `chunks` pieces of equal size (the last smaller) along `dim` (torch.chunk)."""
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise ArgumentValueError(f"chunk: chunks must be positive, got {chunks}")
     x = as_tensor(x)
     (d,) = normalize_axis(dim, x.ndim)
     return split(x, max(1, -(-x.shape[d] // chunks)), d)

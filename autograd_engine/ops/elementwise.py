@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ArgumentError, ArgumentValueError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary, operand, true_division, value
 
@@ -442,7 +443,7 @@ def clip(a: Any, min: Any = None, max: Any = None) -> Tensor:
     The gradient passes to a where min <= a <= max, and to a Tensor bound where it is active.
     """
     if min is None and max is None:
-        raise ValueError("clip: give at least one of min and max")
+        raise ArgumentValueError("clip: give at least one of min and max")
     a = as_tensor(a)
     return Clip.apply(
         a, None if min is None else operand(min, a), None if max is None else operand(max, a)
@@ -457,7 +458,7 @@ def where(cond: Any, a: Any, b: Any) -> Tensor:
     if not isinstance(cond, Tensor):  # a copy: the user may change their array afterwards
         cond = Tensor._make(np.array(cond), False, None)
     if cond.dtype != np.bool_:
-        raise TypeError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
+        raise ArgumentError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)
     return Where.apply(cond, a, b)
 

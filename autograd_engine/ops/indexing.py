@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexOutOfRangeError, ShapeError
+from ..errors import ArgumentError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary, normalize_axis
 from .elementwise import where
@@ -29,7 +29,7 @@ def _positions(dim: int, index: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def _check(op: str, x_shape: tuple[int, ...], dim: int, index: np.ndarray) -> None:
     if index.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
+        raise ArgumentError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != len(x_shape):
         raise ShapeError(
             f"{op}: index has {index.ndim} dimensions but the input has {len(x_shape)}; "
@@ -136,7 +136,7 @@ def _pad_to(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
 def _index_array(op: str, index: Any) -> np.ndarray:
     array = index.numpy() if isinstance(index, Tensor) else np.asarray(index)
     if array.dtype.kind not in "iu":
-        raise TypeError(f"{op}: index must be an integer tensor, got dtype {array.dtype}")
+        raise ArgumentError(f"{op}: index must be an integer tensor, got dtype {array.dtype}")
     return array.astype(np.int64, copy=False)
 
 
@@ -173,7 +173,7 @@ def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Tensor:
 def scatter(input: Any, dim: int, index: Any, src: Any = None, value: Any = None) -> Tensor:
     """A copy of `input` with `src` (or the number `value`) written at the index positions."""
     if (src is None) == (value is None):
-        raise TypeError("scatter: give exactly one of src and value")
+        raise ArgumentError("scatter: give exactly one of src and value")
     return _scatter("scatter", Scatter, input, dim, index, value if src is None else src)
 
 
@@ -191,7 +191,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
     """`input` with `value` wherever the bool `mask` (broadcast) is True."""
     m = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
-        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+        raise ArgumentError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     x = as_tensor(input)
     fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x.dtype))
     return where(mask if isinstance(mask, Tensor) else Tensor(m), fill, x)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels as K
-from ..errors import DTypeError, IndexOutOfRangeError, ShapeError
+from ..errors import ArgumentValueError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary, broadcast_array
 from .activations import Sigmoid, SigmoidBackward
@@ -154,7 +154,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "none") -> 
     """-log softmax(logits)[target] per sample for logits (N, C) and class indices (N,);
     `reduction` "mean" or "sum" reduces them inside the same graph node."""
     if reduction not in ("none", "mean", "sum"):
-        raise ValueError(
+        raise ArgumentValueError(
             f"softmax_cross_entropy: reduction must be 'none', 'mean' or 'sum', got {reduction!r}"
         )
     logits = as_tensor(logits)

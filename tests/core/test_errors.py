@@ -90,3 +90,21 @@ def test_non_differentiable_op_asked_for_a_gradient():
         (ae.sign(x) * x).sum().backward()
     assert isinstance(info.value, errors.NotDifferentiableError)
     assert "sign" in str(info.value) and "detach" in str(info.value)
+
+
+def test_the_core_raises_only_its_own_family():
+    """Every error the core raises on purpose is an AutogradError (and a built-in subclass);
+    the compiled kernels (Numba raises plain classes) and the application are outside it."""
+    import re
+    from pathlib import Path
+
+    root = Path(ae.__file__).parent
+    plain = re.compile(r"raise (ValueError|TypeError|IndexError|RuntimeError|KeyError)\(")
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if not {"kernels", "app"} & set(path.relative_to(root).parts)
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if plain.search(line)
+    ]
+    assert not found, f"plain built-in errors raised at {found}"
