@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 # isort: off
-from .tensor import Tensor  # first: the ops and the autograd engine need the class
+from .tensor import Size, Tensor  # first: the ops and the autograd engine need the class
 
 # isort: on
 from . import forward_ad, func, kernels, random, utils
@@ -215,6 +215,7 @@ __all__ = [
     "LongTensor",
     "NotDifferentiableError",
     "ShapeError",
+    "Size",
     "Tensor",
     "abs",
     "add",
