@@ -19,7 +19,7 @@ batch_size = 64
 with torch.no_grad():
     start_mean = netG(torch.randn(1000, latent)).mean().item()
 
-for step in range(600):
+for step in range(500):
     # (1) update D: maximise log(D(x)) + log(1 - D(G(z)))
     netD.zero_grad()
     real = real_mean + real_std * torch.randn(batch_size, 1)
