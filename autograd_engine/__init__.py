@@ -185,6 +185,7 @@ from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .viz import draw_graph
 
 __version__ = "0.1.0"
+equal = Tensor.equal  # torch.equal(a, b) is a.equal(b)
 
 
 def __getattr__(name: str) -> Any:
@@ -252,6 +253,7 @@ __all__ = [
     "elu",
     "empty",
     "enable_grad",
+    "equal",
     "erf",
     "exp",
     "expand",

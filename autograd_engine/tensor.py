@@ -392,6 +392,10 @@ class Tensor:
         """Whether the values lie in memory in row-major order (a transpose does not)."""
         return self._data.flags.c_contiguous
 
+    def equal(self, other: Tensor) -> bool:
+        """`torch.equal`: same shape and the same values (not a tensor, not differentiable)."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
     # ----------------------------------------------------------------- views and in place
     # As in PyTorch: an in-place operation writes into the tensor's memory (so every view of
     # it sees the change) and bumps the version counter that views share with their base.

@@ -1,4 +1,4 @@
-"""PyTorch names the ported scripts in tests/porting/scripts/ needed: torch.Size,
+"""PyTorch names the ported scripts in tests/porting/scripts/ needed: torch.Size, torch.equal,
 Tensor.is_contiguous, torch.load's keywords, and strict load_state_dict's RuntimeError."""
 
 from __future__ import annotations
@@ -34,3 +34,10 @@ def test_strict_load_state_dict_raises_runtime_error_naming_the_key():
         model.load_state_dict(state)
     with pytest.raises(ValueError):  # still a ValueError for existing callers
         model.load_state_dict(state)
+
+
+def test_equal_needs_the_same_shape_and_values():
+    a = torch.tensor([1.0, 2.0])
+    assert torch.equal(a, a.clone()) and a.equal(torch.tensor([1.0, 2.0]))
+    assert not torch.equal(a, torch.tensor([1.0, 3.0]))
+    assert not torch.equal(a, torch.tensor([[1.0, 2.0]]))
