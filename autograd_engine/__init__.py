@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 # isort: off
-from .tensor import Tensor  # first: the ops and the autograd engine need the class
+from .tensor import Size, Tensor  # first: the ops and the autograd engine need the class
 
 # isort: on
 from . import forward_ad, func, kernels, random, utils
@@ -197,6 +197,7 @@ from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .viz import draw_graph
 
 __version__ = "0.1.0"
+equal = Tensor.equal  # torch.equal(a, b) is a.equal(b)
 
 
 def __getattr__(name: str) -> Any:
@@ -229,6 +230,7 @@ __all__ = [
     "LongTensor",
     "NotDifferentiableError",
     "ShapeError",
+    "Size",
     "Tensor",
     "abs",
     "add",
@@ -268,6 +270,7 @@ __all__ = [
     "elu",
     "empty",
     "enable_grad",
+    "equal",
     "erf",
     "exp",
     "expand",

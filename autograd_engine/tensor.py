@@ -78,6 +78,10 @@ class _View:
         self.node = base._grad_fn
 
 
+class Size(tuple):
+    """`torch.Size`: a shape is a plain tuple of ints, so `t.shape == torch.Size([2, 3])`."""
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it."""
 
@@ -389,7 +393,15 @@ class Tensor:
         return ops.shape.clone(self)
 
     def contiguous(self) -> Tensor:
-        return self if self._data.flags.c_contiguous else self.clone()
+        return self if self.is_contiguous() else self.clone()
+
+    def is_contiguous(self) -> bool:
+        """Whether the values lie in memory in row-major order (a transpose does not)."""
+        return self._data.flags.c_contiguous
+
+    def equal(self, other: Tensor) -> bool:
+        """`torch.equal`: same shape and the same values (not a tensor, not differentiable)."""
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     # ----------------------------------------------------------------- views and in place
     # As in PyTorch: an in-place operation writes into the tensor's memory (so every view of

@@ -21,8 +21,9 @@ from . import hooks
 from .parameter import Parameter
 
 
-class StateDictError(ae.AutogradError, ValueError):
-    """A state dict that does not fit the module: missing, unexpected or mis-shaped entries."""
+class StateDictError(ae.AutogradError, ValueError, RuntimeError):
+    """A state dict that does not fit the module: missing, unexpected or mis-shaped entries
+    (a RuntimeError, as in PyTorch, and a ValueError)."""
 
 
 class IncompatibleKeys(NamedTuple):

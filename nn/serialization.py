@@ -170,8 +170,11 @@ def _check_sizes(path: Path) -> None:
                     )
 
 
-def load(path: str | os.PathLike[str]) -> Any:
+def load(path: str | os.PathLike[str], map_location: Any = None, weights_only: bool = True) -> Any:
     """Read a checkpoint written by `save`. Arrays come back as arrays, Tensors as Tensors.
+
+    `map_location` and `weights_only` are accepted as in `torch.load`: every tensor loads on
+    the CPU, and loading is always weights-only, since the format holds no pickled code.
 
     Raises `CheckpointError` for anything that is not an intact checkpoint (another format,
     a truncated or corrupted file, an .npz without our manifest); never unpickles.

@@ -881,8 +881,8 @@ CASES: list[Case] = [
 # Public names that are not differentiable operations.
 NON_DIFFERENTIABLE = frozenset(
     {
-        "all", "allclose", "any", "argmax", "argmin", "eq", "ge", "gt", "isfinite", "isnan",
-        "le", "logical_and", "logical_not", "logical_or", "lt", "ne", "sign",
+        "all", "allclose", "any", "argmax", "argmin", "eq", "equal", "ge", "gt", "isfinite",
+        "isnan", "le", "logical_and", "logical_not", "logical_or", "lt", "ne", "sign",
     }
 )  # fmt: skip
 NOT_OPERATIONS = frozenset(
