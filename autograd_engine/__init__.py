@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 # isort: off
-from .tensor import Size, Tensor  # first: the ops and the autograd engine need the class
+from .tensor import Size, Tensor, set_printoptions  # first: the ops and autograd need it
 
 # isort: on
 from . import forward_ad, func, kernels, random, utils
@@ -117,6 +117,7 @@ from .ops import (
     cosh,
     cumsum,
     div,
+    einsum,
     elu,
     erf,
     exp,
@@ -267,6 +268,7 @@ __all__ = [
     "div",
     "double",
     "draw_graph",
+    "einsum",
     "elu",
     "empty",
     "enable_grad",
@@ -358,6 +360,7 @@ __all__ = [
     "scope",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_printoptions",
     "set_rng_state",
     "sigmoid",
     "sign",

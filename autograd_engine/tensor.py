@@ -36,6 +36,46 @@ if TYPE_CHECKING:
 
 _new = object.__new__
 
+# How tensors print (`set_printoptions`), as NumPy's array2string takes it.
+PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 200}
+_PRINT_PROFILES = {
+    "default": {"precision": 4, "threshold": 200},
+    "short": {"precision": 2, "threshold": 200, "edgeitems": 2},
+    "full": {"precision": 4, "threshold": 2**63 - 1},
+}
+
+
+def set_printoptions(
+    precision: int | None = None,
+    threshold: int | None = None,
+    edgeitems: int | None = None,
+    linewidth: int | None = None,
+    profile: str | None = None,
+    sci_mode: bool | None = None,
+) -> None:
+    """How tensors print, with torch.set_printoptions' arguments: digits after the point,
+    the element count above which a tensor is summarized, the items shown at each edge of a
+    summary, the line width, a named profile, and scientific notation on or off."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ArgumentValueError(
+                f"set_printoptions: profile must be one of {sorted(_PRINT_PROFILES)}, "
+                f"got {profile!r}"
+            )
+        PRINT_OPTIONS.clear()
+        PRINT_OPTIONS.update(_PRINT_PROFILES[profile])
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems,
+             "max_line_width": linewidth}  # fmt: skip
+    PRINT_OPTIONS.update({k: v for k, v in given.items() if v is not None})
+    PRINT_OPTIONS.pop("formatter", None)
+    PRINT_OPTIONS.pop("suppress_small", None)
+    if sci_mode:
+        digits = PRINT_OPTIONS.get("precision", 4)
+        PRINT_OPTIONS["formatter"] = {"float_kind": lambda v: f"{v:.{digits}e}"}
+    elif sci_mode is False:
+        PRINT_OPTIONS["suppress_small"] = True
+
+
 # Tensor.type() names, as PyTorch prints them.
 _TYPE_NAMES = {
     "float32": "FloatTensor",
@@ -312,9 +352,7 @@ class Tensor:
         return id(self)
 
     def __repr__(self) -> str:
-        body = np.array2string(
-            self._data, separator=", ", precision=4, threshold=200, prefix="tensor("
-        )
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
         extra = []
         if (
             self._data.dtype != dtypes.get_default_dtype() and self._data.dtype.kind == "f"

@@ -87,7 +87,7 @@ from .elementwise import (
     where,
 )
 from .indexing import gather, index_select, masked_fill, scatter, scatter_add
-from .linalg import matmul
+from .linalg import einsum, matmul
 from .loss import (
     bce_with_logits,
     bce_with_logits_backward,
@@ -234,6 +234,7 @@ __all__ = [
     "cosh",
     "cumsum",
     "div",
+    "einsum",
     "elementwise",
     "elu",
     "elu_backward",

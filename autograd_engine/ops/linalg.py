@@ -1,13 +1,18 @@
-"""Matrix products with NumPy's matmul semantics: 1-D, 2-D and batched operands."""
+"""Matrix products with NumPy's matmul semantics (1-D, 2-D and batched operands), and
+Einstein summation."""
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
+import numpy as np
+
 from .. import kernels as K
-from ..errors import ShapeError
+from ..errors import ArgumentValueError, ShapeError
 from ..tensor import Tensor
-from ._util import Primitive, same_dtype
+from ._util import Primitive, as_tensor, dtype_mismatch, same_dtype
+from .shape import BroadcastTo, Reshape
 
 
 class Matmul(Primitive):
@@ -72,3 +77,99 @@ def _check_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> None:
             f"({inner_a}) must equal the {'first' if len(b) == 1 else 'second-to-last'} "
             f"dimension of the second ({inner_b}){hint}"
         )
+
+
+class Einsum(Primitive):
+    """np.einsum on explicit subscripts (no ellipsis, no repeated letter within an operand):
+    the gradient of each operand is the einsum of the upstream gradient with the other
+    operands, back to that operand's letters (broadcast over the ones only it had)."""
+
+    name = "einsum"
+
+    @staticmethod
+    def forward(ctx, spec, *xs):
+        ins, out = spec
+        ctx.spec = spec
+        ctx.save_for_backward(*xs)
+        return np.einsum(f"{','.join(ins)}->{out}", *xs)
+
+    @staticmethod
+    def backward(ctx, g):
+        ins, out = ctx.spec
+        xs = ctx.saved_tensors
+        grads: list = [None]
+        for k, sub in enumerate(ins):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            others = [(s, x) for j, (s, x) in enumerate(zip(ins, xs, strict=True)) if j != k]
+            kept = "".join(c for c in sub if c in out or any(c in s for s, _ in others))
+            spec = ((out, *(s for s, _ in others)), kept)
+            grad = Einsum.call(spec, g, *(x for _, x in others))
+            if kept != sub:  # letters summed inside this operand alone: spread back over them
+                sizes = zip(sub, xs[k].shape, strict=True)
+                shape = tuple(n if c in kept else 1 for c, n in sizes)
+                grad = BroadcastTo.call(Reshape.call(grad, shape), tuple(xs[k].shape))
+            grads.append(grad)
+        return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, _spec, *ts):
+        ins, out = ctx.spec
+        xs = ctx.inputs[1:]
+        equation = f"{','.join(ins)}->{out}"
+        return sum(
+            np.einsum(equation, *(t if j == k else x for j, x in enumerate(xs)))
+            for k, t in enumerate(ts)
+        )
+
+
+def _einsum_spec(equation: str, shapes: list[tuple[int, ...]]) -> tuple[tuple[str, ...], str]:
+    """Explicit letters for every operand and the output: '...' becomes fresh letters (right
+    aligned), and an implicit output is the letters used once, in order, after the ellipsis."""
+    equation = equation.replace(" ", "")
+    lhs, arrow, rhs = equation.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ArgumentValueError(
+            f"einsum: the equation {equation!r} names {len(ins)} operands but {len(shapes)} "
+            "were given"
+        )
+    free = [c for c in string.ascii_letters if c not in equation]
+    widest = max(
+        (len(s) - (len(sub) - 3) for sub, s in zip(ins, shapes, strict=True) if "..." in sub),
+        default=0,
+    )
+    ellipsis = "".join(free[:widest])
+    explicit = []
+    for sub, shape in zip(ins, shapes, strict=True):
+        if "..." in sub:
+            sub = sub.replace("...", ellipsis[widest - (len(shape) - (len(sub) - 3)) :])
+        if len(sub) != len(shape) or not sub.isalpha():
+            raise ShapeError(f"einsum: subscripts {sub!r} do not fit an operand of shape {shape}")
+        if len(set(sub)) != len(sub):
+            raise ArgumentValueError(
+                f"einsum: repeated subscripts within one operand ({sub!r}, a diagonal) are not "
+                "supported; take the diagonal first"
+            )
+        explicit.append(sub)
+    if arrow:
+        out = rhs.replace("...", ellipsis)
+    else:
+        letters = "".join(explicit)
+        once = (c for c in set(letters) if letters.count(c) == 1 and c not in ellipsis)
+        out = ellipsis + "".join(sorted(once))
+    return tuple(explicit), out
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation, as torch.einsum: `einsum("ij,jk->ik", a, b)` is a @ b. Operands
+    may also come as one list; all take one dtype."""
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    tensors = [as_tensor(x) for x in operands]
+    for t in tensors[1:]:
+        if t.dtype != tensors[0].dtype:
+            raise dtype_mismatch("einsum", tensors[0].dtype, t.dtype)
+    spec = _einsum_spec(equation, [tuple(t.shape) for t in tensors])
+    return Einsum.apply(spec, *tensors)

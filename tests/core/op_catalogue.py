@@ -887,6 +887,7 @@ NON_DIFFERENTIABLE = frozenset(
 )  # fmt: skip
 NOT_OPERATIONS = frozenset(
     {
+        "set_printoptions",
         "Function", "arange", "as_tensor", "backward", "bernoulli", "draw_graph", "empty", "eye",
         "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state", "grad",
         "increment_version", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled",
@@ -1301,4 +1302,42 @@ CASES += [
         _torch_lstm_cell,
     ),
     Case("gru_cell", ops.gru_cell, _cell(3), ops.gru_cell, _torch_gru_cell),
+]
+
+
+EINSUM_EQUATIONS = (
+    "ij,jk->ik",
+    "bij,bjk->bik",
+    "i,i->",
+    "ij->ji",
+    "ij,j",
+    "...ij,...j->...i",
+    "ijk->k",
+)
+
+
+@st.composite
+def _einsum(draw: st.DrawFn) -> Drawn:
+    """An equation and operands whose letters get one random size each (2 or 3)."""
+    equation = draw(st.sampled_from(EINSUM_EQUATIONS))
+    sizes = {c: draw(st.integers(1, 3)) for c in "ijkb"}
+    lhs = equation.split("->")[0]
+    lead = draw(st.integers(0, 2))
+    operands = []
+    for sub in lhs.split(","):
+        shape = [sizes[c] for c in sub.replace("...", "")]
+        if "..." in sub:
+            shape = [2] * lead + shape
+        operands.append(draw(ts.tensors(tuple(shape))))
+    return tuple(operands), {"equation": equation}
+
+
+CASES += [
+    Case(
+        "einsum",
+        ae.einsum,
+        _einsum(),
+        lambda *xs, equation: ae.einsum(equation, *xs),
+        lambda t, *xs, equation: t.einsum(equation, *xs),
+    ),
 ]
