@@ -171,13 +171,18 @@ class scope(_Switch):
     collapse each module's operations. Scopes nest; each node keeps the whole stack.
     """
 
-    _keys = ("scope",)
-
     def __init__(self, label: str) -> None:
         self.label = label
 
-    def _set(self) -> None:
-        STATE.scope = (*STATE.scope, self.label)
+    # Entered on every module call, so kept to two attribute writes: a scope's exit restores
+    # by dropping the label it added (blocks nest, and every exit runs, also on an error).
+    def __enter__(self) -> None:
+        state = STATE
+        state.scope = (*state.scope, self.label)
+
+    def __exit__(self, *exc: object) -> None:
+        state = STATE
+        state.scope = state.scope[:-1]
 
 
 class _Duals(threading.local):
