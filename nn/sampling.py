@@ -41,15 +41,17 @@ def pad(
         )
     if value:
         raise ValueError(f"pad: a fill value only applies to mode='constant', not {mode!r}")
-    for axis, (lo, hi) in enumerate(pairs):
-        if lo or hi:  # checks the widths for every mode
-            _SOURCES[mode](input.shape[axis], lo, hi, pad)
+    # The source index of every output position along each padded axis (checking the widths)
+    sources = {
+        axis: _SOURCES[mode](input.shape[axis], lo, hi, pad)
+        for axis, (lo, hi) in enumerate(pairs)
+        if lo or hi
+    }
     if mode != "circular" and len(widths) in (2, 4) and input.ndim > len(widths) // 2:
         return ae.ops.pool.edge_pad(input, tuple(widths), mode)  # one fused op
     out = input
-    for axis, (lo, hi) in enumerate(pairs):
-        if lo or hi:
-            out = _take(out, axis, _SOURCES[mode](input.shape[axis], lo, hi, pad))
+    for axis, source in sources.items():
+        out = _take(out, axis, source)
     return out
 
 
