@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import ArgumentError, NotDifferentiableError, ShapeError, StateError
-from .grad_mode import DUALS
+from .grad_mode import DUALS, refresh_watch
 from .tensor import Tensor
 
 
@@ -27,11 +27,13 @@ def dual_level() -> Iterator[None]:
     outer = DUALS.tangents
     DUALS.level += 1
     DUALS.tangents = dict(outer)
+    refresh_watch()
     try:
         yield
     finally:
         DUALS.level -= 1
         DUALS.tangents = outer
+        refresh_watch()
 
 
 def make_dual(tensor: Tensor, tangent: Any) -> Tensor:

@@ -186,6 +186,9 @@ class Function:
     # per forward argument, with `ctx.inputs` / `ctx.output` holding forward's arrays; it
     # returns the output's tangent. Functions without it are reverse-mode only.
     jvp = None
+    # The forward on plain arrays when it is one kernel call and saves nothing else: `call`
+    # then skips the context (a backward's `Matmul.call(g, w)` is BLAS and nothing more).
+    on_arrays = None
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> np.ndarray:
@@ -211,16 +214,24 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 return cls.apply(*args, **kwargs)
+        if cls.on_arrays is not None:
+            return cls.on_arrays(*args, **kwargs)
         ctx = _new(Node)  # a context that records nothing: no input needs a gradient
         ctx.next_functions = (None,) * len(args)
         return cls.forward(ctx, *args, **kwargs)
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        state = STATE
+        ctx = _new(Node)  # Node.__init__, inlined: this runs for every operation
+        ctx.fn = cls
+        ctx.seq = next(_sequence)
+        ctx._saved = ()
+        ctx.scope = state.scope
         # One pass over the arguments: the arrays forward receives, and, for the graph, where
         # each input's gradient goes (`next_functions`) and its shape and dtype (`input_meta`).
         record = False
-        if STATE.grad_enabled:
+        if state.grad_enabled:
             arrays = []
             nexts = []
             meta = []
@@ -239,12 +250,10 @@ class Function:
                     arrays.append(a)
                     meta.append(None)
                 nexts.append(None)
-            ctx = Node(cls)
             # Set before forward, so that forward can save only what backward will need.
             ctx.next_functions = tuple(nexts)
         else:  # no_grad(): nothing is recorded, forward only needs the arrays
             arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-            ctx = Node(cls)
             ctx.next_functions = (None,) * len(args)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)
@@ -256,23 +265,35 @@ class Function:
         raw_out = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
-        if STATE.anomaly:
-            _check_finite(cls.op_name(), "forward", out)
-        if not record or out.dtype.kind != "f":
-            result = Tensor._make(out, False, None)
-            if DUALS.level and out.dtype.kind == "f":
-                push_tangent(cls, ctx, args, arrays, out, result)
-            return result
-        result = Tensor._make(out, True, ctx)
-        if DUALS.level:
-            push_tangent(cls, ctx, args, arrays, out, result)
-        ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking (shapes, dtypes)
-        ctx.output_ref = weakref.ref(result)
-        if ctx._saved:
-            ctx._pack(args, raw_out, result)
-        if STATE.keep_args:  # viz.recording(): drawings also show the constant inputs
-            ctx.recorded_args = args
+        record = record and out.dtype.kind == "f"
+        result = Tensor._make(out, record, ctx if record else None)
+        if record:
+            ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking
+            ctx.output_ref = weakref.ref(result)
+            if ctx._saved:
+                ctx._pack(args, raw_out, result)
+        if state.watch:  # anomaly mode, a drawing's recording or forward mode is on
+            _watch(cls, ctx, args, arrays, out, result, record)
         return result
+
+
+def _watch(
+    cls: type[Function],
+    ctx: Node,
+    args: tuple,
+    arrays: list,
+    out: np.ndarray,
+    result: Tensor,
+    recorded: bool,
+) -> None:
+    """The rarely enabled work after a forward: check it (anomaly mode), keep its arguments
+    (viz.recording), carry tangents (forward mode)."""
+    if STATE.anomaly:
+        _check_finite(cls.op_name(), "forward", out)
+    if STATE.keep_args and recorded:
+        ctx.recorded_args = args
+    if DUALS.level and out.dtype.kind == "f":
+        push_tangent(cls, ctx, args, arrays, out, result)
 
 
 def _check_finite(op: str, phase: str, array: np.ndarray) -> None:

@@ -29,12 +29,20 @@ class _State(threading.local):
     anomaly: bool = False
     scope: tuple[str, ...] = ()
     keep_args: bool = False  # viz.recording(): nodes keep their arguments for drawings
+    # Any of anomaly, keep_args or a forward-mode level on: one read in Function.apply tells
+    # whether the rare work runs at all. Kept by `refresh_watch` after each change.
+    watch: bool = False
 
     def __init__(self) -> None:
         self.saved: list[tuple] = []  # the values the open `with` blocks will restore
 
 
 STATE = _State()
+
+
+def refresh_watch() -> None:
+    """Recompute STATE.watch after anomaly, keep_args or the dual level changed."""
+    STATE.watch = STATE.anomaly or STATE.keep_args or DUALS.level > 0
 
 
 def is_grad_enabled() -> bool:
@@ -162,6 +170,11 @@ class detect_anomaly(_Switch):
 
     def _set(self) -> None:
         STATE.anomaly = self.check_nan
+        refresh_watch()
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        refresh_watch()
 
 
 class scope(_Switch):

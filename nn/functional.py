@@ -111,7 +111,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
             f"{tuple(weight.shape)})"
         )
-    _check_dtype("linear", input, weight, bias)
+    dtype = weight.dtype
+    if input.dtype is not dtype or (bias is not None and bias.dtype is not dtype):
+        _check_dtype("linear", input, weight, bias)  # runs on every step: checked only if needed
     return _Linear.apply(input, weight, bias)
 
 

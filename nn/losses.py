@@ -261,13 +261,18 @@ def cross_entropy(
     if _array(target).dtype.kind == "f":
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
     rows, t, shape = _class_targets("cross_entropy", input, target)
-    safe, keep, w = _sample_weights(t, weight, ignore_index, rows.dtype)
-    if isinstance(target, Tensor) and keep.all():
-        # The targets themselves (a view), not a copy: changing them in place before the
+    if weight is None and not (t == ignore_index).any():
+        # Every target counts, with weight 1 (the common case, taken without copies). The
+        # targets themselves (a view) go into the graph: changing them in place before the
         # backward then raises, as in PyTorch.
-        safe = target.reshape(-1)
-    if w is None and label_smoothing == 0 and reduction in ("mean", "sum"):
-        return ae.softmax_cross_entropy(rows, safe, reduction=reduction)  # reduced in one node
+        safe = t
+        if isinstance(target, Tensor):
+            safe = target if target.ndim == 1 else target.reshape(-1)
+        if label_smoothing == 0 and reduction in ("mean", "sum"):
+            return ae.softmax_cross_entropy(rows, safe, reduction=reduction)  # one node
+        keep = w = None
+    else:
+        safe, keep, w = _sample_weights(t, weight, ignore_index, rows.dtype)
     loss = ae.softmax_cross_entropy(rows, safe)
     if w is not None:
         loss = loss * w
@@ -276,7 +281,7 @@ def cross_entropy(
         if weight is not None:
             log_p = log_p * _array(weight).astype(rows.dtype)
         smooth = -log_p.sum(dim=1)
-        if not keep.all():
+        if keep is not None and not keep.all():
             smooth = smooth * keep.astype(rows.dtype)
         eps, classes = label_smoothing, rows.shape[1]
         loss = (1 - eps) * loss + (eps / classes) * smooth

@@ -148,7 +148,17 @@ def _group(params: list[np.ndarray], grads: list[np.ndarray]) -> bool:
     if not params:
         return False
     d = params[0].dtype
-    return all(p.dtype is d and _optimizer_state(p, g) for p, g in zip(params, grads))
+    if d is not _F32 and d is not _F64:
+        return False
+    for p, g in zip(params, grads):  # a plain loop: this runs on every optimizer step
+        if (
+            p.dtype is not d
+            or g.dtype is not d
+            or p.shape != g.shape
+            or not (p.flags.c_contiguous and g.flags.c_contiguous)
+        ):
+            return False
+    return True
 
 
 def _checked(accepts: Callable[..., bool]):

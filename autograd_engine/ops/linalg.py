@@ -18,6 +18,7 @@ from .shape import BroadcastTo, Reshape
 class Matmul(Primitive):
     name = "matmul"
     symbol = "@"
+    on_arrays = staticmethod(K.matmul)
 
     @staticmethod
     def forward(ctx, a, b):

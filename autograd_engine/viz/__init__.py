@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import STATE
+from ..grad_mode import STATE, refresh_watch
 from ..tensor import Tensor
 from .backward import annotate, replay
 from .dot import DIRECTIONS, to_dot
@@ -65,10 +65,12 @@ def recording() -> Iterator[None]:
     """
     previous = STATE.keep_args
     STATE.keep_args = True
+    refresh_watch()
     try:
         yield
     finally:
         STATE.keep_args = previous
+        refresh_watch()
 
 
 def _check(outputs: tuple[Any, ...], direction: str | None) -> None:
