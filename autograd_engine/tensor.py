@@ -709,25 +709,13 @@ def _read_only(op: str, t: Tensor) -> InplaceError:
     )
 
 
-_OPERATORS = {
-    "__add__": "add",
-    "__sub__": "sub",
-    "__mul__": "mul",
-    "__truediv__": "div",
-    "__pow__": "pow",
-    "__matmul__": "matmul",
-    "__neg__": "neg",
-    "__getitem__": "getitem",
-}
-
-
 def _bind_methods() -> None:
     """Expose every public op as a Tensor method (x.exp(), x.sum(axis=1), ...) and the
     arithmetic operators as the ops themselves."""
     for name in ops.TENSOR_METHODS:
         setattr(Tensor, name, getattr(ops, name))
-    for dunder, name in _OPERATORS.items():
-        setattr(Tensor, dunder, getattr(ops, name))
+    for dunder, op in ops.OPERATORS.items():
+        setattr(Tensor, dunder, op)
 
 
 # The one upward edge of the package (see the module docstring).
