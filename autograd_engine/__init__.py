@@ -22,6 +22,7 @@ from .creation import (
     ByteTensor,
     DoubleTensor,
     FloatTensor,
+    HalfTensor,
     IntTensor,
     LongTensor,
     arange,
@@ -52,6 +53,7 @@ from .creation import (
 from .device import backends, cuda, device
 from .dtypes import (
     bool_,
+    float16,
     float32,
     float64,
     get_default_dtype,
@@ -65,6 +67,7 @@ from .dtypes import (
 
 # PyTorch's dtype names: torch.float is float32, torch.long int64, ...
 from .dtypes import bool_ as bool
+from .dtypes import float16 as half
 from .dtypes import float32 as float
 from .dtypes import float64 as double
 from .dtypes import int32 as int
@@ -225,6 +228,7 @@ __all__ = [
     "FloatTensor",
     "Function",
     "Generator",
+    "HalfTensor",
     "IndexOutOfRangeError",
     "InplaceError",
     "IntTensor",
@@ -282,6 +286,7 @@ __all__ = [
     "flatten",
     "flip",
     "float",
+    "float16",
     "float32",
     "float64",
     "floor",
@@ -294,6 +299,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "grad",
+    "half",
     "increment_version",
     "index_select",
     "inference_mode",

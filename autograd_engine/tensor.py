@@ -404,6 +404,9 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
