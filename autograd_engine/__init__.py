@@ -114,8 +114,6 @@ from .ops import (
     ceil,
     chunk,
     clamp,
-    clip,
-    concatenate,
     cos,
     cosh,
     cumsum,
@@ -187,6 +185,7 @@ from .ops import (
     tanh,
     tile,
     topk,
+    trace,
     transpose,
     tril,
     triu,
@@ -197,8 +196,19 @@ from .ops import (
     view_as,
     where,
 )
+from .outputs import with_out
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .viz import draw_graph
+
+# The functions PyTorch scripts call with out=: torch.add(a, b, out=c) writes into c.
+_WITH_OUT = (
+    "add", "sub", "mul", "div", "pow", "matmul", "mm", "bmm", "einsum", "cat", "stack", "sum",
+    "mean", "cumsum", "prod", "exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid",
+    "clamp", "maximum", "minimum", "where", "trace", "zeros", "ones", "full", "empty", "arange",
+    "linspace", "eye", "rand", "randn", "randint", "randperm",
+)  # fmt: skip
+globals().update({name: with_out(globals()[name]) for name in _WITH_OUT})
+clip, concatenate = clamp, cat  # NumPy's names stay the same functions
 
 __version__ = "0.1.0"
 equal = Tensor.equal  # torch.equal(a, b) is a.equal(b)
@@ -390,6 +400,7 @@ __all__ = [
     "tensor",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
     "triu",

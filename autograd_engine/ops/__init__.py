@@ -86,7 +86,7 @@ from .elementwise import (
     where,
 )
 from .indexing import gather, index_select, masked_fill, scatter, scatter_add
-from .linalg import einsum, matmul
+from .linalg import einsum, matmul, trace
 from .loss import (
     bce_with_logits,
     bce_with_logits_backward,
@@ -193,6 +193,7 @@ TENSOR_METHODS += (
     "le",
     "gt",
     "ge",
+    "trace",
 )
 
 # The operators are the plain ops (the keyword forms above cost a check on every `a + b`).
@@ -346,6 +347,7 @@ __all__ = [
     "tanh_backward",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
     "triu",

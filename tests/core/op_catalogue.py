@@ -1020,6 +1020,13 @@ CASES += [
     Case("mm", ae.mm, _args(_matrices(False)), ae.mm, lambda t, a, b: t.mm(a, b)),
     Case("bmm", ae.bmm, _args(_matrices(True)), ae.bmm, lambda t, a, b: t.bmm(a, b)),
     Case(
+        "trace",
+        ae.trace,
+        _args(_one(shape=ts.shapes(min_dims=2, max_dims=2))),
+        ae.trace,
+        lambda t, x: t.trace(x),
+    ),
+    Case(
         "outer",
         ae.outer,
         _args(st.tuples(ts.tensors(ts.shapes(1, 1)), ts.tensors(ts.shapes(1, 1)))),
