@@ -472,13 +472,15 @@ class Tensor:
 
     def _records(self, op: str, *others: Any) -> bool:
         """True if this in-place change must be recorded; raises where PyTorch does."""
-        if DUALS.level and any(id(t) in DUALS.tangents for t in (self, *others)):
+        # A forward-mode tangent in play: take the out-of-place path, which carries it.
+        dual = bool(DUALS.level) and any(id(t) in DUALS.tangents for t in (self, *others))
+        if dual and self._view is not None:
             raise InplaceError(
-                f"{op}: in-place operations on tensors that carry a forward-mode tangent are "
-                "not supported; use the out-of-place form (x = x + y instead of x += y)"
+                f"{op}: in-place changes of a view are not supported when a forward-mode "
+                "tangent is involved; change the base tensor, or use the out-of-place form"
             )
         if not STATE.grad_enabled:
-            return False
+            return dual
         view = self._view
         if view is not None:
             self._sync_view()
@@ -497,7 +499,7 @@ class Tensor:
         if not (
             self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
         ):
-            return False
+            return dual
         if view is not None and view.base._requires_grad and view.base._grad_fn is None:
             raise InplaceError(
                 f"{op}: a view of a leaf Variable that requires grad is being used in an "
@@ -521,19 +523,30 @@ class Tensor:
         view = self._view
         if view is None:
             np.copyto(self._data, result._data)
-            self._grad_fn = result._grad_fn
-            self._requires_grad = result._requires_grad
-            if self._grad_fn is not None:
-                self._grad_fn.output_ref = weakref.ref(self)
+            if STATE.grad_enabled:  # (else only a forward-mode tangent made us record)
+                self._grad_fn = result._grad_fn
+                self._requires_grad = result._requires_grad
+                if self._grad_fn is not None:
+                    self._grad_fn.output_ref = weakref.ref(self)
             self._vc[0] += 1
+            if DUALS.level:  # the tangent of the result is now this tensor's
+                entry = DUALS.tangents.pop(id(result), None)
+                if entry is None:
+                    DUALS.tangents.pop(id(self), None)
+                else:
+                    DUALS.tangents[id(self)] = (self, entry[1])
         else:
             ops.shape.copy_slices(view.base, result, self._data, view.steps)
             self._sync_view()  # the view's node, made again from the base's new one
         return self
 
     def _old_self(self) -> Tensor:
-        """The current values (a copy: memory is about to change) with the current graph."""
-        return Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
+        """The current values (a copy: memory is about to change) with the current graph and
+        forward-mode tangent."""
+        old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
+        if DUALS.level and id(self) in DUALS.tangents:
+            DUALS.tangents[id(old)] = (old, DUALS.tangents[id(self)][1])
+        return old
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
         if self._records(op, other):
