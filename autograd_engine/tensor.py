@@ -474,11 +474,6 @@ class Tensor:
         """True if this in-place change must be recorded; raises where PyTorch does."""
         # A forward-mode tangent in play: take the out-of-place path, which carries it.
         dual = bool(DUALS.level) and any(id(t) in DUALS.tangents for t in (self, *others))
-        if dual and self._view is not None:
-            raise InplaceError(
-                f"{op}: in-place changes of a view are not supported when a forward-mode "
-                "tangent is involved; change the base tensor, or use the out-of-place form"
-            )
         if not STATE.grad_enabled:
             return dual
         view = self._view
@@ -529,15 +524,18 @@ class Tensor:
                 if self._grad_fn is not None:
                     self._grad_fn.output_ref = weakref.ref(self)
             self._vc[0] += 1
-            if DUALS.level:  # the tangent of the result is now this tensor's
-                entry = DUALS.tangents.pop(id(result), None)
+            if DUALS.level:
+                _take_tangent(self, result)
+        else:
+            base = ops.shape.copy_slices(view.base, result, self._data, view.steps)
+            self._sync_view()  # the view's node, made again from the base's new one
+            if DUALS.level:  # the base's new tangent (CopySlices' jvp), and the view's part
+                _take_tangent(view.base, base)
+                entry = DUALS.tangents.get(id(view.base))
                 if entry is None:
                     DUALS.tangents.pop(id(self), None)
                 else:
-                    DUALS.tangents[id(self)] = (self, entry[1])
-        else:
-            ops.shape.copy_slices(view.base, result, self._data, view.steps)
-            self._sync_view()  # the view's node, made again from the base's new one
+                    DUALS.tangents[id(self)] = (self, ops.shape.replay_view(entry[1], view.steps))
         return self
 
     def _old_self(self) -> Tensor:
@@ -716,6 +714,15 @@ class Tensor:
     def T(self) -> Tensor:
         """All dimensions reversed (the transpose of a matrix)."""
         return ops.shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+
+def _take_tangent(target: Tensor, source: Tensor) -> None:
+    """Forward mode: `target` now holds `source`'s values, so it carries source's tangent."""
+    entry = DUALS.tangents.pop(id(source), None)
+    if entry is None:
+        DUALS.tangents.pop(id(target), None)
+    else:
+        DUALS.tangents[id(target)] = (target, entry[1])
 
 
 def _read_only(op: str, t: Tensor) -> InplaceError:
