@@ -22,6 +22,7 @@ from .creation import (
     ByteTensor,
     DoubleTensor,
     FloatTensor,
+    HalfTensor,
     IntTensor,
     LongTensor,
     arange,
@@ -52,6 +53,7 @@ from .creation import (
 from .device import backends, cuda, device
 from .dtypes import (
     bool_,
+    float16,
     float32,
     float64,
     get_default_dtype,
@@ -65,6 +67,7 @@ from .dtypes import (
 
 # PyTorch's dtype names: torch.float is float32, torch.long int64, ...
 from .dtypes import bool_ as bool
+from .dtypes import float16 as half
 from .dtypes import float32 as float
 from .dtypes import float64 as double
 from .dtypes import int32 as int
@@ -111,8 +114,6 @@ from .ops import (
     ceil,
     chunk,
     clamp,
-    clip,
-    concatenate,
     cos,
     cosh,
     cumsum,
@@ -184,6 +185,7 @@ from .ops import (
     tanh,
     tile,
     topk,
+    trace,
     transpose,
     tril,
     triu,
@@ -194,8 +196,19 @@ from .ops import (
     view_as,
     where,
 )
+from .outputs import with_out
 from .random import Generator, get_rng_state, manual_seed, set_rng_state
 from .viz import draw_graph
+
+# The functions PyTorch scripts call with out=: torch.add(a, b, out=c) writes into c.
+_WITH_OUT = (
+    "add", "sub", "mul", "div", "pow", "matmul", "mm", "bmm", "einsum", "cat", "stack", "sum",
+    "mean", "cumsum", "prod", "exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid",
+    "clamp", "maximum", "minimum", "where", "trace", "zeros", "ones", "full", "empty", "arange",
+    "linspace", "eye", "rand", "randn", "randint", "randperm",
+)  # fmt: skip
+globals().update({name: with_out(globals()[name]) for name in _WITH_OUT})
+clip, concatenate = clamp, cat  # NumPy's names stay the same functions
 
 __version__ = "0.1.0"
 equal = Tensor.equal  # torch.equal(a, b) is a.equal(b)
@@ -225,6 +238,7 @@ __all__ = [
     "FloatTensor",
     "Function",
     "Generator",
+    "HalfTensor",
     "IndexOutOfRangeError",
     "InplaceError",
     "IntTensor",
@@ -282,6 +296,7 @@ __all__ = [
     "flatten",
     "flip",
     "float",
+    "float16",
     "float32",
     "float64",
     "floor",
@@ -294,6 +309,7 @@ __all__ = [
     "get_default_dtype",
     "get_rng_state",
     "grad",
+    "half",
     "increment_version",
     "index_select",
     "inference_mode",
@@ -384,6 +400,7 @@ __all__ = [
     "tensor",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
     "triu",

@@ -255,6 +255,7 @@ class TensorType:
 
 FloatTensor = TensorType("FloatTensor", dtypes.float32)
 DoubleTensor = TensorType("DoubleTensor", dtypes.float64)
+HalfTensor = TensorType("HalfTensor", dtypes.float16)
 LongTensor = TensorType("LongTensor", dtypes.int64)
 IntTensor = TensorType("IntTensor", dtypes.int32)
 BoolTensor = TensorType("BoolTensor", dtypes.bool_)

@@ -1,4 +1,6 @@
-"""Dtype policy: float32 by default, float64 on request; integers and bools never need grads.
+"""Dtype policy: float32 by default, float64 on request, float16 for storage (ops compute in
+NumPy's float16 or, where a kernel needs it, in float32, and return float16 as PyTorch does);
+integers and bools never need grads.
 
 Operations on mixed dtypes follow PyTorch's promotion rules (`result_type`): categories rank
 bool < integer < float, and an operand widens the result only within a higher category than the
@@ -16,6 +18,7 @@ import numpy as np
 
 from .errors import ArgumentError
 
+float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
@@ -23,7 +26,7 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 uint8 = np.dtype(np.uint8)
 
-_SUPPORTED = {float32, float64, int32, int64, bool_, uint8}
+_SUPPORTED = {float16, float32, float64, int32, int64, bool_, uint8}
 SUPPORTED = frozenset(_SUPPORTED)  # the dtypes a tensor can hold
 _default = float32
 
@@ -45,8 +48,8 @@ def resolve(dtype: Any) -> np.dtype:
     """Turn `float32`, `"float64"`, `np.int64`, `float` (float64, as in PyTorch), ... into a
     supported NumPy dtype."""
     d = np.dtype(dtype)
-    if d.kind == "f" and d not in (float32, float64):
-        raise ArgumentError(f"unsupported dtype {d}: use float32 or float64")
+    if d.kind == "f" and d not in _SUPPORTED:
+        raise ArgumentError(f"unsupported dtype {d}: use float16, float32 or float64")
     if d not in _SUPPORTED and d.kind in "iu":
         return int64
     if d not in _SUPPORTED:
@@ -57,7 +60,7 @@ def resolve(dtype: Any) -> np.dtype:
 def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     """An array for a new tensor, as `torch.tensor` makes it: NumPy arrays, NumPy scalars and
     Tensors keep their dtype; Python floats (and lists of them) get the default dtype, Python
-    ints int64 and bools bool. Unsupported float dtypes (float16) become the default one and
+    ints int64 and bools bool. Unsupported float dtypes (float128) become the default one and
     other integer dtypes int64.
     """
     if dtype is not None:

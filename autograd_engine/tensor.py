@@ -404,6 +404,9 @@ class Tensor:
     def double(self) -> Tensor:
         return self.to(np.float64)
 
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
     def long(self) -> Tensor:
         return self.to(np.int64)
 
@@ -469,13 +472,10 @@ class Tensor:
 
     def _records(self, op: str, *others: Any) -> bool:
         """True if this in-place change must be recorded; raises where PyTorch does."""
-        if DUALS.level and any(id(t) in DUALS.tangents for t in (self, *others)):
-            raise InplaceError(
-                f"{op}: in-place operations on tensors that carry a forward-mode tangent are "
-                "not supported; use the out-of-place form (x = x + y instead of x += y)"
-            )
+        # A forward-mode tangent in play: take the out-of-place path, which carries it.
+        dual = bool(DUALS.level) and any(id(t) in DUALS.tangents for t in (self, *others))
         if not STATE.grad_enabled:
-            return False
+            return dual
         view = self._view
         if view is not None:
             self._sync_view()
@@ -494,7 +494,7 @@ class Tensor:
         if not (
             self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
         ):
-            return False
+            return dual
         if view is not None and view.base._requires_grad and view.base._grad_fn is None:
             raise InplaceError(
                 f"{op}: a view of a leaf Variable that requires grad is being used in an "
@@ -518,19 +518,33 @@ class Tensor:
         view = self._view
         if view is None:
             np.copyto(self._data, result._data)
-            self._grad_fn = result._grad_fn
-            self._requires_grad = result._requires_grad
-            if self._grad_fn is not None:
-                self._grad_fn.output_ref = weakref.ref(self)
+            if STATE.grad_enabled:  # (else only a forward-mode tangent made us record)
+                self._grad_fn = result._grad_fn
+                self._requires_grad = result._requires_grad
+                if self._grad_fn is not None:
+                    self._grad_fn.output_ref = weakref.ref(self)
             self._vc[0] += 1
+            if DUALS.level:
+                _take_tangent(self, result)
         else:
-            ops.shape.copy_slices(view.base, result, self._data, view.steps)
+            base = ops.shape.copy_slices(view.base, result, self._data, view.steps)
             self._sync_view()  # the view's node, made again from the base's new one
+            if DUALS.level:  # the base's new tangent (CopySlices' jvp), and the view's part
+                _take_tangent(view.base, base)
+                entry = DUALS.tangents.get(id(view.base))
+                if entry is None:
+                    DUALS.tangents.pop(id(self), None)
+                else:
+                    DUALS.tangents[id(self)] = (self, ops.shape.replay_view(entry[1], view.steps))
         return self
 
     def _old_self(self) -> Tensor:
-        """The current values (a copy: memory is about to change) with the current graph."""
-        return Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
+        """The current values (a copy: memory is about to change) with the current graph and
+        forward-mode tangent."""
+        old = Tensor._make(self._data.copy(), self._requires_grad, self._grad_fn)
+        if DUALS.level and id(self) in DUALS.tangents:
+            DUALS.tangents[id(old)] = (old, DUALS.tangents[id(self)][1])
+        return old
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
         if self._records(op, other):
@@ -702,6 +716,15 @@ class Tensor:
         return ops.shape.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
 
 
+def _take_tangent(target: Tensor, source: Tensor) -> None:
+    """Forward mode: `target` now holds `source`'s values, so it carries source's tangent."""
+    entry = DUALS.tangents.pop(id(source), None)
+    if entry is None:
+        DUALS.tangents.pop(id(target), None)
+    else:
+        DUALS.tangents[id(target)] = (target, entry[1])
+
+
 def _read_only(op: str, t: Tensor) -> InplaceError:
     return InplaceError(
         f"{op}: the tensor (shape {t.shape}) is read-only: an expanded (broadcast) view, whose "
@@ -709,25 +732,13 @@ def _read_only(op: str, t: Tensor) -> InplaceError:
     )
 
 
-_OPERATORS = {
-    "__add__": "add",
-    "__sub__": "sub",
-    "__mul__": "mul",
-    "__truediv__": "div",
-    "__pow__": "pow",
-    "__matmul__": "matmul",
-    "__neg__": "neg",
-    "__getitem__": "getitem",
-}
-
-
 def _bind_methods() -> None:
     """Expose every public op as a Tensor method (x.exp(), x.sum(axis=1), ...) and the
     arithmetic operators as the ops themselves."""
     for name in ops.TENSOR_METHODS:
         setattr(Tensor, name, getattr(ops, name))
-    for dunder, name in _OPERATORS.items():
-        setattr(Tensor, dunder, getattr(ops, name))
+    for dunder, op in ops.OPERATORS.items():
+        setattr(Tensor, dunder, op)
 
 
 # The one upward edge of the package (see the module docstring).

@@ -386,6 +386,9 @@ class Module:
     def double(self) -> Module:
         return self.to(ae.float64)
 
+    def half(self) -> Module:
+        return self.to(ae.float16)
+
     # ------------------------------------------------------------------ state dict
     def state_dict(
         self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False

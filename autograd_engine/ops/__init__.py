@@ -2,6 +2,7 @@
 
 from . import (
     activations,
+    arithmetic,
     compare,
     composite,
     conv,
@@ -29,6 +30,7 @@ from .activations import (
     tanh,
     tanh_backward,
 )
+from .arithmetic import add, div, sub
 from .compare import (
     all,
     allclose,
@@ -68,11 +70,9 @@ from .composite import (
 from .conv import conv1d, conv2d, conv_transpose2d
 from .elementwise import (
     abs,
-    add,
     clamp,
     clip,
     cos,
-    div,
     exp,
     log,
     maximum,
@@ -83,11 +83,10 @@ from .elementwise import (
     sign,
     sin,
     sqrt,
-    sub,
     where,
 )
 from .indexing import gather, index_select, masked_fill, scatter, scatter_add
-from .linalg import einsum, matmul
+from .linalg import einsum, matmul, trace
 from .loss import (
     bce_with_logits,
     bce_with_logits_backward,
@@ -194,9 +193,23 @@ TENSOR_METHODS += (
     "le",
     "gt",
     "ge",
+    "trace",
 )
 
+# The operators are the plain ops (the keyword forms above cost a check on every `a + b`).
+OPERATORS = {
+    "__add__": elementwise.add,
+    "__sub__": elementwise.sub,
+    "__mul__": elementwise.mul,
+    "__truediv__": elementwise.div,
+    "__pow__": elementwise.pow,
+    "__matmul__": linalg.matmul,
+    "__neg__": elementwise.neg,
+    "__getitem__": shape.getitem,
+}
+
 __all__ = [
+    "OPERATORS",
     "TENSOR_METHODS",
     "ValuesIndices",
     "abs",
@@ -210,6 +223,7 @@ __all__ = [
     "any",
     "argmax",
     "argmin",
+    "arithmetic",
     "atan2",
     "avg_pool2d",
     "bce_with_logits",
@@ -333,6 +347,7 @@ __all__ = [
     "tanh_backward",
     "tile",
     "topk",
+    "trace",
     "transpose",
     "tril",
     "triu",

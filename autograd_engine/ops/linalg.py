@@ -1,5 +1,5 @@
-"""Matrix products with NumPy's matmul semantics (1-D, 2-D and batched operands), and
-Einstein summation."""
+"""Matrix products with NumPy's matmul semantics (1-D, 2-D and batched operands), Einstein
+summation, and the trace."""
 
 from __future__ import annotations
 
@@ -174,3 +174,33 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             raise dtype_mismatch("einsum", tensors[0].dtype, t.dtype)
     spec = _einsum_spec(equation, [tuple(t.shape) for t in tensors])
     return Einsum.apply(spec, *tensors)
+
+
+class Trace(Primitive):
+    """The sum of a matrix's main diagonal: its gradient is g on that diagonal, 0 elsewhere."""
+
+    name = "trace"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.asarray(np.trace(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        (shape, dtype) = ctx.input_meta[0]
+        return g * np.eye(*shape, dtype=dtype)
+
+    @staticmethod
+    def jvp(ctx, t):
+        return np.asarray(np.trace(t))
+
+
+def trace(input: Any) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor (torch.trace); integers sum to int64."""
+    x = as_tensor(input)
+    if x.ndim != 2:
+        raise ShapeError(
+            f"trace: expected a matrix (2-D tensor), got shape {x.shape}; for a batch of "
+            "matrices use einsum('...ii->...', x)"
+        )
+    return Trace.apply(x)

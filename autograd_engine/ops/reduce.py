@@ -34,6 +34,9 @@ from .shape import squeeze
 Axis = int | tuple[int, ...] | None
 
 
+_HALF = np.dtype(np.float16)  # sums of float16 accumulate in float32
+
+
 class SumBackward(Primitive):
     """A reduced gradient spread back over the reduced axes: the backward of a sum."""
 
@@ -57,6 +60,8 @@ class Sum(Primitive):
     @staticmethod
     def forward(ctx, x, axes, keepdims):
         ctx.axes = axes
+        if x.dtype is _HALF:  # accumulated in float32, as PyTorch does
+            return x.sum(axis=axes, keepdims=keepdims, dtype=np.float32).astype(_HALF)
         return x.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -150,6 +155,8 @@ class Cumsum(Primitive):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
+        if x.dtype is _HALF:
+            return np.cumsum(x, axis=axis, dtype=np.float32).astype(_HALF)
         return np.cumsum(x, axis=axis)
 
     @staticmethod

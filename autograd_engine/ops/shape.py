@@ -490,15 +490,24 @@ class CopySlices(Primitive):
             grad_src = replay_view(g, ctx.steps)
         return grad_base, grad_src, None, None
 
+    @staticmethod
+    def jvp(ctx, t_base, t_src, _region, _steps):
+        out = np.array(t_base)  # the base's tangent with the written region's replaced
+        replay_view(out, ctx.steps)[...] = t_src
+        return out
 
-def copy_slices(base: Tensor, src: Tensor, region: np.ndarray, steps: tuple) -> None:
-    """Write src into `region` (base's memory seen through `steps`) and give base the node."""
+
+def copy_slices(base: Tensor, src: Tensor, region: np.ndarray, steps: tuple) -> Tensor:
+    """Write src into `region` (base's memory seen through `steps`) and give base the node;
+    return the recorded output (which holds the base's new forward-mode tangent, if any)."""
     out = CopySlices.apply(base, src, region, steps)
-    base._grad_fn = out._grad_fn
-    base._requires_grad = out._requires_grad
-    if base._grad_fn is not None:
-        base._grad_fn.output_ref = weakref.ref(base)
+    if STATE.grad_enabled:  # (else only a forward-mode tangent made the change go through here)
+        base._grad_fn = out._grad_fn
+        base._requires_grad = out._requires_grad
+        if base._grad_fn is not None:
+            base._grad_fn.output_ref = weakref.ref(base)
     base._vc[0] += 1
+    return out
 
 
 def replay_view(x: Any, steps: tuple) -> Any:

@@ -16,7 +16,7 @@ from autograd_engine.random import numpy_generator
 from .collate import default_collate, default_convert, to_batch_tensor
 from .dataset import Dataset, IterableDataset, Subset
 from .sampler import BatchSampler
-from .workers import WorkerPool
+from .workers import WorkerPool, stream
 
 BatchFetcher = Callable[[np.ndarray | slice], tuple[np.ndarray, ...]]
 
@@ -55,6 +55,30 @@ class Fetcher:
         return (self.collate_fn or default_collate)(samples)
 
 
+@dataclass
+class StreamBatches:
+    """The batches of an IterableDataset (samples grouped as they come), in the loader's
+    process or, picklable, in each worker's."""
+
+    dataset: Any
+    collate_fn: Callable[[list[Any]], Any] | None
+    batch_size: int | None
+    drop_last: bool
+
+    def __call__(self) -> Iterator[Any]:
+        if self.batch_size is None:
+            yield from map(self.collate_fn or default_convert, self.dataset)
+            return
+        batch: list[Any] = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield (self.collate_fn or default_collate)(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield (self.collate_fn or default_collate)(batch)
+
+
 def _as_index(rows: Any) -> np.ndarray | slice:
     return rows if isinstance(rows, slice | np.ndarray) else np.asarray(rows, dtype=np.int64)
 
@@ -67,9 +91,11 @@ class DataLoader:
     once from the engine's global one, so `ae.manual_seed` makes the order reproducible.
     `sampler` / `batch_sampler` give the order instead. `num_workers > 0` fetches batches in
     that many worker processes (started with spawn) and yields them in order, equal to the
-    batches of `num_workers=0`. `state_dict()` / `load_state_dict()` save and restore the
-    shuffling generator and the position within the epoch, so a resumed run sees exactly the
-    batches an uninterrupted run would. `pin_memory` is accepted and does nothing (no GPU).
+    batches of `num_workers=0`; over an IterableDataset each worker streams its own copy, as
+    in PyTorch (shard it with `get_worker_info()`). `state_dict()` / `load_state_dict()` save
+    and restore the shuffling generator and the position within the epoch, so a resumed run
+    sees exactly the batches an uninterrupted run would. `pin_memory` is accepted and does
+    nothing (no GPU).
     """
 
     _pool: WorkerPool | None = None  # the worker processes, while they run
@@ -206,23 +232,17 @@ class DataLoader:
                 self.close()
 
     def _iterate_stream(self) -> Iterator[Any]:
-        """Batches of an IterableDataset, in the order it yields samples."""
-        if self.num_workers:
-            raise ValueError(
-                "DataLoader: num_workers > 0 with an IterableDataset is not supported yet; "
-                "use num_workers=0 or a map-style Dataset"
-            )
-        if self.batch_size is None:
-            yield from map(self.collate_fn or default_convert, self.dataset)
+        """Batches of an IterableDataset, in the order it yields samples; with workers, each
+        worker streams its own copy and the loader takes a batch from each in turn."""
+        batches = StreamBatches(self.dataset, self.collate_fn, self.batch_size, self.drop_last)
+        if not self.num_workers:
+            yield from batches()
             return
-        batch: list[Any] = []
-        for sample in self.dataset:
-            batch.append(sample)
-            if len(batch) == self.batch_size:
-                yield (self.collate_fn or default_collate)(batch)
-                batch = []
-        if batch and not self.drop_last:
-            yield (self.collate_fn or default_collate)(batch)
+        base_seed = int(numpy_generator(None).integers(2**62))
+        yield from stream(
+            batches, self.num_workers, base_seed, self.worker_init_fn,
+            self.multiprocessing_context, self.prefetch_factor, self.timeout or None,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Stop the worker processes (they also stop when the loader is garbage collected)."""

@@ -377,6 +377,20 @@ CASES: list[Case] = [
     Case("sub", ae.sub, _args(_pair()), ae.sub, lambda t, a, b: a - b),
     Case("mul", ae.mul, _args(_pair()), ae.mul, lambda t, a, b: a * b),
     Case("div", ae.div, _args(_pair(REAL, NONZERO)), ae.div, lambda t, a, b: a / b),
+    Case(
+        "add_alpha",
+        ae.add,
+        _args(_pair(), alpha=st.sampled_from([2, -0.5])),
+        ae.add,
+        lambda t, a, b, alpha: t.add(a, b, alpha=alpha),
+    ),
+    Case(
+        "sub_alpha",
+        ae.sub,
+        _args(_pair(), alpha=st.sampled_from([2, -0.5])),
+        ae.sub,
+        lambda t, a, b, alpha: t.sub(a, b, alpha=alpha),
+    ),
     Case("neg", ae.neg, _args(_one()), ae.neg, lambda t, a: -a),
     Case(
         "pow_tensor_exponent",
@@ -1005,6 +1019,13 @@ CASES += [
     Case("t", ae.t, _args(_one(shape=ts.shapes(max_dims=2))), ae.t, lambda t, x: t.t(x)),
     Case("mm", ae.mm, _args(_matrices(False)), ae.mm, lambda t, a, b: t.mm(a, b)),
     Case("bmm", ae.bmm, _args(_matrices(True)), ae.bmm, lambda t, a, b: t.bmm(a, b)),
+    Case(
+        "trace",
+        ae.trace,
+        _args(_one(shape=ts.shapes(min_dims=2, max_dims=2))),
+        ae.trace,
+        lambda t, x: t.trace(x),
+    ),
     Case(
         "outer",
         ae.outer,

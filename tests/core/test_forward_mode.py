@@ -12,16 +12,12 @@ from op_catalogue import CASES
 import autograd_engine as ae
 from autograd_engine import Tensor, forward_ad
 from autograd_engine.errors import NotDifferentiableError
-from autograd_engine.func import jvp
+from autograd_engine.func import jacrev, jvp
 
-# In-place methods refuse tensors that carry a tangent (test_inplace_on_a_dual_refuses), and
+# In-place methods carry tangents, on views too (test_jvp_through_inplace_ops_matches_torch), and
 # the fused backward ops (sigmoid_backward, ...) are reverse mode only: forward mode over a
 # backward pass is not supported (test_a_function_without_a_jvp_rule_says_so).
-OUT_OF_PLACE = [
-    c
-    for c in CASES
-    if not getattr(c.op, "__name__", "").endswith(("_", "__setitem__", "_backward"))
-]
+FORWARD_CASES = [c for c in CASES if not getattr(c.op, "__name__", "").endswith("_backward")]
 
 
 def _directional_difference(f, xs: list[Tensor], vs: list[np.ndarray], eps: float) -> np.ndarray:
@@ -32,7 +28,7 @@ def _directional_difference(f, xs: list[Tensor], vs: list[np.ndarray], eps: floa
     return (at(1.0) - at(-1.0)) / (2 * eps)
 
 
-@pytest.mark.parametrize("case", OUT_OF_PLACE, ids=[c.name for c in OUT_OF_PLACE])
+@pytest.mark.parametrize("case", FORWARD_CASES, ids=[c.name for c in FORWARD_CASES])
 @settings(max_examples=max(1, settings().max_examples // 2))
 @given(data=st.data())
 def test_jvp_matches_differences_and_reverse_mode(case, data):
@@ -122,10 +118,64 @@ def test_jacfwd_equals_jacrev_and_torch():
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
 
 
-def test_inplace_on_a_dual_refuses():
+def _inplace_chain(lib, x):
+    y = x.clone()
+    y.mul_(2)
+    y.add_(x, alpha=0.5)
+    y.sub_(1.0)
+    y.div_(x * x + 2)
+    y.clamp_(-0.5, 0.8)
+    y.masked_fill_(x > 1.5, 0.0)
+    y += x.exp()
+    y *= x
+    y[1:3].mul_(x[:2])  # through views: the base's tangent changes in the written region
+    column = y.view(5, 1)
+    column[0].add_(2.0)
+    tail = y[3:]
+    tail *= 3
+    return y
+
+
+def test_jvp_through_inplace_ops_matches_torch():
+    x = ae.tensor([-1.0, 0.3, 0.9, 2.0, 1.2], dtype=np.float64)
+    v = ae.tensor([1.0, -2.0, 0.5, 3.0, 1.0], dtype=np.float64)
+    out, ours = jvp(lambda a: _inplace_chain(ae, a), [x], [v])
+    np.testing.assert_allclose(
+        ours.numpy(), jacrev(lambda a: _inplace_chain(ae, a))(x).numpy() @ v.numpy()
+    )
+    torch = pytest.importorskip("torch")
+    t_out, theirs = torch.func.jvp(
+        lambda a: _inplace_chain(torch, a),
+        (torch.from_numpy(x.numpy()),),
+        (torch.from_numpy(v.numpy()),),
+    )
+    np.testing.assert_allclose(out.numpy(), t_out.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
+def test_inplace_ops_move_the_tangent():
     with forward_ad.dual_level():
-        d = forward_ad.make_dual(ae.tensor([1.0, 2.0]), np.ones(2))
-        with pytest.raises(ae.InplaceError, match=r"add_: in-place .* tangent"):
+        d = forward_ad.make_dual(ae.tensor([1.0, 2.0]), np.array([1.0, 10.0]))
+        assert d.mul_(3) is d and forward_ad.unpack_dual(d).tangent.tolist() == [3.0, 30.0]
+        z = ae.zeros(2)
+        z.copy_(d)  # a tensor without a tangent takes the source's
+        assert forward_ad.unpack_dual(z).tangent.tolist() == [3.0, 30.0]
+        with ae.no_grad():  # grad mode does not matter to forward mode
             d.add_(1.0)
-        with pytest.raises(ae.InplaceError, match="copy_"):
-            ae.zeros(2).copy_(d)
+        assert d.tolist() == [4.0, 7.0] and forward_ad.unpack_dual(d).tangent.tolist() == [
+            3.0,
+            30.0,
+        ]
+        d.fill_(0.0)  # constant values: no tangent any more
+        assert forward_ad.unpack_dual(d).tangent is None
+
+
+def test_inplace_on_a_view_under_no_grad_keeps_the_bases_graph():
+    x = ae.tensor([1.0, 2.0], requires_grad=True)
+    base = x * 3
+    with forward_ad.dual_level():
+        d = forward_ad.make_dual(ae.tensor([5.0]), np.ones(1))
+        with ae.no_grad():
+            base[:1].mul_(d)
+        assert forward_ad.unpack_dual(base).tangent.tolist() == [3.0, 0.0]
+    assert base.tolist() == [15.0, 6.0] and base.grad_fn is not None
