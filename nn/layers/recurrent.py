@@ -45,6 +45,29 @@ def _step(mode: str, gi: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> A
     return ae.ops.gru_cell(gi, gh, hidden)
 
 
+def _sequence(
+    mode: str, x: Tensor, state: Any, weights: tuple, reverse: bool
+) -> tuple[Tensor, Any]:
+    """An LSTM or GRU layer's outputs (T, N, H) and final state for inputs x (T, N, I), in
+    time order or `reverse`d: the input gates of all steps as one product on the contiguous
+    (T N, I) rows (with both biases for an LSTM), then one fused op over the whole sequence
+    (ops.recurrent.lstm_sequence, gru_sequence)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    if reverse:
+        x = ae.flip(x, 0)
+    lstm = mode == "LSTM"
+    bias = b_ih + b_hh if lstm and b_ih is not None else b_ih
+    gates = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias).reshape(*x.shape[:2], -1)
+    if lstm:
+        out, c_n = ae.ops.recurrent.lstm_sequence(gates, state[0], state[1], w_hh)
+        final: Any = (out[-1], c_n)
+    else:
+        zeros = ae.zeros(w_hh.shape[0], dtype=w_hh.dtype)
+        out = ae.ops.recurrent.gru_sequence(gates, state, w_hh, zeros if b_hh is None else b_hh)
+        final = out[-1]
+    return (ae.flip(out, 0) if reverse else out), final
+
+
 def _input_gates(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
     out = x @ w_ih.t()
     return out if b_ih is None else out + b_ih
@@ -235,6 +258,14 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
                 k = layer * directions + d
                 state = (hx[0][k], hx[1][k]) if lstm else hx[k]
+                if masks is None and self.mode in ("LSTM", "GRU") and steps:
+                    weights = (w_ih, w_hh, b_ih, b_hh)
+                    out, state = _sequence(self.mode, layer_input, state, weights, d == 1)
+                    outputs.append(out)
+                    finals_h.append(state[0] if lstm else state)
+                    if lstm:
+                        finals_c.append(state[1])
+                    continue
                 gates = _input_gates(layer_input, w_ih, b_ih)
                 order = range(steps - 1, -1, -1) if d else range(steps)
                 seq: list[Tensor | None] = [None] * steps
