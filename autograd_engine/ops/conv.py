@@ -75,13 +75,14 @@ class Conv2d(Primitive):
         x, w = ctx.saved_tensors
         geom = ctx.geom
         need_x, need_w, _ = ctx.needs_input_grad
-        extra = _output_padding(x.shape[2:], w.shape, geom)
         if isinstance(g, Tensor):
+            extra = _output_padding(x.shape[2:], w.shape, geom)
             gx = ConvTranspose2d.apply(g, w, geom, extra) if need_x else None
             gw = Conv2dWeight.apply(x, g, geom, tuple(w.shape)) if need_w else None
-        else:
-            gx = _conv_t(g, w, geom, extra) if need_x else None
-            gw = _conv_w(x, g, geom, w.shape) if need_w else None
+        else:  # one kernel call: grad_out is laid out for the products once, not twice
+            stride, pads, dilation, groups = geom
+            mask = (need_x, need_w, False)
+            gx, gw, _ = kconv.conv2d_backward(x, w, g, stride, pads, dilation, groups, mask)
         return gx, gw, None
 
     @staticmethod
