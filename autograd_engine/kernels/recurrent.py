@@ -209,11 +209,11 @@ def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts):
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_backward(grad_h, grad_c, acts, c0, cs, w, d_gates, dh_next, dc_next):
+def _lstm_sequence_backward(grad_h, acts, c0, cs, w, d_gates, dh_next, dc_next):
     dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh[:] = grad_h[t] + dh_next
-        dc[:] = grad_c[t] + dc_next
+        dc[:] = dc_next  # _lstm_backward reads dc and writes dc_prev: two buffers
         _lstm_backward(dh, dc, acts[t], c0 if t == 0 else cs[t - 1], cs[t], d_gates[t], dc_next)
         np.dot(d_gates[t], w, dh_next)
 
@@ -244,19 +244,19 @@ def lstm_sequence_backward(
     cs: np.ndarray,
     w_hh: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backpropagation through time of `lstm_sequence` for gradients grad_h, grad_c (T, B, H)
-    into every step's h and c: d gx (T, B, 4H), d h0 and d c0 (the caller forms grad W_hh
-    from d gx in one product)."""
+    """Backpropagation through time of `lstm_sequence` for the gradients grad_h (T, B, H) into
+    every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 and d c0 (the
+    caller forms grad W_hh from d gx in one product)."""
     d_gates = np.empty(acts.shape, grad_h.dtype)
-    dh_next, dc_next = np.zeros_like(c0, order="C"), np.zeros_like(c0, order="C")
+    dh_next, dc_next = np.zeros_like(c0, order="C"), np.array(grad_c, order="C")
     if fits_kernels(grad_h, grad_c, acts, c0, cs, w_hh):
-        arrays = _contiguous(grad_h, grad_c, acts, c0, cs, w_hh)
+        arrays = _contiguous(grad_h, acts, c0, cs, w_hh)
         _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next)
         return d_gates, dh_next, dc_next
     for t in range(grad_h.shape[0] - 1, -1, -1):
+        dh = grad_h[t] + dh_next
         c_prev = cs[t - 1] if t else c0
-        dh, dc = grad_h[t] + dh_next, grad_c[t] + dc_next
-        d_gates[t], dc_next = lstm_cell_backward(dh, dc, acts[t], c_prev, cs[t])
+        d_gates[t], dc_next = lstm_cell_backward(dh, dc_next, acts[t], c_prev, cs[t])
         dh_next = d_gates[t] @ w_hh
     return d_gates, dh_next, dc_next
 

@@ -138,22 +138,20 @@ def _lstm_bptt(gx: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, grad: Tensor) -
         hs.append(h)
         c_prevs.append(c)
     d_gates: list = [None] * gx.shape[0]
-    dh_next = dc_next = None
+    dh_next, dc_next = None, grad[-1]
     for t in range(gx.shape[0] - 1, -1, -1):
-        dh, dc = _split(grad[t], 2)
-        if dh_next is not None:
-            dh, dc = dh + dh_next, dc + dc_next
-        d_gates[t], dc_next = _lstm_vjp(gates[t], c_prevs[t], dh, dc)
+        dh = grad[t] if dh_next is None else grad[t] + dh_next
+        d_gates[t], dc_next = _lstm_vjp(gates[t], c_prevs[t], dh, dc_next)
         dh_next = d_gates[t] @ w_hh
     return stack(d_gates), dh_next, dc_next, stack(hs[:-1])
 
 
 class LSTMSequence(Primitive):
-    """[h_t, c_t] (T, B, 2H) of an LSTM layer over T steps: gates_t = gx_t + h_{t-1} W_hh^T
-    (gx = x W_ih^T + both biases, computed for all steps at once by the caller), then the
-    fused step. One op for the whole sequence (kernels.recurrent.lstm_sequence): the
-    backward runs backpropagation through time with one product per step for d h_{t-1} and a
-    single product for grad W_hh."""
+    """[h_1 .. h_T, c_T] (T + 1, B, H) of an LSTM layer over T steps: gates_t = gx_t +
+    h_{t-1} W_hh^T (gx = x W_ih^T + both biases, computed for all steps at once by the
+    caller), then the fused step. One op for the whole sequence
+    (kernels.recurrent.lstm_sequence): the backward runs backpropagation through time with
+    one product per step for d h_{t-1} and a single product for grad W_hh."""
 
     name = "lstm_sequence"
 
@@ -161,7 +159,7 @@ class LSTMSequence(Primitive):
     def forward(ctx, gx, h0, c0, w_hh):
         ctx.hs, ctx.cs, ctx.acts = krec.lstm_sequence(gx, h0, c0, w_hh)
         ctx.save_for_backward(gx, h0, c0, w_hh)
-        return np.concatenate([ctx.hs, ctx.cs], axis=-1)
+        return np.concatenate([ctx.hs, ctx.cs[-1:]])
 
     @staticmethod
     def backward(ctx, grad):
@@ -169,17 +167,20 @@ class LSTMSequence(Primitive):
         hidden = h0.shape[-1]
         if isinstance(grad, Tensor):
             d_gx, dh0, dc0, h_prevs = _lstm_bptt(gx, h0, c0, w_hh, grad)
+            d_w = d_gx.reshape(-1, 4 * hidden).T @ h_prevs.reshape(-1, hidden)
         else:
-            grads = _split(grad, 2)
-            d_gx, dh0, dc0 = krec.lstm_sequence_backward(*grads, ctx.acts, c0, ctx.cs, w_hh)
-            h_prevs = np.concatenate([h0[None], ctx.hs[:-1]])
-        d_w = d_gx.reshape(-1, 4 * hidden).T @ h_prevs.reshape(-1, hidden)
+            args = (ctx.acts, c0, ctx.cs, w_hh)
+            d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args)
+            # grad W_hh = sum_t d gates_t^T h_{t-1}, without stacking h_0 onto the hs
+            d_w = d_gx[0].T @ h0 + d_gx[1:].reshape(-1, 4 * hidden).T @ ctx.hs[:-1].reshape(
+                -1, hidden
+            )
         return d_gx, dh0, dc0, d_w
 
     @staticmethod
     def jvp(ctx, t_gx, t_h0, t_c0, t_w):
         gx, h0, c0, w_hh = ctx.inputs
-        out = np.empty((*gx.shape[:-1], 2 * h0.shape[-1]), gx.dtype)
+        out = np.empty((gx.shape[0] + 1, *h0.shape), gx.dtype)
         t_h, t_c = t_h0, t_c0
         for t in range(gx.shape[0]):
             h_prev, c_prev = (ctx.hs[t - 1], ctx.cs[t - 1]) if t else (h0, c0)
@@ -189,7 +190,8 @@ class LSTMSequence(Primitive):
             if t_w is not None:
                 t_gates = t_gates + h_prev @ t_w.T
             t_h, t_c = _lstm_tangent(ctx.acts[t], c_prev, ctx.cs[t], t_gates, t_c)
-            out[t] = np.concatenate([t_h, t_c], axis=-1)
+            out[t] = t_h
+        out[-1] = t_c
         return out
 
 
@@ -258,8 +260,7 @@ def lstm_sequence(gx: Any, h0: Any, c0: Any, w_hh: Any) -> tuple[Tensor, Tensor]
     """(output (T, B, H), c_T (B, H)) of an LSTM layer from its input gates for all steps
     gx = x W_ih^T + b_ih + b_hh (T, B, 4H), the initial state h0, c0 (B, H) and W_hh (4H, H)."""
     out = LSTMSequence.apply(as_tensor(gx), as_tensor(h0), as_tensor(c0), as_tensor(w_hh))
-    hidden = out.shape[-1] // 2
-    return out[..., :hidden], out[-1, :, hidden:]
+    return out[:-1], out[-1]
 
 
 def gru_sequence(gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Tensor:
