@@ -6,9 +6,12 @@ With g = x W_ih^T + b_ih and r = h W_hh^T + b_hh (gates stacked in PyTorch's ord
     RNN   h' = tanh(g + r)
     LSTM  i, f, c~, o = sig, sig, tanh, sig of (g + r);  c' = f c + i c~;  h' = o tanh(c')
     GRU   r_, z = sig(g_r + r_r), sig(g_z + r_z);  n = tanh(g_n + r_ * r_n);  h' = (1 - z) n + z h
-Each step is the matrix product h W_hh^T and then one fused core op (`ops.lstm_cell`,
-`ops.gru_cell`) for the gate arithmetic; each layer multiplies the inputs of all time steps
-by W_ih at once.
+Each layer multiplies the inputs of all time steps by W_ih at once. An LSTM or GRU layer over
+unpacked sequences is then one fused core op for the whole recurrence
+(`ops.recurrent.lstm_sequence`, `gru_sequence`: the step loop runs in one compiled call and
+the backward is backpropagation through time with one product per step); packed sequences
+and the Elman RNN go step by step: the product h W_hh^T, then the gate arithmetic
+(`ops.lstm_cell`, `ops.gru_cell` fused) and the mask of finished sequences.
 """
 
 from __future__ import annotations
