@@ -17,7 +17,17 @@ from .peers import set_threads
 from .report import Section, render, render_section
 
 ANALYSIS = Path(__file__).parent / "analysis.md"  # hand-written account of the missed targets
-SECTIONS = ["overhead", "chain", "matmul", "kernels", "mlp", "epoch", "startup"]
+SECTIONS = [
+    "overhead",
+    "chain",
+    "matmul",
+    "kernels",
+    "mlp",
+    "epoch",
+    "startup",
+    "conv",
+    "recurrent",
+]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -164,10 +164,13 @@ def _forward(x, w, bias, out, geom, chunk):
     n_total = x.shape[0]
     groups, per_group, k = w.shape
     xp = _padded_buffer(x.shape[1], geom, x.dtype)
+    # allocated once: buffers this size are mapped fresh by malloc on every call (page faults)
+    cols_all = np.empty(groups * k * chunk * positions, x.dtype)
+    prod_all = np.empty(per_group * chunk * positions, x.dtype)
     for n0 in range(0, n_total, chunk):
         count = min(chunk, n_total - n0)
-        cols = np.empty((groups * k, count * positions), x.dtype)
-        prod = np.empty((per_group, count * positions), x.dtype)
+        cols = cols_all[: groups * k * count * positions].reshape((groups * k, count * positions))
+        prod = prod_all[: per_group * count * positions].reshape((per_group, count * positions))
         for s in range(count):
             _pad_sample(x[n0 + s], xp, geom)
             _unfold(xp, cols, s * positions, geom)
@@ -196,10 +199,15 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
     tmp = np.empty((per_group, k), gw.dtype)
     xp = _padded_buffer(channels, geom, grad.dtype)
     dxp = _padded_buffer(channels, geom, grad.dtype)
+    # allocated once (see _forward); the wide layout's extra columns of gcols stay zero
+    gcols_all = np.zeros(groups * per_group * chunk * positions, grad.dtype)
+    cols_all = np.empty(groups * k * chunk * positions, grad.dtype)
     for n0 in range(0, n_total, chunk):
         count = min(chunk, n_total - n0)
         width = count * positions
-        gcols = np.zeros((groups, per_group, width), grad.dtype)
+        gcols = gcols_all[: groups * per_group * width].reshape((groups, per_group, width))
+        if count < chunk:  # a new layout of the buffer: its extra columns are not zero yet
+            gcols[:] = 0
         for s in range(count):
             for g in range(groups):
                 for o in range(per_group):
@@ -213,7 +221,7 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
                 for o in range(per_group):
                     gb[g, o] += _sum(gcols[g, o])
         if need_w:
-            cols = np.empty((groups * k, width), grad.dtype)
+            cols = cols_all[: groups * k * width].reshape((groups * k, width))
             for s in range(count):
                 _pad_sample(x[n0 + s], xp, geom)
                 _unfold(xp, cols, s * positions, geom)
@@ -221,7 +229,7 @@ def _backward(x, w, grad, gx, gw, gb, geom, chunk, need_x, need_w, need_b):
                 np.dot(gcols[g], cols[g * k : (g + 1) * k].T, tmp)
                 gw[g] += tmp
         if need_x:
-            dcols = np.empty((groups * k, width), grad.dtype)
+            dcols = cols_all[: groups * k * width].reshape((groups * k, width))  # x's are used
             for g in range(groups):
                 np.dot(w[g].T, gcols[g], dcols[g * k : (g + 1) * k])
             for s in range(count):

@@ -3,8 +3,9 @@ last two dimensions, on the compiled kernels of kernels/pool.py and kernels/padd
 
 Average pooling and padding are linear maps x -> A x; each is a `_LinearMap` whose backward is
 its adjoint A^T, itself a `_LinearMap` whose backward is A again, so derivatives of every order
-are calls of the two. Max pooling picks one input per window: the kernel finds the indices,
-and the values are a `gather` at them, whose derivatives the core already has.
+are calls of the two. Max pooling picks one input per window: the kernel finds the values and
+their indices, and `MaxPool` is a gather at them, whose backward is the kernel's fused scatter
+(a recorded `scatter_add` under create_graph).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..kernels import pool as kpool
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor
 from .conv import _single
-from .indexing import gather
+from .indexing import scatter_add
 
 
 class _LinearMap(Primitive):
@@ -132,8 +133,8 @@ def max_pool2d(
     or (C, H, W); with return_indices, also each maximum's flat index h W + w in its plane."""
     x = as_tensor(input)
     _spatial("max_pool2d", x, 2)
-    _, idx = kpool.max_pool2d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
-    return _pick(x, idx, 2, return_indices)
+    found = kpool.max_pool2d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
+    return _pick(x, found, 2, return_indices)
 
 
 def max_pool1d(
@@ -150,15 +151,51 @@ def max_pool1d(
     _spatial("max_pool1d", x, 1)
     args = (kernel_size, stride, padding, dilation)
     kernel_size, stride, padding, dilation = (_single(a) for a in args)
-    _, idx = kpool.max_pool1d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
-    return _pick(x, idx, 1, return_indices)
+    found = kpool.max_pool1d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
+    return _pick(x, found, 1, return_indices)
 
 
-def _pick(x: Tensor, idx: np.ndarray, dims: int, return_indices: bool) -> Any:
-    """The input's values at the window maxima `idx` (flat indices within each plane)."""
-    lead = x.shape[: x.ndim - dims]
-    planes = x.reshape(*lead, -1)
-    out = gather(planes, -1, idx.reshape(*lead, -1)).reshape(idx.shape)
+class MaxPool(Primitive):
+    """The window maxima `values` of x, found by the kernel at `idx` (flat positions in each
+    plane of the last `dims` dimensions) before the call, since the caller may return idx
+    too. It is a gather at idx: the backward scatters the gradient there in one fused kernel
+    pass (kernels.pool), or under create_graph as a recorded `scatter_add`, whose derivative
+    is the gather again."""
+
+    name = "max_pool"
+
+    @staticmethod
+    def forward(ctx, x, values, idx, dims):
+        ctx.idx, ctx.dims = idx, dims
+        return values
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype = ctx.input_meta[0]
+        lead = shape[: len(shape) - ctx.dims]
+        flat_idx = ctx.idx.reshape(*lead, -1)
+        if isinstance(g, Tensor):
+            base = Tensor(np.zeros(shape, dtype).reshape(*lead, -1))
+            gx = scatter_add(base, -1, flat_idx, g.reshape(*lead, -1)).reshape(shape)
+        else:  # planes as (1, H W): the kernel's indices are flat positions in them
+            size = int(np.prod(shape[len(lead) :]))
+            gx = kpool.max_pool2d_backward(
+                g.reshape(*lead, 1, -1), flat_idx[..., None, :], (*lead, 1, size)
+            ).reshape(shape)
+        return gx, None, None, None
+
+    @staticmethod
+    def jvp(ctx, t, _values, _idx, _dims):
+        lead = t.shape[: t.ndim - ctx.dims]
+        picked = np.take_along_axis(t.reshape(*lead, -1), ctx.idx.reshape(*lead, -1), -1)
+        return picked.reshape(ctx.idx.shape)
+
+
+def _pick(x: Tensor, found: tuple, dims: int, return_indices: bool) -> Any:
+    """The input's values at the window maxima (`found` = (values, flat indices within each
+    plane), from the kernel)."""
+    values, idx = found
+    out = MaxPool.apply(x, values, idx, dims)
     if return_indices:
         return out, Tensor(idx)
     return out

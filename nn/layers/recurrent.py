@@ -6,9 +6,12 @@ With g = x W_ih^T + b_ih and r = h W_hh^T + b_hh (gates stacked in PyTorch's ord
     RNN   h' = tanh(g + r)
     LSTM  i, f, c~, o = sig, sig, tanh, sig of (g + r);  c' = f c + i c~;  h' = o tanh(c')
     GRU   r_, z = sig(g_r + r_r), sig(g_z + r_z);  n = tanh(g_n + r_ * r_n);  h' = (1 - z) n + z h
-Each step is the matrix product h W_hh^T and then one fused core op (`ops.lstm_cell`,
-`ops.gru_cell`) for the gate arithmetic; each layer multiplies the inputs of all time steps
-by W_ih at once.
+Each layer multiplies the inputs of all time steps by W_ih at once. An LSTM or GRU layer over
+unpacked sequences is then one fused core op for the whole recurrence
+(`ops.recurrent.lstm_sequence`, `gru_sequence`: the step loop runs in one compiled call and
+the backward is backpropagation through time with one product per step); packed sequences
+and the Elman RNN go step by step: the product h W_hh^T, then the gate arithmetic
+(`ops.lstm_cell`, `ops.gru_cell` fused) and the mask of finished sequences.
 """
 
 from __future__ import annotations
@@ -43,6 +46,29 @@ def _step(mode: str, gi: Tensor, h: Any, w_hh: Tensor, b_hh: Tensor | None) -> A
     if mode == "LSTM":
         return ae.ops.lstm_cell(gi + gh, h[1])
     return ae.ops.gru_cell(gi, gh, hidden)
+
+
+def _sequence(
+    mode: str, x: Tensor, state: Any, weights: tuple, reverse: bool
+) -> tuple[Tensor, Any]:
+    """An LSTM or GRU layer's outputs (T, N, H) and final state for inputs x (T, N, I), in
+    time order or `reverse`d: the input gates of all steps as one product on the contiguous
+    (T N, I) rows (with both biases for an LSTM), then one fused op over the whole sequence
+    (ops.recurrent.lstm_sequence, gru_sequence)."""
+    w_ih, w_hh, b_ih, b_hh = weights
+    if reverse:
+        x = ae.flip(x, 0)
+    lstm = mode == "LSTM"
+    bias = b_ih + b_hh if lstm and b_ih is not None else b_ih
+    gates = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias).reshape(*x.shape[:2], -1)
+    if lstm:
+        out, c_n = ae.ops.recurrent.lstm_sequence(gates, state[0], state[1], w_hh)
+        final: Any = (out[-1], c_n)
+    else:
+        zeros = ae.zeros(w_hh.shape[0], dtype=w_hh.dtype)
+        out = ae.ops.recurrent.gru_sequence(gates, state, w_hh, zeros if b_hh is None else b_hh)
+        final = out[-1]
+    return (ae.flip(out, 0) if reverse else out), final
 
 
 def _input_gates(x: Tensor, w_ih: Tensor, b_ih: Tensor | None) -> Tensor:
@@ -235,6 +261,14 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
                 k = layer * directions + d
                 state = (hx[0][k], hx[1][k]) if lstm else hx[k]
+                if masks is None and self.mode in ("LSTM", "GRU") and steps:
+                    weights = (w_ih, w_hh, b_ih, b_hh)
+                    out, state = _sequence(self.mode, layer_input, state, weights, d == 1)
+                    outputs.append(out)
+                    finals_h.append(state[0] if lstm else state)
+                    if lstm:
+                        finals_c.append(state[1])
+                    continue
                 gates = _input_gates(layer_input, w_ih, b_ih)
                 order = range(steps - 1, -1, -1) if d else range(steps)
                 seq: list[Tensor | None] = [None] * steps

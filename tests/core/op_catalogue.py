@@ -1326,6 +1326,57 @@ CASES += [
 ]
 
 
+@st.composite
+def _sequence(draw: st.DrawFn, gates: int) -> Drawn:
+    """Input gates (T, B, gates H), the initial state(s) (B, H), W_hh (gates H, H) and, for
+    the GRU, b_hh (gates H,): the arguments of lstm_sequence / gru_sequence."""
+    steps, batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    rows = gates * hidden
+    args = [draw(ts.tensors((steps, batch, rows))), draw(ts.tensors((batch, hidden)))]
+    args.append(draw(ts.tensors((batch, hidden)) if gates == 4 else ts.tensors((rows, hidden))))
+    args.append(draw(ts.tensors((rows, hidden)) if gates == 4 else ts.tensors((rows,))))
+    return tuple(args), {}
+
+
+def _lstm_sequence(gx: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor) -> Tensor:
+    out, c_n = ops.recurrent.lstm_sequence(gx, h0, c0, w_hh)
+    return ae.cat([out.reshape(-1), c_n.reshape(-1)])
+
+
+def _torch_lstm_sequence(t: Any, gx: Any, h0: Any, c0: Any, w_hh: Any) -> Any:
+    h, c, hs = h0, c0, []
+    for step in gx:
+        h, c = _torch_lstm_cell(t, step + h @ w_hh.T, c).chunk(2, -1)
+        hs.append(h)
+    return t.cat([t.stack(hs).reshape(-1), c.reshape(-1)])
+
+
+def _torch_gru_sequence(t: Any, gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Any:
+    h, hs = h0, []
+    for step in gi:
+        h = _torch_gru_cell(t, step, h @ w_hh.T + b_hh, h)
+        hs.append(h)
+    return t.stack(hs)
+
+
+CASES += [
+    Case(
+        "lstm_sequence",
+        ops.recurrent.lstm_sequence,
+        _sequence(4),
+        _lstm_sequence,
+        _torch_lstm_sequence,
+    ),
+    Case(
+        "gru_sequence",
+        ops.recurrent.gru_sequence,
+        _sequence(3),
+        ops.recurrent.gru_sequence,
+        _torch_gru_sequence,
+    ),
+]
+
+
 EINSUM_EQUATIONS = (
     "ij,jk->ik",
     "bij,bjk->bik",

@@ -156,3 +156,52 @@ def test_gru_step_matches_torch_gru_cell():
     )
     for a, e in zip(mine, expected, strict=True):
         np.testing.assert_allclose(a, e.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _sequence_arrays(dtype, gates, steps=5, batch=3, hidden=4, seed=0):
+    rng = np.random.default_rng(seed)
+    draw = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    return draw(steps, batch, gates * hidden), draw(batch, hidden), draw(gates * hidden, hidden)
+
+
+@pytest.mark.parametrize("dtype", [*DTYPES, np.float16])
+def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
+    """The whole-sequence kernels (forward and backpropagation through time) against a Python
+    loop over the NumPy reference cells; float16 takes the kernels' own per-step route."""
+    gx, h0, w = _sequence_arrays(dtype, 4)
+    c0, grad_h = h0[::-1].copy(), gx[..., : h0.shape[1]].copy()
+    hs, cs, acts = recurrent.lstm_sequence(gx, h0, c0, w)
+    h, c, states = h0, c0, []
+    for t in range(gx.shape[0]):
+        h, c, a = reference_recurrent.lstm_cell(gx[t] + h @ w.T, c)
+        states.append((h, c, a))
+    assert_close_all((hs, cs, acts), [np.stack(s) for s in zip(*states)])
+    d_gx, dh0, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, w)
+    dh, dc, d_gates = np.zeros_like(h0), c0, []
+    for t in range(gx.shape[0] - 1, -1, -1):
+        c_prev = cs[t - 1] if t else c0
+        d, dc = reference_recurrent.lstm_cell_backward(grad_h[t] + dh, dc, acts[t], c_prev, cs[t])
+        d_gates.insert(0, d)
+        dh = d @ w
+    assert_close_all((d_gx, dh0, dc0), (np.stack(d_gates), dh, dc))
+
+
+@pytest.mark.parametrize("dtype", [*DTYPES, np.float16])
+def test_gru_sequence_matches_a_loop_of_reference_steps(dtype):
+    gi, h0, w = _sequence_arrays(dtype, 3)
+    b, grad = w[:, 0].copy(), gi[..., : h0.shape[1]].copy()
+    hs, saved = recurrent.gru_sequence(gi, h0, w, b)
+    h, states = h0, []
+    for t in range(gi.shape[0]):
+        h, s = reference_recurrent.gru_cell(gi[t], h @ w.T + b, h)
+        states.append((h, s))
+    assert_close_all((hs, saved), [np.stack(s) for s in zip(*states)])
+    d_gi, d_gh, dh0 = recurrent.gru_sequence_backward(grad, saved, h0, hs, w)
+    dh, dis, dgs = np.zeros_like(h0), [], []
+    for t in range(gi.shape[0] - 1, -1, -1):
+        h_prev = hs[t - 1] if t else h0
+        di, dg, direct = reference_recurrent.gru_cell_backward(grad[t] + dh, saved[t], h_prev)
+        dis.insert(0, di)
+        dgs.insert(0, dg)
+        dh = direct + dg @ w
+    assert_close_all((d_gi, d_gh, dh0), (np.stack(dis), np.stack(dgs), dh))
