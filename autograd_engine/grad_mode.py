@@ -177,11 +177,19 @@ class detect_anomaly(_Switch):
         refresh_watch()
 
 
+class _Call(str):
+    """A scope label as pushed by one entry of the block: equal to the label, but a new object
+    each time, so drawings tell two calls of one module apart (`is`, not `==`)."""
+
+    __slots__ = ()
+
+
 class scope(_Switch):
     """Label the operations recorded inside the block, e.g. with the module that ran them.
 
     `nn.Module.__call__` opens one per call ("encoder: Linear"), so graph drawings can box and
-    collapse each module's operations. Scopes nest; each node keeps the whole stack.
+    collapse each module's operations. Scopes nest; each node keeps the whole stack, whose
+    labels are the same objects for every node of one call and new ones for the next call.
     """
 
     def __init__(self, label: str) -> None:
@@ -189,9 +197,10 @@ class scope(_Switch):
 
     # Entered on every module call, so kept to two attribute writes: a scope's exit restores
     # by dropping the label it added (blocks nest, and every exit runs, also on an error).
+    # The fresh label costs about 0.1 us per call (`python -m timeit`).
     def __enter__(self) -> None:
         state = STATE
-        state.scope = (*state.scope, self.label)
+        state.scope = (*state.scope, _Call(self.label))
 
     def __exit__(self, *exc: object) -> None:
         state = STATE

@@ -6,8 +6,10 @@
     viz.draw_backward(loss, names=locals()).save("backward.svg")
 
 White vertices are inputs and outputs, red ones parameters, blue ones operations; module calls
-are boxes that can be collapsed. `draw_backward` adds the order in which backpropagation visits
-the nodes and the gradient flowing along each edge; `backward_steps` gives one picture per step.
+and the time steps of recurrent layers are boxes that can be collapsed, and bold arrows carry a
+recurrent state from one step to the next. `draw_backward` adds the order in which
+backpropagation visits the nodes and the gradient flowing along each edge; `backward_steps`
+gives one picture per step.
 """
 
 from __future__ import annotations
@@ -129,8 +131,10 @@ def draw_graph(
     dict of them. show_values: True, False, or None for tensors of at most 6 elements.
     show_grads: add the `.grad` of parameters (and retained grads) after `backward()`.
     direction: "LR", "TB", "RL" or "BT"; None is "LR", as on the slides. collapse: module
-    names ("encoder", "encoder.0", "Linear") or a depth to draw as single vertices. Above
-    `max_nodes` vertices, modules are collapsed until it fits or `GraphTooLargeError` is raised.
+    names ("encoder", "encoder.0", "Linear"), a recurrent layer's time steps ("LSTM step", or
+    one: "LSTM step t=3") or a depth to draw as single vertices. Above `max_nodes` vertices,
+    modules are collapsed until it fits or `GraphTooLargeError` is raised. Every module call
+    is a box of its own (a cell called in a loop: one per step).
     """
     _check(outputs, direction)
     style = Style(show_shapes, show_values, show_grads)

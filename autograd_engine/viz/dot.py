@@ -7,9 +7,10 @@ without the `dot` binary, and depends only on the graph, so it is identical byte
 
 from __future__ import annotations
 
-from .graph import INPUT, MODULE, OP, OUTPUT, PARAM, Graph, Vertex
+from .graph import INPUT, MODULE, OP, OUTPUT, PARAM, Edge, Graph, Vertex, calls, step_kind
 
 WHITE, RED, BLUE, GRADIENT = "#ffffff", "#f4a3a3", "#a9c9f2", "#c0392b"
+STATE = "#1f3a5f"  # arrows carrying a recurrent state to the next time step
 FILL = {INPUT: WHITE, OUTPUT: WHITE, PARAM: RED, OP: BLUE, MODULE: BLUE}
 SHAPE = {INPUT: "ellipse", OUTPUT: "ellipse", PARAM: "ellipse", OP: "box", MODULE: "box3d"}
 DIRECTIONS = ("LR", "TB", "RL", "BT")
@@ -52,23 +53,23 @@ def _vertex(v: Vertex) -> str:
 
 
 def _clusters(graph: Graph, indent: str) -> list[str]:
-    """Nested `subgraph cluster_i` blocks, one per module scope, in order of appearance."""
-    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): []}
-    members: dict[tuple[str, ...], list[Vertex]] = {(): []}
+    """Nested `subgraph cluster_i` blocks, one per module call, in order of appearance."""
+    children: dict[tuple[int, ...], list[tuple[str, ...]]] = {(): []}
+    members: dict[tuple[int, ...], list[Vertex]] = {(): []}
     for v in graph.vertices.values():
         for depth in range(1, len(v.scope) + 1):
             scope = v.scope[:depth]
-            if scope not in members:
-                members[scope] = []
-                children[scope] = []
-                children[scope[:-1]].append(scope)
-        members[v.scope].append(v)
-    ids = {scope: i for i, scope in enumerate(s for s in members if s)}
+            if calls(scope) not in members:
+                members[calls(scope)] = []
+                children[calls(scope)] = []
+                children[calls(scope[:-1])].append(scope)
+        members[calls(v.scope)].append(v)
+    ids = {key: i for i, key in enumerate(k for k in members if k)}
 
     def block(scope: tuple[str, ...], pad: str) -> list[str]:
-        lines = [pad + _vertex(v) for v in members[scope]]
-        for child in children[scope]:
-            lines.append(f"{pad}subgraph cluster_{ids[child]} {{")
+        lines = [pad + _vertex(v) for v in members[calls(scope)]]
+        for child in children[calls(scope)]:
+            lines.append(f"{pad}subgraph cluster_{ids[calls(child)]} {{")
             lines.append(
                 f'{pad}  label={quote(child[-1])}; style="rounded,dashed"; color="#7f7f7f"; '
                 "fontsize=10;"
@@ -78,6 +79,20 @@ def _clusters(graph: Graph, indent: str) -> list[str]:
         return lines
 
     return block((), indent)
+
+
+def carries_state(graph: Graph, edge: Edge) -> bool:
+    """Whether a forward arrow goes from one time step to the next: between two sibling calls
+    that are steps of one recurrent layer ("LSTM step t=2" -> "LSTM step t=3") or two calls
+    of the same module (a cell called in a loop)."""
+    if edge.backward:
+        return False
+    tail, head = graph.vertices[edge.tail], graph.vertices[edge.head]
+    a, b = tail.box or tail.scope, head.box or head.scope
+    for x, y in zip(a, b):
+        if x is not y:
+            return x == y or (step_kind(x) is not None and step_kind(x) == step_kind(y))
+    return False
 
 
 def _legend(graph: Graph, direction: str) -> list[str]:
@@ -103,6 +118,11 @@ def _legend(graph: Graph, direction: str) -> list[str]:
         entries.append(
             'legend_arg [label="0, 1 on an arrow:\\nargument position", shape=plaintext, '
             "fontsize=10];"
+        )
+    if any(carries_state(graph, e) for e in graph.edges):
+        entries.append(
+            'legend_state [label="bold arrow: state carried\\nto the next time step", '
+            f'shape=plaintext, fontcolor="{STATE}", fontsize=10];'
         )
     if any(e.backward for e in graph.edges):
         entries.append(
@@ -139,6 +159,8 @@ def to_dot(graph: Graph, direction: str, group_modules: bool, legend: bool) -> s
         lines += ["  " + _vertex(v) for v in graph.vertices.values()]
     for e in graph.edges:
         attrs = [f"label={quote(e.label)}"] if e.label else []
+        if carries_state(graph, e):
+            attrs += ["penwidth=2.4", f'color="{STATE}"']
         if e.backward:
             attrs += [
                 "dir=back",

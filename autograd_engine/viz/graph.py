@@ -39,6 +39,7 @@ class Vertex:
     lines: list[str]
     scope: tuple[str, ...] = ()
     attrs: dict[str, str] = field(default_factory=dict)
+    box: tuple[str, ...] = ()  # a collapsed module: the scope it stands for (its own label last)
     grad_lines: list[str] = field(default_factory=list)
     hidden: bool = False
 
@@ -301,11 +302,26 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def step_kind(label: str) -> str | None:
+    """ "LSTM step t=3" -> "LSTM step": the scope a recurrent layer opens for each time step
+    (nn.RNN, nn.LSTM, nn.GRU), without the time; None for any other label."""
+    kind, sep, t = label.rpartition(" t=")
+    return kind if sep and kind.endswith("step") and t.isdigit() else None
+
+
+def calls(scope: tuple[str, ...]) -> tuple[int, ...]:
+    """The module calls of `scope`, one per label: each call pushes a new label object
+    (grad_mode.scope), so two calls of one module (a cell in a loop) are two boxes."""
+    return tuple(map(id, scope))
+
+
 def _common_prefix(scopes: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The innermost call shared by all `scopes` (a parameter used by every step of a loop
+    belongs to none of the steps)."""
     prefix = scopes[0]
     for scope in scopes[1:]:
         n = 0
-        while n < min(len(prefix), len(scope)) and prefix[n] == scope[n]:
+        while n < min(len(prefix), len(scope)) and prefix[n] is scope[n]:
             n += 1
         prefix = prefix[:n]
     return prefix

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from .errors import DrawingError, GraphTooLargeError
-from .graph import MODULE, OP, PARAM, Edge, Graph, Vertex
+from .graph import MODULE, OP, PARAM, Edge, Graph, Vertex, calls, step_kind
 
 Collapse = int | Iterable[str] | None
 
@@ -27,7 +27,8 @@ def _rule(collapse: int | Iterable[str]) -> Callable[[tuple[str, ...]], int | No
     """For a vertex scope, the length of its outermost collapsed prefix (None: not collapsed).
 
     A depth collapses every module that deep; names match a dotted attribute path
-    ("encoder", "encoder.0") or a class name ("Linear").
+    ("encoder", "encoder.0"), a class name ("Linear"), or a recurrent layer's time steps:
+    one ("LSTM step t=3") or all of them ("LSTM step").
     """
     if isinstance(collapse, int) and not isinstance(collapse, bool):
         if collapse < 1:
@@ -45,6 +46,8 @@ def _rule(collapse: int | Iterable[str]) -> Callable[[tuple[str, ...]], int | No
                 path.append(attr)
             if (attr and ".".join(path) in wanted) or cls in wanted or label in wanted:
                 return depth
+            if step_kind(label) in wanted:
+                return depth
         return None
 
     return rule
@@ -55,7 +58,7 @@ def collapse_modules(graph: Graph, collapse: int | Iterable[str]) -> Graph:
     rule = _rule(collapse)
     out = Graph(notes=list(graph.notes))
     moved: dict[str, str] = {}
-    modules: dict[tuple[str, ...], tuple[Vertex, list[int]]] = {}
+    modules: dict[tuple[int, ...], tuple[Vertex, list[int]]] = {}  # one box per module call
     for vertex in graph.vertices.values():
         depth = rule(vertex.scope)
         if depth is None:
@@ -64,9 +67,11 @@ def collapse_modules(graph: Graph, collapse: int | Iterable[str]) -> Graph:
                 out.names[moved[vertex.key]] = graph.names[vertex.key]
             continue
         scope = vertex.scope[:depth]
-        if scope not in modules:
-            modules[scope] = (out.add(MODULE, [scope[-1]], scope[:-1]), [0, 0])
-        box, counts = modules[scope]
+        if calls(scope) not in modules:
+            box = out.add(MODULE, [scope[-1]], scope[:-1])
+            box.box = scope
+            modules[calls(scope)] = (box, [0, 0])
+        box, counts = modules[calls(scope)]
         counts[0] += vertex.kind == OP
         counts[1] += vertex.kind == PARAM
         moved[vertex.key] = box.key

@@ -272,10 +272,12 @@ class RNNBase(Module):
                 gates = _input_gates(layer_input, w_ih, b_ih)
                 order = range(steps - 1, -1, -1) if d else range(steps)
                 seq: list[Tensor | None] = [None] * steps
+                name = self._step_name(layer, d)
                 for t in order:
-                    new = _step(self.mode, gates[t], state, w_hh, b_hh)
-                    if masks is not None:
-                        new = _map_pair(new, state, lambda a, b, m=masks[t]: ae.where(m, a, b))
+                    with ae.scope(f"{name} t={t}"):  # one box per time step in graph drawings
+                        new = _step(self.mode, gates[t], state, w_hh, b_hh)
+                        if masks is not None:
+                            new = _map_pair(new, state, lambda a, b, m=masks[t]: ae.where(m, a, b))
                     state = new
                     h = state[0] if lstm else state
                     seq[t] = h if masks is None else h * masks[t].astype(h.dtype)
@@ -288,6 +290,13 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True)
         h_n = ae.stack(finals_h, 0)
         return layer_input, ((h_n, ae.stack(finals_c, 0)) if lstm else h_n)
+
+    def _step_name(self, layer: int, direction: int) -> str:
+        """ "LSTM step", "GRU layer 1 reverse step": how drawings label this run's time steps."""
+        name = type(self).__name__
+        if self.num_layers > 1:
+            name += f" layer {layer}"
+        return name + (" reverse step" if direction else " step")
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
