@@ -53,6 +53,7 @@ __all__ = [
     "backward_steps",
     "draw_backward",
     "draw_graph",
+    "is_recording",
     "recording",
 ]
 
@@ -73,6 +74,12 @@ def recording() -> Iterator[None]:
     finally:
         STATE.keep_args = previous
         refresh_watch()
+
+
+def is_recording() -> bool:
+    """Whether this thread is inside `recording()`: layers that fuse many steps into one op
+    (nn.LSTM, nn.GRU) then run step by step, so drawings show one box per time step."""
+    return STATE.keep_args
 
 
 def _check(outputs: tuple[Any, ...], direction: str | None) -> None:

@@ -10,7 +10,8 @@ Each layer multiplies the inputs of all time steps by W_ih at once. An LSTM or G
 unpacked sequences is then one fused core op for the whole recurrence
 (`ops.recurrent.lstm_sequence`, `gru_sequence`: the step loop runs in one compiled call and
 the backward is backpropagation through time with one product per step); packed sequences
-and the Elman RNN go step by step: the product h W_hh^T, then the gate arithmetic
+the Elman RNN and any run inside `viz.recording()` (so drawings show one box per time step)
+go step by step: the product h W_hh^T, then the gate arithmetic
 (`ops.lstm_cell`, `ops.gru_cell` fused) and the mask of finished sequences.
 """
 
@@ -261,7 +262,8 @@ class RNNBase(Module):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, suffix)
                 k = layer * directions + d
                 state = (hx[0][k], hx[1][k]) if lstm else hx[k]
-                if masks is None and self.mode in ("LSTM", "GRU") and steps:
+                fused = masks is None and self.mode in ("LSTM", "GRU") and steps
+                if fused and not ae.viz.is_recording():  # drawings show the steps
                     weights = (w_ih, w_hh, b_ih, b_hh)
                     out, state = _sequence(self.mode, layer_input, state, weights, d == 1)
                     outputs.append(out)

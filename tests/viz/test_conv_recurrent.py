@@ -48,7 +48,7 @@ def test_lenet_collapses_by_class_name_and_depth():
     params = model.named_parameters()
     source = viz.draw_graph(out, params=params, collapse=["Conv2d", "MaxPool2d"]).source
     assert collapsed(source) == ["0: Conv2d", "2: MaxPool2d", "3: Conv2d", "5: MaxPool2d"]
-    assert "0: Conv2d\\n3 ops, 2 parameters" in source  # conv2d, bias reshaped and added
+    assert "0: Conv2d\\n1 op, 2 parameters" in source  # conv2d with its bias, one op
     assert "conv2d" not in source and "features.0.weight" not in source
     top = viz.draw_graph(out, params=model.named_parameters(), collapse=2).source
     assert collapsed(top) == ["features: Sequential", "classifier: Sequential"]
