@@ -27,6 +27,7 @@ from autograd_engine.viz import draw_graph, recording
 from nn import Module, load
 from nn.data import Standardize
 from nn.models import DenoisingAutoencoder
+from nn.models.recurrent import CELLS
 from nn.training import save_checkpoint
 
 from . import interrupts, plots
@@ -78,6 +79,7 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", help="dae corruption: gaussian or masking")
     parser.add_argument("--noise-level", type=float, help="dae: noise std or masked fraction")
     parser.add_argument("--patience", type=int, help="early stopping after N epochs")
+    parser.add_argument("--cell", help="lstm: the recurrent cell, rnn, lstm or gru")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
@@ -171,6 +173,7 @@ def _check(s: Settings) -> None:
             f"--noise-level must be finite and >= 0, got {s.noise_level}",
         ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
+        (s.cell not in CELLS, f"unknown --cell {s.cell!r}; choose from {', '.join(CELLS)}"),
         (
             s.data_root is not None and not Path(s.data_root).is_dir(),
             f"dataset root {s.data_root} does not exist or is not a folder",

@@ -27,8 +27,10 @@ from nn.models import (
     VAE,
     Autoencoder,
     DenoisingAutoencoder,
+    LeNet5,
     NotSeparableWarning,
     Perceptron,
+    RecurrentClassifier,
 )
 from nn.models import LogisticRegression as LogReg
 from nn.training import Callback, History, evaluate, fit, save_checkpoint
@@ -61,6 +63,7 @@ class Settings:
     patience: int | None = None
     seed: int = 0
     data_root: str | None = None
+    cell: str = "lstm"  # the recurrent classifier's cell: rnn, lstm or gru
 
 
 def make_optimizer(
@@ -200,6 +203,55 @@ class LogRegRecipe(GradientClassifier):
 
     def loss_fn(self, model: Module) -> Any:
         return model.loss
+
+
+# ----------------------------------------------------------------------------- image networks
+class LeNet5Recipe(GradientClassifier):
+    """LeNet-5 on the images, which arrive as standardized flat rows (the model reshapes
+    them to (N, 1, H, W))."""
+
+    images_only = True
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 15, "batch_size": 64, "lr": 1e-3}
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        assert splits.image_shape is not None  # checked by `check`
+        return {"input_size": splits.image_shape[1], "num_classes": splits.num_classes}
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return LeNet5(**config)
+
+
+class RecurrentRecipe(GradientClassifier):
+    """An RNN, LSTM or GRU (`--cell`) reading each image row by row (H steps of W pixels);
+    `--hidden 128` is the hidden size, `--hidden 128,128` two stacked layers."""
+
+    images_only = True
+    uses = GRADIENT_TRAINING | {"hidden", "cell"}
+    defaults: ClassVar[dict[str, Any]] = {
+        "epochs": 15,
+        "batch_size": 64,
+        "lr": 2e-3,
+        "hidden": (128,),
+        "cell": "lstm",
+    }
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        assert splits.image_shape is not None  # checked by `check`
+        if len(set(s.hidden)) != 1:
+            raise ValueError(
+                f"lstm: stacked layers have one hidden size; got --hidden {s.hidden} (give "
+                "one width per layer, all equal, e.g. 128,128)"
+            )
+        return {
+            "cell": s.cell,
+            "input_size": splits.image_shape[1],
+            "hidden_size": s.hidden[0],
+            "num_classes": splits.num_classes,
+            "num_layers": len(s.hidden),
+        }
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return RecurrentClassifier(**config)
 
 
 class ClosedFormClassifier(Recipe):
@@ -462,4 +514,6 @@ RECIPES: dict[str, Recipe] = {
     "dae": DAERecipe(),
     "vae": VAERecipe(),
     "gan": GANRecipe(),
+    "cnn": LeNet5Recipe(),
+    "lstm": RecurrentRecipe(),
 }
