@@ -148,8 +148,6 @@ def _unsupported(path: tuple[str, ...], what: str) -> NotImplementedError:
 
 
 def _conv2d(g: _Graph, m: Conv2d, path: tuple[str, ...], x: str) -> str:
-    if m.padding_mode != "zeros":
-        raise _unsupported(path, f"padding_mode={m.padding_mode!r}")
     if m.padding == "valid":
         begin = end = [0, 0]
     elif m.padding == "same":  # PyTorch puts the odd pixel at the end, as SAME_UPPER
@@ -184,8 +182,6 @@ def _pool_attributes(m: MaxPool2d | AvgPool2d) -> dict[str, Any]:
 
 
 def _max_pool2d(g: _Graph, m: MaxPool2d, path: tuple[str, ...], x: str) -> str:
-    if m.return_indices:
-        raise _unsupported(path, "return_indices=True")
     return g.node("MaxPool", [x], path, dilations=_pairs(m.dilation), **_pool_attributes(m))
 
 
@@ -246,8 +242,6 @@ def _recurrent(g: _Graph, m: RNNBase, path: tuple[str, ...], x: str) -> tuple[st
     direction = "bidirectional" if m.bidirectional else "forward"
     if m.bidirectional and op == "RNN":
         attributes["activations"] = attributes["activations"] * 2
-    if m.dropout and m.training:
-        raise _unsupported(path, "dropout in training mode")
     for layer in range(m.num_layers):
         inputs = [x, *_rnn_weights(g, m, path, layer)]
         y, h_n = g.multi_node(
