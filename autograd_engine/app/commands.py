@@ -72,7 +72,9 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="learning rate")
     parser.add_argument("--optimizer", metavar="NAME", help=", ".join(OPTIMIZERS))
-    parser.add_argument("--hidden", metavar="N,N,...", help="hidden widths, e.g. 256,128")
+    parser.add_argument(
+        "--hidden", metavar="N,N,...", help="hidden widths, e.g. 256,128 (lstm: one per layer)"
+    )
     parser.add_argument("--latent", type=int, help="code size (autoencoders, VAE, GAN)")
     parser.add_argument("--dropout", type=float, help="dropout probability (mlp)")
     parser.add_argument("--batch-norm", action="store_true", default=None, help="(mlp)")
