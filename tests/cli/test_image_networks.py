@@ -1,5 +1,6 @@
 """`autograd-engine train cnn` (LeNet-5) and `train lstm --cell rnn|lstm|gru` (a recurrent
-network reading the digits row by row): run folder, evaluate, graph and ONNX export."""
+network reading the digits row by row): run folder, evaluate, graph (graph.svg and `graph
+RUN`) and ONNX export."""
 
 import json
 import shutil
@@ -46,6 +47,9 @@ def test_trains_evaluates_and_draws(cli, tmp_path, name):
     assert f"accuracy: {metrics['test']['accuracy']:.4f}" in stdout
     if HAVE_DOT:
         assert (out / "graph.svg").read_text().lstrip().startswith("<?xml")
+        picture = tmp_path / "again.svg"
+        assert cli("graph", out, "--out", picture)[0] == 0  # `graph RUN` redraws the model
+        assert picture.read_text().lstrip().startswith("<?xml")
 
 
 @pytest.mark.parametrize("name", list(TINY))
@@ -88,3 +92,8 @@ def test_bad_settings_are_one_line_errors(cli, tmp_path, args, message):
     code, _, err = cli("train", *args, "--epochs", "1", "--out", tmp_path / "run")
     assert code == 1 and message in err and err.count("\n") == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_graph_of_a_folder_that_is_not_a_run(cli, tmp_path):
+    code, _, err = cli("graph", tmp_path, "--out", tmp_path / "x.svg")
+    assert code == 1 and "is not a run folder" in err and err.count("\n") == 1
