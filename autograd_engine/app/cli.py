@@ -95,17 +95,18 @@ def _example_input(model: Any) -> Tensor:
     )
 
 
-def _run_model(folder: str) -> tuple[Any, Tensor, Callable[[Tensor], Any]]:
-    """A run folder's model, two of its test inputs, and what train's graph.svg draws."""
+def _run_model(folder: str) -> tuple[Any, Tensor, Callable[[Tensor], Any], dict[str, Any]]:
+    """A run folder's model, two of its test inputs, and what train's graph.svg draws (the
+    function and the drawing options)."""
     recipe, s, model, checkpoint = jobs.restore(folder)
     splits, _ = jobs.prepared_splits(recipe, s, checkpoint.get("transform"))
     x = tensor(splits.test[0][:2], dtype=get_default_dtype())
-    return model, x, lambda x: recipe.graph_output(model, x)
+    return model, x, lambda x: recipe.graph_output(model, x), recipe.graph_options
 
 
 def _model_drawing(args: argparse.Namespace) -> Any:
     if Path(args.name).is_dir():
-        model, x, forward = _run_model(args.name)
+        model, x, forward, drawing = _run_model(args.name)
     else:
         obj = _load(args.name)
         if hasattr(obj, "named_parameters"):
@@ -114,7 +115,7 @@ def _model_drawing(args: argparse.Namespace) -> Any:
             model, x = obj()
         else:
             raise DrawingError(f"{args.name} is neither a model nor a function returning one")
-        forward = model
+        forward, drawing = model, {}
     with recording():
         out = forward(x)
     if not isinstance(out, Tensor):
@@ -123,6 +124,7 @@ def _model_drawing(args: argparse.Namespace) -> Any:
         "names": {"x": x, "output": out},
         "params": list(model.named_parameters()),
         "direction": args.direction,
+        **drawing,
     }
     if args.backward:
         return draw_backward(out if out.numel() == 1 else out.sum(), **options)

@@ -273,7 +273,8 @@ def _draw(recipe: Recipe, model: Module, splits: Splits, path: Path) -> None:
     x = ae.tensor(splits.test[0][:2], dtype=ae.get_default_dtype())
     with recording():
         out = recipe.graph_output(model, x)
-    draw_graph(out, names={"x": x, "output": out}, params=model.named_parameters()).save(path)
+    names = {"x": x, "output": out}
+    draw_graph(out, names=names, params=model.named_parameters(), **recipe.graph_options).save(path)
 
 
 def _versions() -> dict[str, str]:

@@ -105,6 +105,7 @@ class Recipe:
     uses: ClassVar[frozenset[str]] = frozenset()  # the Settings it reads besides ALWAYS_USED
     standardize = False  # classifiers see standardized inputs (statistics of the training set)
     images_only = False
+    graph_options: ClassVar[dict[str, Any]] = {}  # for draw_graph (graph.svg, `graph RUN`)
 
     def check(self, splits: Splits) -> None:
         if self.images_only and splits.image_shape is None:
@@ -233,6 +234,9 @@ class RecurrentRecipe(GradientClassifier):
 
     images_only = True
     uses = GRADIENT_TRAINING | {"hidden", "cell"}
+    # unrolled over 8 rows (digits) the network draws in 66 vertices; over 28 (Fashion-MNIST)
+    # in about 400, which dot takes over 30 s to lay out: there the modules collapse
+    graph_options: ClassVar[dict[str, Any]] = {"max_nodes": 150}
     defaults: ClassVar[dict[str, Any]] = {
         "epochs": 15,
         "batch_size": 64,
