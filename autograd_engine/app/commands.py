@@ -51,14 +51,20 @@ MAX_SAMPLES = {"images": 1024, "points": 100_000}  # what one picture of `sample
 
 
 # ----------------------------------------------------------------------------- arguments
+def _options(defaults: dict[str, Any]) -> str:
+    return " ".join(
+        f"--{key.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+        for key, v in defaults.items()
+    )
+
+
 def _defaults_table() -> str:
     lines = ["defaults by model (the seed is 0 for all):"]
     for name, recipe in RECIPES.items():
-        options = [
-            f"--{key.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
-            for key, v in recipe.defaults.items()
-        ]
-        lines.append(f"  {name:12} {' '.join(options) or '(closed form: no training options)'}")
+        options = _options(recipe.defaults) or "(closed form: no training options)"
+        lines.append(f"  {name:12} {options}")
+        for dataset, overrides in recipe.dataset_defaults.items():
+            lines.append(f"  {'':12} on {dataset}: {_options(overrides)}")
     return "\n".join(lines)
 
 
@@ -151,7 +157,8 @@ def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings, list[str]
     }
     if "hidden" in given:
         given["hidden"] = _hidden(given["hidden"])
-    settings = Settings(**{**recipe.defaults, **given})
+    dataset = given.get("dataset", Settings.dataset)
+    settings = Settings(**{**recipe.defaults, **recipe.dataset_defaults.get(dataset, {}), **given})
     _check(settings)
     ignored = [f"--{k.replace('_', '-')}" for k in given if k not in recipe.uses | ALWAYS_USED]
     notes = [f"{args.model} ignores {', '.join(ignored)}"] if ignored else []

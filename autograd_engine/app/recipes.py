@@ -102,6 +102,7 @@ class Recipe:
     """Base recipe; `defaults` override `Settings`' field defaults for this model."""
 
     defaults: ClassVar[dict[str, Any]] = {}
+    dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}  # overrides for one dataset
     uses: ClassVar[frozenset[str]] = frozenset()  # the Settings it reads besides ALWAYS_USED
     standardize = False  # classifiers see standardized inputs (statistics of the training set)
     images_only = False
@@ -209,15 +210,14 @@ class LogRegRecipe(GradientClassifier):
 # ----------------------------------------------------------------------------- image networks
 class LeNet5Recipe(GradientClassifier):
     """LeNet-5 on the images, which arrive as standardized flat rows (the model reshapes
-    them to (N, 1, H, W)). SGD with momentum generalizes better than Adam on the 1,257
-    training digits (98.5 % against 97.4 % on the test set)."""
+    them to (N, 1, H, W)). On the 1,257 training digits SGD with momentum generalizes better
+    than Adam (98.5 % against 97.4 % on the test set); on Fashion-MNIST the same SGD settings
+    stay below 90 % where Adam reaches it."""
 
     images_only = True
-    defaults: ClassVar[dict[str, Any]] = {
-        "epochs": 20,
-        "batch_size": 32,
-        "lr": 2e-2,
-        "optimizer": "sgd",
+    defaults: ClassVar[dict[str, Any]] = {"epochs": 15, "batch_size": 64, "lr": 1e-3}
+    dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {
+        "digits": {"epochs": 20, "batch_size": 32, "lr": 2e-2, "optimizer": "sgd"}
     }
 
     def config(self, s: Settings, splits: Splits) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import autograd_engine as ae
-from autograd_engine.app.commands import prepared_splits, restore
+from autograd_engine.app.cli import parser
+from autograd_engine.app.commands import prepared_splits, restore, settings_from
 from autograd_engine.app.datasets import load_splits
 from autograd_engine.app.run_folder import MARKER
 from nn.models import LeNet5, RecurrentClassifier
@@ -97,3 +98,14 @@ def test_bad_settings_are_one_line_errors(cli, tmp_path, args, message):
 def test_graph_of_a_folder_that_is_not_a_run(cli, tmp_path):
     code, _, err = cli("graph", tmp_path, "--out", tmp_path / "x.svg")
     assert code == 1 and "is not a run folder" in err and err.count("\n") == 1
+
+
+def test_cnn_defaults_depend_on_the_dataset():
+    """SGD on the small digits set, Adam on Fashion-MNIST; given options still win."""
+    parse = parser().parse_args
+    digits = settings_from(parse(["train", "cnn"]))[1]
+    fashion = settings_from(parse(["train", "cnn", "--dataset", "fashion-mnist"]))[1]
+    chosen = settings_from(parse(["train", "cnn", "--optimizer", "adam", "--lr", "0.01"]))[1]
+    assert (digits.optimizer, digits.lr, digits.epochs) == ("sgd", 0.02, 20)
+    assert (fashion.optimizer, fashion.lr, fashion.epochs) == ("adam", 1e-3, 15)
+    assert (chosen.optimizer, chosen.lr, chosen.epochs) == ("adam", 0.01, 20)
