@@ -6,7 +6,10 @@ must compute the chain of its sub-modules in registration order (MLP, Sequential
 autoencoders, a GAN's generator); that is checked on `example_input` against the model's own
 forward before anything is written. Names follow the modules, as `draw_graph` shows them:
 initializers are named like `named_parameters()` ("layers.0.weight") and operators by their
-module path ("/layers/0/Gemm"). The batch dimension is left free.
+module path ("/layers/0/Gemm"). The batch dimension is left free. LeNet5 and
+RecurrentClassifier, whose forward reshapes its input, have conversions of their own; a
+recurrent layer's weights are stored in ONNX's gate order, under its first direction's name
+("rnn.weight_ih_l0" holds both directions).
 
 Needs the optional `onnx` package: `pip install "autograd-engine[onnx]"`.
 """
