@@ -6,7 +6,10 @@ must compute the chain of its sub-modules in registration order (MLP, Sequential
 autoencoders, a GAN's generator); that is checked on `example_input` against the model's own
 forward before anything is written. Names follow the modules, as `draw_graph` shows them:
 initializers are named like `named_parameters()` ("layers.0.weight") and operators by their
-module path ("/layers/0/Gemm"). The batch dimension is left free.
+module path ("/layers/0/Gemm"). The batch dimension is left free. LeNet5 and
+RecurrentClassifier, whose forward reshapes its input, have conversions of their own; a
+recurrent layer's weights are stored in ONNX's gate order, under its first direction's name
+("rnn.weight_ih_l0" holds both directions).
 
 Needs the optional `onnx` package: `pip install "autograd-engine[onnx]"`.
 """
@@ -24,7 +27,9 @@ from autograd_engine.files import atomic_path
 
 from .layers import (
     ELU,
+    AvgPool2d,
     BatchNorm1d,
+    Conv2d,
     Dropout,
     Flatten,
     Identity,
@@ -32,13 +37,16 @@ from .layers import (
     LeakyReLU,
     Linear,
     LogSoftmax,
+    MaxPool2d,
     ReLU,
     Residual,
+    RNNBase,
     Sigmoid,
     Softmax,
     Softplus,
     Tanh,
 )
+from .models import LeNet5, RecurrentClassifier
 from .module import Module
 
 OPSET = 17  # LayerNormalization arrived in 17
@@ -60,16 +68,24 @@ class _Graph:
         return name
 
     def node(self, op: str, inputs: list[str], path: tuple[str, ...], **attributes: Any) -> str:
+        return self.multi_node(op, inputs, path, 1, **attributes)[0]
+
+    def multi_node(
+        self, op: str, inputs: list[str], path: tuple[str, ...], outputs: int, **attributes: Any
+    ) -> list[str]:
+        """A node with `outputs` outputs, named after its module path and operator."""
         name = "/" + "/".join([*path, op])
         unique, n = name, 1
         while unique in self.names:
             unique, n = f"{name}_{n}", n + 1
         self.names.add(unique)
-        output = f"{unique}_output_0"
-        self.nodes.append(
-            self.onnx.helper.make_node(op, inputs, [output], name=unique, **attributes)
-        )
-        return output
+        names = [f"{unique}_output_{i}" for i in range(outputs)]
+        self.nodes.append(self.onnx.helper.make_node(op, inputs, names, name=unique, **attributes))
+        return names
+
+    def shape(self, path: tuple[str, ...], *dims: int) -> str:
+        """An int64 shape constant for Reshape (0 keeps the input's size, -1 is inferred)."""
+        return self.constant(f"{_prefix(path)}shape_{len(self.initializers)}", np.array(dims))
 
 
 def _prefix(path: tuple[str, ...]) -> str:
@@ -123,6 +139,134 @@ def _residual(g: _Graph, m: Residual, path: tuple[str, ...], x: str) -> str:
     return g.node("Add", [_convert(g, m.module, (*path, "module"), x), x], path)
 
 
+def _pairs(value: Any) -> list[int]:
+    return list(value) if isinstance(value, tuple | list) else [value, value]
+
+
+def _unsupported(path: tuple[str, ...], what: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"nn.onnx.export: {'.'.join(path) or 'the model'} uses {what}, which has no ONNX "
+        "conversion here"
+    )
+
+
+def _conv2d(g: _Graph, m: Conv2d, path: tuple[str, ...], x: str) -> str:
+    if m.padding == "valid":
+        begin = end = [0, 0]
+    elif m.padding == "same":  # PyTorch puts the odd pixel at the end, as SAME_UPPER
+        total = [d * (k - 1) for d, k in zip(m.dilation, m.kernel_size, strict=True)]
+        begin = [t // 2 for t in total]
+        end = [t - b for t, b in zip(total, begin, strict=True)]
+    else:
+        begin = end = list(m.padding)
+    inputs = [x, g.constant(f"{_prefix(path)}weight", m.weight)]
+    if m.bias is not None:
+        inputs.append(g.constant(f"{_prefix(path)}bias", m.bias))
+    return g.node(
+        "Conv",
+        inputs,
+        path,
+        kernel_shape=list(m.kernel_size),
+        strides=list(m.stride),
+        pads=begin + end,
+        dilations=list(m.dilation),
+        group=m.groups,
+    )
+
+
+def _pool_attributes(m: MaxPool2d | AvgPool2d) -> dict[str, Any]:
+    pads = _pairs(m.padding)
+    return {
+        "kernel_shape": _pairs(m.kernel_size),
+        "strides": _pairs(m.stride),
+        "pads": pads + pads,
+        "ceil_mode": int(m.ceil_mode),
+    }
+
+
+def _max_pool2d(g: _Graph, m: MaxPool2d, path: tuple[str, ...], x: str) -> str:
+    return g.node("MaxPool", [x], path, dilations=_pairs(m.dilation), **_pool_attributes(m))
+
+
+def _avg_pool2d(g: _Graph, m: AvgPool2d, path: tuple[str, ...], x: str) -> str:
+    if m.divisor_override is not None:
+        raise _unsupported(path, "divisor_override")
+    attributes = _pool_attributes(m)
+    return g.node(
+        "AveragePool", [x], path, count_include_pad=int(m.count_include_pad), **attributes
+    )
+
+
+def _lenet5(g: _Graph, m: LeNet5, path: tuple[str, ...], x: str) -> str:
+    """Images of any layout LeNet5.forward takes (flat rows too) reshaped to (N, C, H, W)."""
+    size = m.input_size
+    x = g.node("Reshape", [x, g.shape(path, -1, m.in_channels, size, size)], path)
+    x = _convert(g, m.features, (*path, "features"), x)
+    return _convert(g, m.classifier, (*path, "classifier"), x)
+
+
+# PyTorch stacks the gates as LSTM (i, f, g, o) and GRU (r, z, n); ONNX wants (i, o, f, c)
+# and (z, r, h), both with weights (G H, I) per direction and the two biases concatenated.
+_GATE_ORDER = {"LSTM": [0, 3, 1, 2], "GRU": [1, 0, 2]}
+
+
+def _rnn_weights(g: _Graph, m: RNNBase, path: tuple[str, ...], layer: int) -> list[str]:
+    """The W, R, B initializers of one layer (both directions), in ONNX's gate order."""
+    order = _GATE_ORDER.get(m.mode, [0])
+
+    def reorder(t: Any) -> np.ndarray:
+        blocks = np.split(t.numpy(), len(order))
+        return np.concatenate([blocks[i] for i in order])
+
+    directions = [m._weights(layer, s) for s in ("", "_reverse")[: 1 + m.bidirectional]]
+    w = np.stack([reorder(w_ih) for w_ih, _, _, _ in directions])
+    r = np.stack([reorder(w_hh) for _, w_hh, _, _ in directions])
+    p = f"{_prefix(path)}"
+    names = [g.constant(f"{p}weight_ih_l{layer}", w), g.constant(f"{p}weight_hh_l{layer}", r)]
+    if m.bias:
+        b = np.stack(
+            [np.concatenate([reorder(b_ih), reorder(b_hh)]) for *_, b_ih, b_hh in directions]
+        )
+        names.append(g.constant(f"{p}bias_l{layer}", b))
+    else:
+        names.append("")
+    return names
+
+
+def _recurrent(g: _Graph, m: RNNBase, path: tuple[str, ...], x: str) -> tuple[str, str]:
+    """(T, N, I) sequences through the stacked layers: (the last layer's outputs (T, N, D H),
+    its final hidden state (D, N, H)), D the number of directions."""
+    if m.mode == "LSTM":
+        op, attributes = "LSTM", {}
+    elif m.mode == "GRU":
+        op, attributes = "GRU", {"linear_before_reset": 1}
+    else:
+        op, attributes = "RNN", {"activations": [m.mode[4:].capitalize()]}
+    direction = "bidirectional" if m.bidirectional else "forward"
+    if m.bidirectional and op == "RNN":
+        attributes["activations"] = attributes["activations"] * 2
+    for layer in range(m.num_layers):
+        inputs = [x, *_rnn_weights(g, m, path, layer)]
+        y, h_n = g.multi_node(
+            op, inputs, path, 2, hidden_size=m.hidden_size, direction=direction, **attributes
+        )
+        # Y is (T, D, N, H): the next layer reads (T, N, D H)
+        y = g.node("Transpose", [y], path, perm=[0, 2, 1, 3])
+        x = g.node("Reshape", [y, g.shape(path, 0, 0, -1)], path)
+    return x, h_n
+
+
+def _recurrent_classifier(g: _Graph, m: RecurrentClassifier, path: tuple[str, ...], x: str) -> str:
+    """Rows (N, H, W), (N, 1, H, W) or flat (N, H W) read as H steps; the head reads the last
+    layer's final hidden state of each direction, side by side."""
+    x = g.node("Reshape", [x, g.shape(path, 0, -1, m.rnn.input_size)], path)
+    x = g.node("Transpose", [x], path, perm=[1, 0, 2])
+    _, h_n = _recurrent(g, m.rnn, (*path, "rnn"), x)
+    h_n = g.node("Transpose", [h_n], path, perm=[1, 0, 2])
+    h = g.node("Reshape", [h_n, g.shape(path, 0, -1)], path)
+    return _convert(g, m.head, (*path, "head"), h)
+
+
 def _simple(op: str, **attributes: Callable[[Any], Any]) -> Callable[..., str]:
     """A layer that is one ONNX operator; `attributes` read its settings from the layer."""
 
@@ -148,6 +292,11 @@ LAYERS: dict[type, Callable[..., str]] = {
     Flatten: _simple("Flatten", axis=lambda m: m.start_dim),
     Identity: _simple("Identity"),
     Dropout: _simple("Identity"),  # exported in evaluation mode
+    Conv2d: _conv2d,
+    MaxPool2d: _max_pool2d,
+    AvgPool2d: _avg_pool2d,
+    LeNet5: _lenet5,
+    RecurrentClassifier: _recurrent_classifier,
 }
 
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..creation import randn
-from ..dtypes import float64
+from ..creation import randn, tensor
+from ..dtypes import float64, get_default_dtype
 from ..random import manual_seed
 from ..tensor import Tensor
 from ..viz import DIRECTIONS, DrawingError, draw_backward, draw_graph, recording
@@ -41,8 +41,9 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "name",
         metavar="NAME",
-        help=f"a lecture graph ({', '.join(lecture_graphs.GRAPHS)}) or module:attribute of a "
-        "model, or of a function returning (model, example_input)",
+        help=f"a lecture graph ({', '.join(lecture_graphs.GRAPHS)}), a run folder written by "
+        "`train`, or module:attribute of a model or of a function returning (model, "
+        "example_input)",
     )
     parser.add_argument("--out", required=True, help="output file: .svg, .png, .pdf or .dot")
     parser.add_argument(
@@ -94,22 +95,36 @@ def _example_input(model: Any) -> Tensor:
     )
 
 
+def _run_model(folder: str) -> tuple[Any, Tensor, Callable[[Tensor], Any], dict[str, Any]]:
+    """A run folder's model, two of its test inputs, and what train's graph.svg draws (the
+    function and the drawing options)."""
+    recipe, s, model, checkpoint = jobs.restore(folder)
+    splits, _ = jobs.prepared_splits(recipe, s, checkpoint.get("transform"))
+    x = tensor(splits.test[0][:2], dtype=get_default_dtype())
+    return model, x, lambda x: recipe.graph_output(model, x), recipe.graph_options
+
+
 def _model_drawing(args: argparse.Namespace) -> Any:
-    obj = _load(args.name)
-    if hasattr(obj, "named_parameters"):
-        model, x = obj, _example_input(obj)
-    elif callable(obj):
-        model, x = obj()
+    if Path(args.name).is_dir():
+        model, x, forward, drawing = _run_model(args.name)
     else:
-        raise DrawingError(f"{args.name} is neither a model nor a function returning one")
+        obj = _load(args.name)
+        if hasattr(obj, "named_parameters"):
+            model, x = obj, _example_input(obj)
+        elif callable(obj):
+            model, x = obj()
+        else:
+            raise DrawingError(f"{args.name} is neither a model nor a function returning one")
+        forward, drawing = model, {}
     with recording():
-        out = model(x)
+        out = forward(x)
     if not isinstance(out, Tensor):
         raise DrawingError(f"the model returned a {type(out).__name__}, not a Tensor")
     options = {
         "names": {"x": x, "output": out},
         "params": list(model.named_parameters()),
         "direction": args.direction,
+        **drawing,
     }
     if args.backward:
         return draw_backward(out if out.numel() == 1 else out.sum(), **options)
@@ -124,7 +139,7 @@ def _model_drawing(args: argparse.Namespace) -> Any:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    if ":" in args.name:
+    if ":" in args.name or Path(args.name).is_dir():
         drawing = _model_drawing(args)
     else:
         drawing = lecture_graphs.draw(

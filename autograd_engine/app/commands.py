@@ -27,6 +27,7 @@ from autograd_engine.viz import draw_graph, recording
 from nn import Module, load
 from nn.data import Standardize
 from nn.models import DenoisingAutoencoder
+from nn.models.recurrent import CELLS
 from nn.training import save_checkpoint
 
 from . import interrupts, plots
@@ -50,14 +51,20 @@ MAX_SAMPLES = {"images": 1024, "points": 100_000}  # what one picture of `sample
 
 
 # ----------------------------------------------------------------------------- arguments
+def _options(defaults: dict[str, Any]) -> str:
+    return " ".join(
+        f"--{key.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
+        for key, v in defaults.items()
+    )
+
+
 def _defaults_table() -> str:
     lines = ["defaults by model (the seed is 0 for all):"]
     for name, recipe in RECIPES.items():
-        options = [
-            f"--{key.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}"
-            for key, v in recipe.defaults.items()
-        ]
-        lines.append(f"  {name:12} {' '.join(options) or '(closed form: no training options)'}")
+        options = _options(recipe.defaults) or "(closed form: no training options)"
+        lines.append(f"  {name:12} {options}")
+        for dataset, overrides in recipe.dataset_defaults.items():
+            lines.append(f"  {'':12} on {dataset}: {_options(overrides)}")
     return "\n".join(lines)
 
 
@@ -71,13 +78,16 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float, help="learning rate")
     parser.add_argument("--optimizer", metavar="NAME", help=", ".join(OPTIMIZERS))
-    parser.add_argument("--hidden", metavar="N,N,...", help="hidden widths, e.g. 256,128")
+    parser.add_argument(
+        "--hidden", metavar="N,N,...", help="hidden widths, e.g. 256,128 (lstm: one per layer)"
+    )
     parser.add_argument("--latent", type=int, help="code size (autoencoders, VAE, GAN)")
     parser.add_argument("--dropout", type=float, help="dropout probability (mlp)")
     parser.add_argument("--batch-norm", action="store_true", default=None, help="(mlp)")
     parser.add_argument("--noise", help="dae corruption: gaussian or masking")
     parser.add_argument("--noise-level", type=float, help="dae: noise std or masked fraction")
     parser.add_argument("--patience", type=int, help="early stopping after N epochs")
+    parser.add_argument("--cell", help="lstm: the recurrent cell, rnn, lstm or gru")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
@@ -147,7 +157,8 @@ def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings, list[str]
     }
     if "hidden" in given:
         given["hidden"] = _hidden(given["hidden"])
-    settings = Settings(**{**recipe.defaults, **given})
+    dataset = given.get("dataset", Settings.dataset)
+    settings = Settings(**{**recipe.defaults, **recipe.dataset_defaults.get(dataset, {}), **given})
     _check(settings)
     ignored = [f"--{k.replace('_', '-')}" for k in given if k not in recipe.uses | ALWAYS_USED]
     notes = [f"{args.model} ignores {', '.join(ignored)}"] if ignored else []
@@ -171,6 +182,7 @@ def _check(s: Settings) -> None:
             f"--noise-level must be finite and >= 0, got {s.noise_level}",
         ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
+        (s.cell not in CELLS, f"unknown --cell {s.cell!r}; choose from {', '.join(CELLS)}"),
         (
             s.data_root is not None and not Path(s.data_root).is_dir(),
             f"dataset root {s.data_root} does not exist or is not a folder",
@@ -268,7 +280,8 @@ def _draw(recipe: Recipe, model: Module, splits: Splits, path: Path) -> None:
     x = ae.tensor(splits.test[0][:2], dtype=ae.get_default_dtype())
     with recording():
         out = recipe.graph_output(model, x)
-    draw_graph(out, names={"x": x, "output": out}, params=model.named_parameters()).save(path)
+    names = {"x": x, "output": out}
+    draw_graph(out, names=names, params=model.named_parameters(), **recipe.graph_options).save(path)
 
 
 def _versions() -> dict[str, str]:

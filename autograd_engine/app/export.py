@@ -48,8 +48,11 @@ class _Standardized(Module):
 
 
 def _example_input(module: Module) -> ae.Tensor:
-    """One random row sized by the first Linear layer, in the module's dtype."""
+    """One random row sized by the input standardization (the classifiers) or else by the
+    first Linear layer, in the module's dtype."""
     first = next(m for m in module.modules() if isinstance(m, nn.Linear))
+    if isinstance(module, _Standardized):  # image models reshape the row themselves
+        return ae.randn(1, module.standardize.num_features, dtype=first.weight.dtype)
     return ae.randn(1, first.in_features, dtype=first.weight.dtype)
 
 
@@ -60,7 +63,7 @@ def export(args: argparse.Namespace) -> int:
     if not parts:
         raise ValueError(
             f"{args.run} is a {s.model} run, which has no layers to export; export mlp, logreg, "
-            "autoencoder, dae, vae or gan runs"
+            "autoencoder, dae, vae, gan, cnn or lstm runs"
         )
     if recipe.standardize:
         dtype = next(iter(model.parameters())).numpy().dtype

@@ -44,7 +44,7 @@ class LeNet5(Module):
         size = (size + 2 * second - 4) // 2
         if size < 1:
             raise ValueError(f"LeNet5: input_size {input_size} is too small (at least 4)")
-        self.input_size = input_size
+        self.in_channels, self.input_size = in_channels, input_size
         self.features = Sequential(
             Conv2d(in_channels, 6, 5, padding=first),
             activation_layer(activation),
@@ -63,7 +63,10 @@ class LeNet5(Module):
         )
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:
-        """Class logits (N, num_classes) of (N, C, H, W) images ((N, H, W) if C = 1)."""
-        if x.ndim == 3:
+        """Class logits (N, num_classes) of (N, C, H, W) images ((N, H, W) if C = 1, or flat
+        rows (N, C * H * W) as the command line's datasets hold them)."""
+        if x.ndim == 2:
+            x = x.reshape(x.shape[0], self.in_channels, self.input_size, self.input_size)
+        elif x.ndim == 3:
             x = x.unsqueeze(1)
         return self.classifier(self.features(x))

@@ -47,8 +47,11 @@ class RecurrentClassifier(Module):
         self.head = Linear(hidden_size * (2 if bidirectional else 1), num_classes)
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:
-        """Class logits (N, num_classes) of images (N, H, W) or (N, 1, H, W): H steps of W."""
-        if x.ndim == 4:
+        """Class logits (N, num_classes) of images (N, H, W) or (N, 1, H, W): H steps of W;
+        flat rows (N, H * W) are cut into steps of input_size."""
+        if x.ndim == 2:
+            x = x.reshape(x.shape[0], -1, self.rnn.input_size)
+        elif x.ndim == 4:
             x = x.squeeze(1)
         _, state = self.rnn(x)
         h_n = state[0] if self.cell == "lstm" else state

@@ -65,3 +65,12 @@ def test_recurrent_classifier_options():
     with pytest.raises(ValueError, match="cell"):
         RecurrentClassifier("transformer", 8, 6, 3)
     assert np.isfinite(model(ae.ones(2, 5, 8)).numpy()).all()
+
+
+def test_flat_rows_are_read_as_images():
+    """The command line's datasets hold images as flat rows; both models reshape them."""
+    ae.manual_seed(0)
+    images = ae.randn(3, 1, 8, 8)
+    flat = images.reshape(3, 64)
+    for model in (LeNet5(input_size=8), RecurrentClassifier("gru", 8, 6, 4)):
+        np.testing.assert_allclose(model(flat).numpy(), model(images).numpy(), rtol=1e-6)
