@@ -1,7 +1,8 @@
-"""`python -m autograd_engine ...` and the `autograd-engine` script: see `app/cli.py`.
+"""`python -m autograd_engine ...`, and what the `autograd-engine` script runs: see `app/cli.py`.
 
 Stop signals are handled before the command line's modules load, so Ctrl-C at any moment
-after the engine itself is imported ends quietly.
+after the engine itself is imported ends quietly; the script's launcher
+(`autograd_engine_launcher`) covers the engine's own import too.
 """
 
 from __future__ import annotations
