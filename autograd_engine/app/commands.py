@@ -1,10 +1,10 @@
 """The `train`, `evaluate` and `sample` subcommands of `autograd-engine` (registered in
 `cli.py`, which turns any exception into a one-line error).
 
-`train` writes a run folder: metrics.json (history, test metrics, settings, versions, seed),
-model.npz (best checkpoint with the model's config, the settings and the input
-standardization), loss.png, graph.svg, and reconstructions.png / samples.png for the
-generative models. `evaluate` and `sample` rebuild the model from model.npz alone.
+`train` writes a run folder: metrics.json (history, test metrics, settings, the data actually
+read, versions, seed), model.npz (best checkpoint with the model's config, the settings and
+the input standardization), loss.png, graph.svg, and reconstructions.png / samples.png for
+the generative models. `evaluate` and `sample` rebuild the model from model.npz alone.
 """
 
 from __future__ import annotations
@@ -327,6 +327,7 @@ def _write_results(
     report: dict[str, Any] = {
         "model": s.model,
         "dataset": s.dataset,
+        "data_source": t.splits.source,
         "seed": s.seed,
         "settings": dataclasses.asdict(s),
         "config": t.config,
@@ -406,6 +407,7 @@ def evaluate(args: argparse.Namespace) -> int:
         metrics = evaluate_on_test(recipe, model, splits, s.seed)
     size = len(splits.test[0])
     print(f"{s.model} on {s.dataset} (epoch {checkpoint['epoch']}), test set of {size}:")
+    print(f"  data: {splits.source}")
     for name, value in metrics.items():
         print(f"  {name}: {value:.4f}")
     return 0

@@ -38,6 +38,7 @@ DATASETS = ("digits", *IDX_SETS, *SYNTHETIC)
 IMAGE_SHAPES = {"digits": (8, 8), "fashion-mnist": (28, 28), "mnist": (28, 28)}
 IDX_VALIDATION = 5000
 SPLIT_SEED = 0
+DIGITS_SOURCE = "bundled with nn.data (files/digits.npz)"
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -52,6 +53,7 @@ class Splits:
     test: Arrays
     num_classes: int
     image_shape: tuple[int, int] | None
+    source: str  # what was read: the resolved folder of the files, or how the data were made
 
     @property
     def features(self) -> int:
@@ -63,17 +65,18 @@ def load_splits(name: str, root: str | None = None) -> Splits:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     if name in IDX_SETS:
-        train, val, test = _idx_splits(name, root)
+        train, val, test, source = _idx_splits(name, root)
     else:
         x, y = load_digits(scale=True) if name == "digits" else SYNTHETIC[name](SPLIT_SEED)
         train, val, test = train_val_test_split(
             x, y, val=0.15, test=0.15, seed=SPLIT_SEED, stratify=y
         )
+        source = DIGITS_SOURCE if name == "digits" else f"generated (seed {SPLIT_SEED})"
     classes = int(max(train[1].max(), val[1].max(), test[1].max())) + 1
-    return Splits(name, train, val, test, classes, IMAGE_SHAPES.get(name))
+    return Splits(name, train, val, test, classes, IMAGE_SHAPES.get(name), source)
 
 
-def _idx_splits(name: str, root: str | None) -> tuple[Arrays, Arrays, Arrays]:
+def _idx_splits(name: str, root: str | None) -> tuple[Arrays, Arrays, Arrays, str]:
     try:
         train_set = IDX_SETS[name](root=root, split="train")
         test_set = IDX_SETS[name](root=root, split="test")
@@ -87,4 +90,5 @@ def _idx_splits(name: str, root: str | None) -> tuple[Arrays, Arrays, Arrays]:
     train, val, _ = train_val_test_split(
         x, y, val=IDX_VALIDATION, test=0, seed=SPLIT_SEED, stratify=y
     )
-    return train, val, test_set.as_arrays()
+    folders = dict.fromkeys(str(p.parent.resolve()) for p in train_set.files + test_set.files)
+    return train, val, test_set.as_arrays(), ", ".join(folders)
