@@ -33,15 +33,17 @@ from . import interrupts, plots
 from .datasets import DATASETS, IDX_SETS, IMAGE_SHAPES, Splits, load_splits
 from .recipes import (
     ALWAYS_USED,
+    MAX_TEXT_SAMPLE,
     OPTIMIZERS,
     RECIPES,
+    CharLMRecipe,
     Recipe,
     Settings,
     Training,
     sample_count,
     samples_picture,
 )
-from .run_folder import RunFolder, record_file, write_json
+from .run_folder import RunFolder, atomic_write, record_file, write_json
 
 CHECKPOINT = "model.npz"
 MAX_EPOCHS = 100_000
@@ -65,7 +67,9 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _defaults_table()
     parser.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(RECIPES)}")
-    parser.add_argument("--dataset", default="digits", metavar="NAME", help=", ".join(DATASETS))
+    parser.add_argument(
+        "--dataset", metavar="NAME", help=f"{', '.join(DATASETS)} (default digits; charlm: jargon)"
+    )
     _data_root_argument(parser)
     parser.add_argument("--epochs", type=int, help="epochs (perceptron: epoch budget)")
     parser.add_argument("--batch-size", type=int)
@@ -78,6 +82,11 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", help="dae corruption: gaussian or masking")
     parser.add_argument("--noise-level", type=float, help="dae: noise std or masked fraction")
     parser.add_argument("--patience", type=int, help="early stopping after N epochs")
+    parser.add_argument(
+        "--text", type=_text_file, metavar="FILE", help="charlm: train on this UTF-8 text (.gz too)"
+    )
+    parser.add_argument("--seq-len", type=int, help="charlm: characters per backprop chunk")
+    parser.add_argument("--clip", type=float, help="charlm: gradient norm clipping threshold")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
@@ -98,6 +107,13 @@ def _data_root(text: str) -> str:
     return text
 
 
+def _text_file(text: str) -> str:
+    """--text: an existing file, recorded with its absolute path (`evaluate` reads it again)."""
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text} does not exist or is not a file")
+    return str(Path(text).resolve())
+
+
 def _data_root_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-root", type=_data_root, metavar="DIR", help="folder holding the IDX files"
@@ -115,12 +131,22 @@ def _threads_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def sample_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", metavar="RUN_DIR", help="a VAE or GAN run folder")
-    parser.add_argument("--n", type=int, help="number of samples (default: an 8x8 grid)")
+    parser.add_argument("run", metavar="RUN_DIR", help="a VAE, GAN or charlm run folder")
     parser.add_argument(
-        "--out", metavar="FILE", help="PNG to write (default RUN_DIR/samples-S.png)"
+        "--n",
+        type=int,
+        help="number of samples (default: an 8x8 grid); charlm: characters (default 500)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="PNG to write (default RUN_DIR/samples-S.png); charlm: text (RUN_DIR/samples-S.txt)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--temperature", type=float, help="charlm: softmax temperature (default 0.8)"
+    )
+    parser.add_argument("--prompt", help="charlm: text the model reads first (default a newline)")
     _data_root_argument(parser)
 
 
@@ -147,6 +173,8 @@ def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings, list[str]
     }
     if "hidden" in given:
         given["hidden"] = _hidden(given["hidden"])
+    if "text" in given:
+        given.setdefault("dataset", "text")  # the file of --text is the dataset "text"
     settings = Settings(**{**recipe.defaults, **given})
     _check(settings)
     ignored = [f"--{k.replace('_', '-')}" for k in given if k not in recipe.uses | ALWAYS_USED]
@@ -171,6 +199,12 @@ def _check(s: Settings) -> None:
             f"--noise-level must be finite and >= 0, got {s.noise_level}",
         ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
+        (s.dataset == "text" and s.text is None, "dataset text needs --text FILE"),
+        (s.seq_len < 1, f"--seq-len must be >= 1, got {s.seq_len}"),
+        (
+            not (math.isfinite(s.clip) and s.clip > 0),
+            f"--clip must be finite and > 0, got {s.clip}",
+        ),
         (
             s.data_root is not None and not Path(s.data_root).is_dir(),
             f"dataset root {s.data_root} does not exist or is not a folder",
@@ -224,7 +258,7 @@ def prepared_splits(
 ) -> tuple[Splits, dict[str, Any] | None]:
     """The run's data splits, standardized for the classifiers with the training set's mean
     and std (fitted here, or restored from `transform`); returns the transform's state too."""
-    splits = load_splits(s.dataset, root or s.data_root)
+    splits = load_splits(s.dataset, root or s.data_root, s.text)
     recipe.check(splits)
     if not recipe.standardize:
         return splits, None
@@ -414,10 +448,17 @@ def evaluate(args: argparse.Namespace) -> int:
 
 
 def sample(args: argparse.Namespace) -> int:
-    """Draw new samples from a VAE or GAN run into a PNG."""
+    """Draw new samples from a VAE or GAN run into a PNG, or from a charlm run into a text."""
     recipe, s, model, checkpoint = restore(args.run)
+    if isinstance(recipe, CharLMRecipe):
+        return _sample_text(args, model)
+    if args.temperature is not None or args.prompt is not None:
+        raise ValueError("--temperature and --prompt apply to charlm runs")
     if not hasattr(model, "sample"):
-        raise ValueError(f"{args.run} is a {s.model} run; sampling needs a vae or gan run")
+        raise ValueError(
+            f"{args.run} is a {s.model} run; sampling needs a vae or gan run (pictures) or "
+            "a charlm run (text)"
+        )
     limit = MAX_SAMPLES["images" if s.dataset in IMAGE_SHAPES else "points"]
     if args.n is not None and not 1 <= args.n <= limit:
         raise ValueError(f"--n must be in [1, {limit}] for {s.dataset}, got {args.n}")
@@ -430,4 +471,25 @@ def sample(args: argparse.Namespace) -> int:
     if out.parent.resolve() == Path(args.run).resolve():
         record_file(args.run, out.name)  # so that `train --force` may replace it
     print(f"wrote {out}")
+    return 0
+
+
+def _sample_text(args: argparse.Namespace, model: Any) -> int:
+    """Draw --n characters from a charlm run into a text file, and show them."""
+    n = 500 if args.n is None else args.n
+    if not 1 <= n <= MAX_TEXT_SAMPLE:
+        raise ValueError(f"--n must be in [1, {MAX_TEXT_SAMPLE}] characters, got {n}")
+    temperature = 0.8 if args.temperature is None else args.temperature
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"--temperature must be finite and > 0, got {temperature}")
+    out = Path(args.out or Path(args.run) / f"samples-{args.seed}.txt")
+    if not out.parent.is_dir():
+        raise ValueError(f"cannot write {out}: folder {out.parent} does not exist")
+    ae.manual_seed(args.seed)
+    text = model.sample(n, prompt=args.prompt, temperature=temperature)
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    if out.parent.resolve() == Path(args.run).resolve():
+        record_file(args.run, out.name)  # so that `train --force` may replace it
+    print(text)
+    print(f"wrote {out}", file=sys.stderr)
     return 0
