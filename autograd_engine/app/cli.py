@@ -41,8 +41,8 @@ def _graph_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "name",
         metavar="NAME",
-        help=f"a lecture graph ({', '.join(lecture_graphs.GRAPHS)}) or module:attribute of a "
-        "model, or of a function returning (model, example_input)",
+        help=f"a lecture graph ({', '.join(lecture_graphs.GRAPHS)}), module:attribute of a "
+        "model or of a function returning (model, example_input), or a run folder of `train`",
     )
     parser.add_argument("--out", required=True, help="output file: .svg, .png, .pdf or .dot")
     parser.add_argument(
@@ -124,7 +124,11 @@ def _model_drawing(args: argparse.Namespace) -> Any:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    if ":" in args.name:
+    if Path(args.name, jobs.CHECKPOINT).is_file():  # a run folder
+        if args.show_grads:
+            raise DrawingError("--show-grads needs a model returning a loss, not a run folder")
+        drawing = jobs.run_drawing(args.name, args.direction, bool(args.backward))
+    elif ":" in args.name:
         drawing = _model_drawing(args)
     else:
         drawing = lecture_graphs.draw(

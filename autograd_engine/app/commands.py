@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 import autograd_engine as ae
-from autograd_engine.viz import draw_graph, recording
+from autograd_engine.viz import draw_backward, draw_graph, recording
 from nn import Module, load
 from nn.data import Standardize
 from nn.models import DenoisingAutoencoder
@@ -298,11 +298,26 @@ def evaluate_on_test(recipe: Recipe, model: Module, splits: Splits, seed: int) -
     return recipe.test_metrics(model, splits)
 
 
-def _draw(recipe: Recipe, model: Module, splits: Splits, path: Path) -> None:
+def _drawing(
+    recipe: Recipe, model: Module, splits: Splits, direction: str | None = None, backward=False
+) -> Any:
+    """The model's forward graph (or backward pass) on the first two test inputs."""
     x = ae.tensor(splits.test[0][:2], dtype=ae.get_default_dtype())
     with recording():
         out = recipe.graph_output(model, x)
-    draw_graph(out, names={"x": x, "output": out}, params=model.named_parameters()).save(path)
+    options = {
+        "names": {"x": x, "output": out},
+        "params": list(model.named_parameters()),
+        "direction": direction,
+    }
+    return draw_backward(out.sum(), **options) if backward else draw_graph(out, **options)
+
+
+def run_drawing(folder: str | Path, direction: str | None = None, backward: bool = False) -> Any:
+    """`graph RUN_DIR`: the drawing that `train` saved as graph.svg, of the run's model."""
+    recipe, s, model, checkpoint = restore(folder)
+    splits, _ = prepared_splits(recipe, s, checkpoint["transform"])
+    return _drawing(recipe, model, splits, direction, backward)
 
 
 def _versions() -> dict[str, str]:
@@ -382,7 +397,7 @@ def _write_results(
     else:
         report["notes"].append("loss.png not written: no training epochs to plot")
     try:
-        _draw(recipe, model, splits, run.path("graph.svg"))
+        _drawing(recipe, model, splits).save(run.path("graph.svg"))
         files.append("graph.svg")
     except Exception as e:  # a drawing problem must not lose the run
         run.path("graph.svg").unlink(missing_ok=True)

@@ -66,6 +66,18 @@ def test_train_draws_the_unrolled_model(charlm_run):
     assert svg.lstrip().startswith("<?xml") and "lstm" in svg.lower()
 
 
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz's dot is not installed")
+def test_graph_draws_a_run(charlm_run, cli, tmp_path):
+    """`graph RUN_DIR` draws the run's model as train's graph.svg does (or its backward)."""
+    folder, _ = charlm_run
+    for options, name in (((), "forward.svg"), (("--backward",), "backward.svg")):
+        code, _, err = cli("graph", folder, *options, "--out", tmp_path / name)
+        assert code == 0, err
+        assert (tmp_path / name).read_text().lstrip().startswith("<?xml")
+    code, _, err = cli("graph", folder, "--show-grads", "--out", tmp_path / "g.svg")
+    assert code == 1 and "needs a model returning a loss" in err
+
+
 def test_evaluate_reports_the_same_perplexity(charlm_run, run_cli):
     folder, _ = charlm_run
     result = run_cli("evaluate", folder, cwd=folder.parent)
