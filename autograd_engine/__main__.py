@@ -20,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with interrupts.handled(restore=False):
         try:
             from .app.cli import main as run  # here, under the handler: loads nn, matplotlib
-        except KeyboardInterrupt:
+        except BaseException:  # an interrupted extension import may raise ImportError instead
+            if interrupts.received() is None:
+                raise
             print("autograd-engine: interrupted", file=sys.stderr, flush=True)
             sys.stdout.flush()
             # At once: the interrupted imports may leave half-made modules whose shutdown

@@ -34,7 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from autograd_engine.__main__ import main as run  # the heavy import, under _stop
 
         return run(argv)  # catches its own interrupts; only the first instants are ours
-    except KeyboardInterrupt:
+    except BaseException:
+        # Not only KeyboardInterrupt: an extension module interrupted while it imports
+        # another may report an ImportError instead (numpy's "could not import datetime").
+        if not _received:
+            raise
         print("autograd-engine: interrupted", file=sys.stderr, flush=True)
         sys.stdout.flush()
         # At once: the interrupted imports may leave half-made modules whose shutdown could

@@ -47,6 +47,7 @@ from .run_folder import RunFolder, atomic_write, record_file, write_json
 
 CHECKPOINT = "model.npz"
 MAX_EPOCHS = 100_000
+MAX_SEQ_LEN = 1_000  # characters a charlm backpropagates through at once
 MAX_WIDTH_SUM = 20_000  # the layer widths of a model: its parameters are at most their sum squared
 MAX_SAMPLES = {"images": 1024, "points": 100_000}  # what one picture of `sample` can show
 
@@ -200,7 +201,10 @@ def _check(s: Settings) -> None:
         ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
         (s.dataset == "text" and s.text is None, "dataset text needs --text FILE"),
-        (s.seq_len < 1, f"--seq-len must be >= 1, got {s.seq_len}"),
+        (
+            not 1 <= s.seq_len <= MAX_SEQ_LEN,
+            f"--seq-len must be in [1, {MAX_SEQ_LEN}], got {s.seq_len}",
+        ),
         (
             not (math.isfinite(s.clip) and s.clip > 0),
             f"--clip must be finite and > 0, got {s.clip}",

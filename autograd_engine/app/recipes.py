@@ -468,7 +468,7 @@ class CharLMRecipe(Recipe):
     backpropagation through time: the training text is read as `batch_size` parallel streams
     cut into chunks of `seq_len` characters, each chunk starting from the state the previous
     one left (detached: gradients stop at the chunk's start), gradients clipped to norm
-    `clip`. Validation and test read their whole part at once, as EVAL_STREAMS streams; the
+    `clip`. Validation and test read their whole part at once (`eval_batch`); the
     loss is the mean cross-entropy per character (nats), the perplexity its exp. The
     checkpoint is the epoch with the lowest validation loss. `--hidden 256,256` is two LSTM
     layers of 256 (the layers share one width)."""
@@ -540,7 +540,7 @@ class CharLMRecipe(Recipe):
             model.loss,
             optimizer,
             chunks,
-            [streams(splits.val[0], self.EVAL_STREAMS)],
+            [self.eval_batch(splits.val[0])],
             epochs=s.epochs,
             metrics={"perplexity": perplexity},
             callbacks=(new_epoch, *run.callbacks),
@@ -557,9 +557,14 @@ class CharLMRecipe(Recipe):
                 "the text's characters are not the model's vocabulary: the file changed since "
                 "training"
             )
-        test = [streams(splits.test[0], self.EVAL_STREAMS)]
+        test = [self.eval_batch(splits.test[0])]
         metrics = evaluate(model, model.loss, test, {"perplexity": perplexity})
         return {**metrics, "bits_per_char": metrics["loss"] / math.log(2)}
+
+    def eval_batch(self, ids: np.ndarray) -> tuple[ae.Tensor, ae.Tensor]:
+        """A validation or test part as one batch: EVAL_STREAMS streams, fewer for a short
+        text (each of 64 characters or more, where the text has them)."""
+        return streams(ids, max(1, min(self.EVAL_STREAMS, (len(ids) - 1) // 64)))
 
     def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
         """The logits of the first test characters, read as one sequence."""

@@ -112,7 +112,8 @@ def test_the_bundled_text_is_the_default(cli, tmp_path):
         (["train", "mlp", "--dataset", "jargon"], "jargon is a text: train charlm on it"),
         (["train", "charlm", "--dataset", "text"], "dataset text needs --text FILE"),
         (["train", "charlm", "--hidden", "16,8"], "the LSTM layers share one width"),
-        (["train", "charlm", "--seq-len", "0"], "--seq-len must be >= 1"),
+        (["train", "charlm", "--seq-len", "0"], "--seq-len must be in [1, 1000]"),
+        (["train", "charlm", "--seq-len", "5000"], "--seq-len must be in [1, 1000]"),
         (["train", "charlm", "--clip", "nan"], "--clip must be finite and > 0"),
     ],
 )
