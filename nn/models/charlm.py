@@ -33,7 +33,7 @@ class CharLSTM(Module):
     >>> model = CharLSTM("ab\\n", embedding_dim=4, hidden_size=8)
     >>> logits, (h, c) = model(ae.tensor([[0, 1, 2]]))
     >>> logits.shape, h.shape
-    ((1, 3, 3), (1, 1, 8))
+    ((1, 3, 3), (2, 1, 8))
     >>> len(model.sample(5))
     5
     """
