@@ -43,4 +43,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         # At once: the interrupted imports may leave half-made modules whose shutdown could
         # still end the process as killed by the signal.
-        os._exit(128 + (_received[0] if _received else signal.SIGINT))
+        os._exit(128 + _received[0])
