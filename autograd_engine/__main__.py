@@ -1,7 +1,8 @@
-"""`python -m autograd_engine ...` and the `autograd-engine` script: see `app/cli.py`.
+"""`python -m autograd_engine ...`, and what the `autograd-engine` script runs: see `app/cli.py`.
 
 Stop signals are handled before the command line's modules load, so Ctrl-C at any moment
-after the engine itself is imported ends quietly.
+after the engine itself is imported ends quietly; the script's launcher
+(`autograd_engine_launcher`) covers the engine's own import too.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with interrupts.handled(restore=False):
         try:
             from .app.cli import main as run  # here, under the handler: loads nn, matplotlib
-        except KeyboardInterrupt:
+        except BaseException:  # an interrupted extension import may raise ImportError instead
+            if interrupts.received() is None:
+                raise
             print("autograd-engine: interrupted", file=sys.stderr, flush=True)
             sys.stdout.flush()
             # At once: the interrupted imports may leave half-made modules whose shutdown

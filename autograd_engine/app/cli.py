@@ -175,7 +175,9 @@ COMMANDS: dict[str, Command] = {
     "graph": Command("draw a lecture graph or a model", _graph_arguments, _graph),
     "train": Command("train a model, write a run folder", jobs.train_arguments, jobs.train),
     "evaluate": Command("report a run's test metrics", jobs.evaluate_arguments, jobs.evaluate),
-    "sample": Command("draw samples from a VAE or GAN run", jobs.sample_arguments, jobs.sample),
+    "sample": Command(
+        "draw samples from a VAE, GAN or charlm run", jobs.sample_arguments, jobs.sample
+    ),
     "export": Command("export a run's model to ONNX", export.arguments, export.export),
     "bench": Command("run the benchmark suite (python -m bench)", _bench_arguments, _bench),
 }

@@ -1,10 +1,10 @@
 """The `train`, `evaluate` and `sample` subcommands of `autograd-engine` (registered in
 `cli.py`, which turns any exception into a one-line error).
 
-`train` writes a run folder: metrics.json (history, test metrics, settings, versions, seed),
-model.npz (best checkpoint with the model's config, the settings and the input
-standardization), loss.png, graph.svg, and reconstructions.png / samples.png for the
-generative models. `evaluate` and `sample` rebuild the model from model.npz alone.
+`train` writes a run folder: metrics.json (history, test metrics, settings, the data actually
+read, versions, seed), model.npz (best checkpoint with the model's config, the settings and
+the input standardization), loss.png, graph.svg, and reconstructions.png / samples.png for
+the generative models. `evaluate` and `sample` rebuild the model from model.npz alone.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 import autograd_engine as ae
-from autograd_engine.viz import draw_graph, recording
+from autograd_engine.viz import draw_backward, draw_graph, recording
 from nn import Module, load
 from nn.data import Standardize
 from nn.models import DenoisingAutoencoder
@@ -34,18 +34,21 @@ from . import interrupts, plots
 from .datasets import DATASETS, IDX_SETS, IMAGE_SHAPES, Splits, load_splits
 from .recipes import (
     ALWAYS_USED,
+    MAX_TEXT_SAMPLE,
     OPTIMIZERS,
     RECIPES,
+    CharLMRecipe,
     Recipe,
     Settings,
     Training,
     sample_count,
     samples_picture,
 )
-from .run_folder import RunFolder, record_file, write_json
+from .run_folder import RunFolder, atomic_write, record_file, write_json
 
 CHECKPOINT = "model.npz"
 MAX_EPOCHS = 100_000
+MAX_SEQ_LEN = 1_000  # characters a charlm backpropagates through at once
 MAX_WIDTH_SUM = 20_000  # the layer widths of a model: its parameters are at most their sum squared
 MAX_SAMPLES = {"images": 1024, "points": 100_000}  # what one picture of `sample` can show
 
@@ -72,7 +75,9 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _defaults_table()
     parser.add_argument("model", metavar="MODEL", help=f"one of: {', '.join(RECIPES)}")
-    parser.add_argument("--dataset", default="digits", metavar="NAME", help=", ".join(DATASETS))
+    parser.add_argument(
+        "--dataset", metavar="NAME", help=f"{', '.join(DATASETS)} (default digits; charlm: jargon)"
+    )
     _data_root_argument(parser)
     parser.add_argument("--epochs", type=int, help="epochs (perceptron: epoch budget)")
     parser.add_argument("--batch-size", type=int)
@@ -88,6 +93,11 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise-level", type=float, help="dae: noise std or masked fraction")
     parser.add_argument("--patience", type=int, help="early stopping after N epochs")
     parser.add_argument("--cell", help="lstm: the recurrent cell, rnn, lstm or gru")
+    parser.add_argument(
+        "--text", type=_text_file, metavar="FILE", help="charlm: train on this UTF-8 text (.gz too)"
+    )
+    parser.add_argument("--seq-len", type=int, help="charlm: characters per backprop chunk")
+    parser.add_argument("--clip", type=float, help="charlm: gradient norm clipping threshold")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
@@ -108,6 +118,13 @@ def _data_root(text: str) -> str:
     return text
 
 
+def _text_file(text: str) -> str:
+    """--text: an existing file, recorded with its absolute path (`evaluate` reads it again)."""
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text} does not exist or is not a file")
+    return str(Path(text).resolve())
+
+
 def _data_root_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-root", type=_data_root, metavar="DIR", help="folder holding the IDX files"
@@ -125,12 +142,22 @@ def _threads_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def sample_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", metavar="RUN_DIR", help="a VAE or GAN run folder")
-    parser.add_argument("--n", type=int, help="number of samples (default: an 8x8 grid)")
+    parser.add_argument("run", metavar="RUN_DIR", help="a VAE, GAN or charlm run folder")
     parser.add_argument(
-        "--out", metavar="FILE", help="PNG to write (default RUN_DIR/samples-S.png)"
+        "--n",
+        type=int,
+        help="number of samples (default: an 8x8 grid); charlm: characters (default 500)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="PNG to write (default RUN_DIR/samples-S.png); charlm: text (RUN_DIR/samples-S.txt)",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--temperature", type=float, help="charlm: softmax temperature (default 0.8)"
+    )
+    parser.add_argument("--prompt", help="charlm: text the model reads first (default a newline)")
     _data_root_argument(parser)
 
 
@@ -157,7 +184,9 @@ def settings_from(args: argparse.Namespace) -> tuple[Recipe, Settings, list[str]
     }
     if "hidden" in given:
         given["hidden"] = _hidden(given["hidden"])
-    dataset = given.get("dataset", Settings.dataset)
+    if "text" in given:
+        given.setdefault("dataset", "text")  # the file of --text is the dataset "text"
+    dataset = given.get("dataset", recipe.defaults.get("dataset", Settings.dataset))
     settings = Settings(**{**recipe.defaults, **recipe.dataset_defaults.get(dataset, {}), **given})
     _check(settings)
     ignored = [f"--{k.replace('_', '-')}" for k in given if k not in recipe.uses | ALWAYS_USED]
@@ -183,6 +212,15 @@ def _check(s: Settings) -> None:
         ),
         (s.patience is not None and s.patience < 1, f"--patience must be >= 1, got {s.patience}"),
         (s.cell not in CELLS, f"unknown --cell {s.cell!r}; choose from {', '.join(CELLS)}"),
+        (s.dataset == "text" and s.text is None, "dataset text needs --text FILE"),
+        (
+            not 1 <= s.seq_len <= MAX_SEQ_LEN,
+            f"--seq-len must be in [1, {MAX_SEQ_LEN}], got {s.seq_len}",
+        ),
+        (
+            not (math.isfinite(s.clip) and s.clip > 0),
+            f"--clip must be finite and > 0, got {s.clip}",
+        ),
         (
             s.data_root is not None and not Path(s.data_root).is_dir(),
             f"dataset root {s.data_root} does not exist or is not a folder",
@@ -236,7 +274,7 @@ def prepared_splits(
 ) -> tuple[Splits, dict[str, Any] | None]:
     """The run's data splits, standardized for the classifiers with the training set's mean
     and std (fitted here, or restored from `transform`); returns the transform's state too."""
-    splits = load_splits(s.dataset, root or s.data_root)
+    splits = load_splits(s.dataset, root or s.data_root, s.text)
     recipe.check(splits)
     if not recipe.standardize:
         return splits, None
@@ -340,6 +378,7 @@ def _write_results(
     report: dict[str, Any] = {
         "model": s.model,
         "dataset": s.dataset,
+        "data_source": t.splits.source,
         "seed": s.seed,
         "settings": dataclasses.asdict(s),
         "config": t.config,
@@ -419,16 +458,24 @@ def evaluate(args: argparse.Namespace) -> int:
         metrics = evaluate_on_test(recipe, model, splits, s.seed)
     size = len(splits.test[0])
     print(f"{s.model} on {s.dataset} (epoch {checkpoint['epoch']}), test set of {size}:")
+    print(f"  data: {splits.source}")
     for name, value in metrics.items():
         print(f"  {name}: {value:.4f}")
     return 0
 
 
 def sample(args: argparse.Namespace) -> int:
-    """Draw new samples from a VAE or GAN run into a PNG."""
+    """Draw new samples from a VAE or GAN run into a PNG, or from a charlm run into a text."""
     recipe, s, model, checkpoint = restore(args.run)
+    if isinstance(recipe, CharLMRecipe):
+        return _sample_text(args, model)
+    if args.temperature is not None or args.prompt is not None:
+        raise ValueError("--temperature and --prompt apply to charlm runs")
     if not hasattr(model, "sample"):
-        raise ValueError(f"{args.run} is a {s.model} run; sampling needs a vae or gan run")
+        raise ValueError(
+            f"{args.run} is a {s.model} run; sampling needs a vae or gan run (pictures) or "
+            "a charlm run (text)"
+        )
     limit = MAX_SAMPLES["images" if s.dataset in IMAGE_SHAPES else "points"]
     if args.n is not None and not 1 <= args.n <= limit:
         raise ValueError(f"--n must be in [1, {limit}] for {s.dataset}, got {args.n}")
@@ -441,4 +488,25 @@ def sample(args: argparse.Namespace) -> int:
     if out.parent.resolve() == Path(args.run).resolve():
         record_file(args.run, out.name)  # so that `train --force` may replace it
     print(f"wrote {out}")
+    return 0
+
+
+def _sample_text(args: argparse.Namespace, model: Any) -> int:
+    """Draw --n characters from a charlm run into a text file, and show them."""
+    n = 500 if args.n is None else args.n
+    if not 1 <= n <= MAX_TEXT_SAMPLE:
+        raise ValueError(f"--n must be in [1, {MAX_TEXT_SAMPLE}] characters, got {n}")
+    temperature = 0.8 if args.temperature is None else args.temperature
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"--temperature must be finite and > 0, got {temperature}")
+    out = Path(args.out or Path(args.run) / f"samples-{args.seed}.txt")
+    if not out.parent.is_dir():
+        raise ValueError(f"cannot write {out}: folder {out.parent} does not exist")
+    ae.manual_seed(args.seed)
+    text = model.sample(n, prompt=args.prompt, temperature=temperature)
+    atomic_write(out, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    if out.parent.resolve() == Path(args.run).resolve():
+        record_file(args.run, out.name)  # so that `train --force` may replace it
+    print(text)
+    print(f"wrote {out}", file=sys.stderr)
     return 0

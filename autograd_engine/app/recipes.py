@@ -7,6 +7,7 @@ can rebuild the model), trains the model, and reports its test metrics and pictu
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from nn.models import (
     MLP,
     VAE,
     Autoencoder,
+    CharLSTM,
     DenoisingAutoencoder,
     LeNet5,
     NotSeparableWarning,
@@ -34,6 +36,7 @@ from nn.models import (
 )
 from nn.models import LogisticRegression as LogReg
 from nn.training import Callback, History, evaluate, fit, save_checkpoint
+from nn.utils import clip_grad_norm_
 
 from . import plots
 from .datasets import RING_NOISE, Splits
@@ -64,6 +67,10 @@ class Settings:
     seed: int = 0
     data_root: str | None = None
     cell: str = "lstm"  # the recurrent classifier's cell: rnn, lstm or gru
+    # the character-level language model (charlm)
+    text: str | None = None
+    seq_len: int = 50
+    clip: float = 1.0
 
 
 def make_optimizer(
@@ -111,6 +118,8 @@ class Recipe:
     def check(self, splits: Splits) -> None:
         if self.images_only and splits.image_shape is None:
             raise ValueError("this model needs an image dataset (digits, fashion-mnist, mnist)")
+        if splits.vocab is not None:
+            raise ValueError(f"{splits.name} is a text: train charlm on it")
 
     def config(self, settings: Settings, splits: Splits) -> dict[str, Any]:
         raise NotImplementedError
@@ -515,6 +524,148 @@ def samples_picture(model: Module, splits: Splits, path: Path, n: int) -> list[s
     return [path.name]
 
 
+# ----------------------------------------------------------------------------- language model
+class CharLMRecipe(Recipe):
+    """A character-level LSTM language model (`CharLSTM`), trained by truncated
+    backpropagation through time: the training text is read as `batch_size` parallel streams
+    cut into chunks of `seq_len` characters, each chunk starting from the state the previous
+    one left (detached: gradients stop at the chunk's start), gradients clipped to norm
+    `clip`. Validation and test read their whole part at once (`eval_batch`); the
+    loss is the mean cross-entropy per character (nats), the perplexity its exp. The
+    checkpoint is the epoch with the lowest validation loss. `--hidden 256,256` is two LSTM
+    layers of 256 (the layers share one width)."""
+
+    uses = GRADIENT_TRAINING | {"hidden", "dropout", "text", "seq_len", "clip"}
+    defaults: ClassVar[dict[str, Any]] = {
+        "dataset": "jargon",
+        "epochs": 20,
+        "batch_size": 32,
+        "lr": 2e-3,
+        "hidden": (256, 256),
+        "dropout": 0.1,
+        "seq_len": 50,
+        "clip": 1.0,
+    }
+    EMBEDDING_DIM = 64
+    EVAL_STREAMS = 16
+    SAMPLE_LENGTH = 500
+    SAMPLE_TEMPERATURES = (0.5, 0.8, 1.0)
+
+    def check(self, splits: Splits) -> None:
+        if splits.vocab is None:
+            raise ValueError(
+                f"charlm reads a text, not {splits.name}: --dataset jargon (bundled) or --text FILE"
+            )
+
+    def config(self, s: Settings, splits: Splits) -> dict[str, Any]:
+        if len(set(s.hidden)) != 1:
+            raise ValueError(
+                f"charlm: the LSTM layers share one width (--hidden 256,256 is two layers of "
+                f"256), got --hidden {','.join(map(str, s.hidden))}"
+            )
+        return {
+            "vocab": splits.vocab,
+            "embedding_dim": self.EMBEDDING_DIM,
+            "hidden_size": s.hidden[0],
+            "num_layers": len(s.hidden),
+            "dropout": s.dropout if len(s.hidden) > 1 else 0.0,  # only between layers
+        }
+
+    def build(self, config: dict[str, Any]) -> Module:
+        return CharLSTM(**config)
+
+    def train(self, model: Module, splits: Splits, s: Settings, run: Training) -> History:
+        x, y = streams(splits.train[0], s.batch_size)
+        chunks = [
+            (x[:, t : t + s.seq_len], y[:, t : t + s.seq_len])
+            for t in range(0, x.shape[1], s.seq_len)
+        ]
+        optimizer = make_optimizer(s.optimizer, model.parameters(), s.lr)
+        params = list(model.parameters())
+        carried: list[Any] = [None]  # the state the last chunk left; a new epoch starts afresh
+
+        def step(batch: tuple[ae.Tensor, ae.Tensor]) -> dict[str, float]:
+            output = model(batch[0], carried[0])
+            loss = model.loss(output, batch[1])
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(params, s.clip)
+            optimizer.step()
+            carried[0] = tuple(t.detach() for t in output[1])
+            return {"loss": loss.item()}
+
+        def new_epoch(epoch: int, logs: dict[str, float]) -> None:
+            carried[0] = None
+
+        return fit(
+            model,
+            model.loss,
+            optimizer,
+            chunks,
+            [self.eval_batch(splits.val[0])],
+            epochs=s.epochs,
+            metrics={"perplexity": perplexity},
+            callbacks=(new_epoch, *run.callbacks),
+            checkpoint=run.checkpoint,
+            checkpoint_extra=run.extra,
+            early_stopping=s.patience,
+            seed=s.seed,
+            step=step,
+        )
+
+    def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
+        if model.vocab != splits.vocab:
+            raise ValueError(
+                "the text's characters are not the model's vocabulary: the file changed since "
+                "training"
+            )
+        test = [self.eval_batch(splits.test[0])]
+        metrics = evaluate(model, model.loss, test, {"perplexity": perplexity})
+        return {**metrics, "bits_per_char": metrics["loss"] / math.log(2)}
+
+    def eval_batch(self, ids: np.ndarray) -> tuple[ae.Tensor, ae.Tensor]:
+        """A validation or test part as one batch: EVAL_STREAMS streams, fewer for a short
+        text (each of 64 characters or more, where the text has them)."""
+        return streams(ids, max(1, min(self.EVAL_STREAMS, (len(ids) - 1) // 64)))
+
+    def graph_output(self, model: Module, x: ae.Tensor) -> ae.Tensor:
+        """The logits of the first test characters, read as one sequence."""
+        return model(ae.tensor(x.numpy().astype(np.int64).reshape(1, -1)))[0]
+
+    def pictures(self, model: Module, splits: Splits, folder: Path) -> list[str]:
+        """samples.txt: SAMPLE_LENGTH characters at each of SAMPLE_TEMPERATURES."""
+        ae.manual_seed(0)
+        parts = [f"{self.SAMPLE_LENGTH} characters drawn after a newline (seed 0)\n"]
+        for temperature in self.SAMPLE_TEMPERATURES:
+            text = model.sample(self.SAMPLE_LENGTH, temperature=temperature)
+            parts.append(f"\n--- temperature {temperature} ---\n{text}\n")
+        (folder / "samples.txt").write_text("".join(parts), encoding="utf-8")
+        return ["samples.txt"]
+
+    def exported_parts(self, model: Module) -> dict[str, Module]:
+        return {}  # nn.onnx has no conversion for Embedding and LSTM yet
+
+
+MAX_TEXT_SAMPLE = 100_000  # characters that `sample` draws at most
+
+
+def streams(ids: np.ndarray, n: int) -> tuple[ae.Tensor, ae.Tensor]:
+    """The text `ids` as n rows of consecutive characters (N, L) and, beside each, the
+    characters that follow them (the inputs and targets of a language model); the last
+    characters that do not fill a row are left out."""
+    length = (len(ids) - 1) // n
+    if length < 1:
+        raise ValueError(f"a text of {len(ids)} characters cannot be read as {n} streams")
+    x = ids[: n * length].reshape(n, length)
+    y = ids[1 : n * length + 1].reshape(n, length)
+    return ae.tensor(x), ae.tensor(y)
+
+
+def perplexity(output: Any, target: ae.Tensor) -> float:
+    """exp of the mean cross-entropy per character of one batch."""
+    return math.exp(CharLSTM.loss(output, target).item())
+
+
 RECIPES: dict[str, Recipe] = {
     "mlp": MLPRecipe(),
     "logreg": LogRegRecipe(),
@@ -526,4 +677,5 @@ RECIPES: dict[str, Recipe] = {
     "gan": GANRecipe(),
     "cnn": LeNet5Recipe(),
     "lstm": RecurrentRecipe(),
+    "charlm": CharLMRecipe(),
 }

@@ -35,6 +35,7 @@ from .synthetic import (
     quadratic,
     ring_centers,
 )
+from .text import load_jargon
 from .transforms import Compose, Flatten, Standardize, ToFloat
 from .workers import WorkerInfo, get_worker_info
 
@@ -64,6 +65,7 @@ __all__ = [
     "default_convert",
     "get_worker_info",
     "load_digits",
+    "load_jargon",
     "make_blobs",
     "make_circles",
     "make_gaussian_classes",

@@ -1,11 +1,12 @@
-"""Models from the lectures: linear classifiers, the MLP, LeNet-5, a recurrent classifier,
-autoencoders, the VAE and the GAN.
+"""Models from the lectures: linear classifiers, the MLP, LeNet-5, a recurrent classifier, a
+character-level language model, autoencoders, the VAE and the GAN.
 
 Each is a `Module`; the classical ones (`Perceptron`, `LDA`, `LogisticRegression`) also have
 their own `fit`, the rest train with `nn.training.fit` (the GAN with its `train_step`).
 """
 
 from .autoencoder import Autoencoder, DenoisingAutoencoder
+from .charlm import CharLSTM
 from .classifier import Classifier
 from .cnn import LeNet5
 from .gan import GAN
@@ -22,6 +23,7 @@ __all__ = [
     "MLP",
     "VAE",
     "Autoencoder",
+    "CharLSTM",
     "Classifier",
     "DenoisingAutoencoder",
     "LeNet5",

@@ -153,3 +153,56 @@ def test_saves_killed_midway_leave_nothing_after_the_next_save(tmp_path):
     assert _leftovers(tmp_path), "no save was killed midway"
     nn.save({"w": np.zeros(3)}, tmp_path / "big.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.npz"]
+
+
+def _launcher_stopped_early(tmp_path, sig, delay):
+    """Start the console script's launcher (as the installed `autograd-engine` script calls
+    it), send `sig` `delay` seconds after the launcher is imported, while the engine loads."""
+    script = "import sys, autograd_engine_launcher as l; sys.exit(l.main(sys.argv[1:]))"
+    err_path = tmp_path / f"stderr-{sig}-{delay}"
+    with err_path.open("w") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-c", script, *TRAIN[3:], "--out", "run"],
+            cwd=tmp_path,
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+        _watchdog(process)
+        # Python's own start-up (before any of our code runs) is not ours to handle
+        while "| autograd_engine_launcher\n" not in err_path.read_text():
+            assert process.poll() is None, err_path.read_text()
+            time.sleep(0.002)
+        time.sleep(delay)
+        process.send_signal(sig)
+        process.wait(timeout=120)
+    text = err_path.read_text()
+    assert "Traceback" not in text, text
+    assert "autograd-engine: interrupted" in text
+    return process.returncode
+
+
+def test_ctrl_c_while_the_engine_loads_ends_quietly(tmp_path):
+    """The script's launcher handles stop signals before `import autograd_engine` (Numba
+    loading): Ctrl-C or SIGTERM in the first instants exits 130 / 143 without a traceback."""
+    for delay in (0.0, 0.05, 0.1, 0.2, 0.3):
+        assert _launcher_stopped_early(tmp_path, signal.SIGINT, delay) == 128 + signal.SIGINT
+    assert _launcher_stopped_early(tmp_path, signal.SIGTERM, 0.1) == 128 + signal.SIGTERM
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_console_script_is_the_light_launcher():
+    """The `autograd-engine` script enters through the launcher, which loads no engine module
+    before it has installed its signal handlers."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["autograd-engine"] == "autograd_engine_launcher:main"
+    code = (
+        "import sys, autograd_engine_launcher; "
+        "print(sorted(m for m in sys.modules if m.startswith(('autograd_engine.', 'numpy'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -5,7 +5,18 @@ import importlib
 
 import pytest
 
-MODULES = ["autoencoder", "cnn", "gan", "lda", "logistic", "mlp", "perceptron", "recurrent", "vae"]
+MODULES = [
+    "autoencoder",
+    "charlm",
+    "cnn",
+    "gan",
+    "lda",
+    "logistic",
+    "mlp",
+    "perceptron",
+    "recurrent",
+    "vae",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
