@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 import autograd_engine as ae
-from autograd_engine.viz import draw_backward, draw_graph, recording
+from autograd_engine.viz import draw_graph, recording
 from nn import Module, load
 from nn.data import Standardize
 from nn.models import DenoisingAutoencoder
