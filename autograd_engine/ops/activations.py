@@ -110,6 +110,7 @@ class ReLUBackward(Primitive):
     """g where x > 0, else 0 (0 at the kink; g where x is NaN, as PyTorch)."""
 
     name = "relu_backward"
+    on_arrays = staticmethod(lambda g, x: K.relu_backward(x, g))  # first-order backward
 
     @staticmethod
     def forward(ctx, g, x):

@@ -75,7 +75,7 @@ def test_graph_draws_a_run(charlm_run, cli, tmp_path):
         assert code == 0, err
         assert (tmp_path / name).read_text().lstrip().startswith("<?xml")
     code, _, err = cli("graph", folder, "--show-grads", "--out", tmp_path / "g.svg")
-    assert code == 1 and "needs a model returning a loss" in err
+    assert code == 1 and "needs a model that returns a single number (a loss)" in err
 
 
 def test_evaluate_reports_the_same_perplexity(charlm_run, run_cli):
