@@ -115,7 +115,8 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
 
 
 def _target_key(x: Tensor) -> Node | AccumulateGrad:
-    return x.grad_fn if x.grad_fn is not None else x._grad_accumulator()
+    node = x.grad_fn
+    return node if node is not None else x._grad_accumulator()
 
 
 def _topological_order(roots: list) -> list:

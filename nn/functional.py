@@ -82,6 +82,16 @@ class _Linear(ae.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias):
+        # Checked here, on the arrays: this runs on every step, and ndarray attributes are
+        # cheaper to read than the Tensors' properties.
+        if x.shape[-1:] != weight.shape[-1:]:
+            raise ae.ShapeError(
+                f"linear: input has {x.shape[-1] if x.ndim else 0} features (shape "
+                f"{x.shape}) but the weight expects {weight.shape[-1]} (weight shape "
+                f"{weight.shape})"
+            )
+        if x.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+            _check_dtype("linear", x, weight, bias)
         need_x, need_w, _ = ctx.needs_input_grad  # dX needs W, dW needs X
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         out = ae.kernels.matmul(x, weight.T)
@@ -105,15 +115,6 @@ class _Linear(ae.Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x W^T + b for x of shape (..., in), W of shape (out, in) and b of shape (out,)."""
-    if input.shape[-1:] != weight.shape[-1:]:
-        raise ae.ShapeError(
-            f"linear: input has {input.shape[-1] if input.ndim else 0} features (shape "
-            f"{tuple(input.shape)}) but the weight expects {weight.shape[-1]} (weight shape "
-            f"{tuple(weight.shape)})"
-        )
-    dtype = weight.dtype
-    if input.dtype is not dtype or (bias is not None and bias.dtype is not dtype):
-        _check_dtype("linear", input, weight, bias)  # runs on every step: checked only if needed
     return _Linear.apply(input, weight, bias)
 
 

@@ -37,15 +37,21 @@ Axis = int | tuple[int, ...] | None
 _HALF = np.dtype(np.float16)  # sums of float16 accumulate in float32
 
 
+def _spread(g: np.ndarray, shape: tuple, axes: Any) -> np.ndarray:
+    """g, reduced over `axes` of `shape`, broadcast back to `shape` (a read-only view)."""
+    return broadcast_array(g.reshape(keepdims_shape(shape, axes)), shape)
+
+
 class SumBackward(Primitive):
     """A reduced gradient spread back over the reduced axes: the backward of a sum."""
 
     name = "sum_backward"
+    on_arrays = staticmethod(_spread)  # first-order backward: no context to fill
 
     @staticmethod
     def forward(ctx, g, shape, axes):
         ctx.axes = axes
-        return broadcast_array(g.reshape(keepdims_shape(shape, axes)), shape)
+        return _spread(g, shape, axes)
 
     @staticmethod
     def backward(ctx, gg):
