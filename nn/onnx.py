@@ -6,10 +6,12 @@ must compute the chain of its sub-modules in registration order (MLP, Sequential
 autoencoders, a GAN's generator); that is checked on `example_input` against the model's own
 forward before anything is written. Names follow the modules, as `draw_graph` shows them:
 initializers are named like `named_parameters()` ("layers.0.weight") and operators by their
-module path ("/layers/0/Gemm"). The batch dimension is left free. LeNet5 and
-RecurrentClassifier, whose forward reshapes its input, have conversions of their own; a
-recurrent layer's weights are stored in ONNX's gate order, under its first direction's name
-("rnn.weight_ih_l0" holds both directions).
+module path ("/layers/0/Gemm"). The batch dimension is left free, or the axes given by
+`dynamic_axes` (torch's argument). LeNet5, RecurrentClassifier and CharLSTM, whose forwards
+reshape their inputs, have conversions of their own; a recurrent layer's weights are stored in
+ONNX's gate order, under its first direction's name ("rnn.weight_ih_l0" holds both
+directions). A model returning a tuple (CharLSTM: logits and the final (h, c)) gets one graph
+output per Tensor, named by `output_names`.
 
 Needs the optional `onnx` package: `pip install "autograd-engine[onnx]"`.
 """
@@ -31,6 +33,7 @@ from .layers import (
     BatchNorm1d,
     Conv2d,
     Dropout,
+    Embedding,
     Flatten,
     Identity,
     LayerNorm,
@@ -46,7 +49,7 @@ from .layers import (
     Softplus,
     Tanh,
 )
-from .models import LeNet5, RecurrentClassifier
+from .models import CharLSTM, LeNet5, RecurrentClassifier
 from .module import Module
 
 OPSET = 17  # LayerNormalization arrived in 17
@@ -233,9 +236,10 @@ def _rnn_weights(g: _Graph, m: RNNBase, path: tuple[str, ...], layer: int) -> li
     return names
 
 
-def _recurrent(g: _Graph, m: RNNBase, path: tuple[str, ...], x: str) -> tuple[str, str]:
-    """(T, N, I) sequences through the stacked layers: (the last layer's outputs (T, N, D H),
-    its final hidden state (D, N, H)), D the number of directions."""
+def _recurrent(g: _Graph, m: RNNBase, path: tuple[str, ...], x: str) -> tuple[str, list, list]:
+    """(T, N, I) sequences through the stacked layers: the last layer's outputs (T, N, D H),
+    and each layer's final hidden state (D, N, H) and, for an LSTM, final cell state (D the
+    number of directions)."""
     if m.mode == "LSTM":
         op, attributes = "LSTM", {}
     elif m.mode == "GRU":
@@ -245,15 +249,19 @@ def _recurrent(g: _Graph, m: RNNBase, path: tuple[str, ...], x: str) -> tuple[st
     direction = "bidirectional" if m.bidirectional else "forward"
     if m.bidirectional and op == "RNN":
         attributes["activations"] = attributes["activations"] * 2
+    outputs = 3 if op == "LSTM" else 2
+    finals_h, finals_c = [], []
     for layer in range(m.num_layers):
         inputs = [x, *_rnn_weights(g, m, path, layer)]
-        y, h_n = g.multi_node(
-            op, inputs, path, 2, hidden_size=m.hidden_size, direction=direction, **attributes
+        y, h_n, *c_n = g.multi_node(
+            op, inputs, path, outputs, hidden_size=m.hidden_size, direction=direction, **attributes
         )
+        finals_h.append(h_n)
+        finals_c += c_n
         # Y is (T, D, N, H): the next layer reads (T, N, D H)
         y = g.node("Transpose", [y], path, perm=[0, 2, 1, 3])
         x = g.node("Reshape", [y, g.shape(path, 0, 0, -1)], path)
-    return x, h_n
+    return x, finals_h, finals_c
 
 
 def _recurrent_classifier(g: _Graph, m: RecurrentClassifier, path: tuple[str, ...], x: str) -> str:
@@ -261,10 +269,31 @@ def _recurrent_classifier(g: _Graph, m: RecurrentClassifier, path: tuple[str, ..
     layer's final hidden state of each direction, side by side."""
     x = g.node("Reshape", [x, g.shape(path, 0, -1, m.rnn.input_size)], path)
     x = g.node("Transpose", [x], path, perm=[1, 0, 2])
-    _, h_n = _recurrent(g, m.rnn, (*path, "rnn"), x)
-    h_n = g.node("Transpose", [h_n], path, perm=[1, 0, 2])
+    _, finals_h, _ = _recurrent(g, m.rnn, (*path, "rnn"), x)
+    h_n = g.node("Transpose", [finals_h[-1]], path, perm=[1, 0, 2])
     h = g.node("Reshape", [h_n, g.shape(path, 0, -1)], path)
     return _convert(g, m.head, (*path, "head"), h)
+
+
+def _embedding(g: _Graph, m: Embedding, path: tuple[str, ...], x: str) -> str:
+    """Integer indices of any shape -> their rows of the table (a Gather)."""
+    return g.node("Gather", [g.constant(f"{_prefix(path)}weight", m.weight), x], path, axis=0)
+
+
+def _char_lstm(g: _Graph, m: CharLSTM, path: tuple[str, ...], x: str) -> tuple[str, str, str]:
+    """Character ids (N, T) -> (logits (N, T, V), h_n, c_n (layers, N, H)), from a zero state
+    as `forward(ids)`; a sampler feeds the whole text so far, or runs the engine."""
+    x = _embedding(g, m.embedding, (*path, "embedding"), x)
+    x = g.node("Transpose", [x], path, perm=[1, 0, 2])  # batch_first -> (T, N, E)
+    y, finals_h, finals_c = _recurrent(g, m.lstm, (*path, "lstm"), x)
+    y = g.node("Transpose", [y], path, perm=[1, 0, 2])
+    head = (*path, "head")
+    weight = g.node("Transpose", [g.constant(f"{_prefix(head)}weight", m.head.weight)], head)
+    logits = g.node("MatMul", [y, weight], head)  # Gemm takes 2-D inputs only
+    logits = g.node("Add", [logits, g.constant(f"{_prefix(head)}bias", m.head.bias)], head)
+    h_n = g.node("Concat", finals_h, path, axis=0)
+    c_n = g.node("Concat", finals_c, path, axis=0)
+    return logits, h_n, c_n
 
 
 def _simple(op: str, **attributes: Callable[[Any], Any]) -> Callable[..., str]:
@@ -297,6 +326,8 @@ LAYERS: dict[type, Callable[..., str]] = {
     AvgPool2d: _avg_pool2d,
     LeNet5: _lenet5,
     RecurrentClassifier: _recurrent_classifier,
+    Embedding: _embedding,
+    CharLSTM: _char_lstm,
 }
 
 
@@ -344,30 +375,47 @@ def _onnx() -> Any:
     return onnx
 
 
+def _tensors(output: Any) -> list[ae.Tensor]:
+    """A forward's output as a flat list of Tensors (a tuple of Tensors and tuples too)."""
+    if isinstance(output, ae.Tensor):
+        return [output]
+    if isinstance(output, tuple | list):
+        return [t for part in output for t in _tensors(part)]
+    raise TypeError(f"nn.onnx.export: the model returned a {type(output).__name__}, not Tensors")
+
+
 def export(
     model: Module,
     example_input: ae.Tensor,
     path: str | os.PathLike[str],
     *,
-    input_names: tuple[str] = ("input",),
-    output_names: tuple[str] = ("output",),
+    input_names: tuple[str, ...] = ("input",),
+    output_names: tuple[str, ...] | None = None,
+    dynamic_axes: dict[str, dict[int, str]] | None = None,
 ) -> None:
     """Write `model`, in evaluation mode, as an ONNX file at `path` (atomically), checked by
-    `onnx.checker`. `example_input` is a (batch, ...) Tensor the model accepts."""
+    `onnx.checker`. `example_input` is a (batch, ...) Tensor the model accepts.
+
+    `output_names` name the model's output Tensors in order (default "output", then
+    "output_1", ...). `dynamic_axes` maps an input or output name to its free axes and their
+    names, as in torch.onnx.export; by default axis 0 of every input and output is "batch"."""
     onnx = _onnx()
     was_training = model.training
     model.eval()
     try:
         with ae.no_grad():
-            expected = model(example_input)
+            expected = _tensors(model(example_input))
             try:
-                exported = _as_exported(model, example_input)
+                exported = _tensors(_as_exported(model, example_input))
             except (ValueError, TypeError):  # the sub-modules do not even fit together
                 exported = None
         if (
-            not isinstance(expected, ae.Tensor)
-            or exported is None
-            or not np.allclose(expected.numpy(), exported.numpy(), rtol=1e-5, atol=1e-6)
+            exported is None
+            or len(exported) != len(expected)
+            or not all(
+                a.shape == b.shape and np.allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+                for a, b in zip(expected, exported)
+            )
         ):
             raise ValueError(
                 f"nn.onnx.export: {type(model).__name__}.forward is not the chain of its "
@@ -375,20 +423,31 @@ def export(
                 "parts that are (e.g. model.encoder, model.generator)"
             )
         g = _Graph(onnx, example_input.numpy().dtype)
-        output = _convert(g, model, (), input_names[0])
+        outputs = _convert(g, model, (), input_names[0])
     finally:
         model.train(was_training)
-    g.nodes.append(onnx.helper.make_node("Identity", [output], [output_names[0]], name="/output"))
+    outputs = [outputs] if isinstance(outputs, str) else list(outputs)
+    if output_names is None:
+        output_names = ("output", *(f"output_{i}" for i in range(1, len(outputs))))
+    if len(output_names) != len(outputs):
+        raise ValueError(
+            f"nn.onnx.export: {type(model).__name__} has {len(outputs)} outputs but "
+            f"output_names gives {len(output_names)} names ({', '.join(output_names)})"
+        )
+    for output, name in zip(outputs, output_names):
+        g.nodes.append(onnx.helper.make_node("Identity", [output], [name], name=f"/{name}"))
 
     def value(name: str, t: ae.Tensor) -> Any:
         dtype = onnx.helper.np_dtype_to_tensor_dtype(t.numpy().dtype)
-        return onnx.helper.make_tensor_value_info(name, dtype, ["batch", *t.shape[1:]])
+        free = {0: "batch"} if dynamic_axes is None else dynamic_axes.get(name, {})
+        dims = [free.get(i, size) for i, size in enumerate(t.shape)]
+        return onnx.helper.make_tensor_value_info(name, dtype, dims)
 
     graph = onnx.helper.make_graph(
         g.nodes,
         type(model).__name__,
         [value(input_names[0], example_input)],
-        [value(output_names[0], expected)],
+        [value(name, t) for name, t in zip(output_names, expected)],
         g.initializers,
     )
     proto = onnx.helper.make_model(

@@ -1,6 +1,7 @@
 """The `export` subcommand: a run's model as an ONNX file that other tools open
 (`nn.onnx.export`; needs the onnx extra). The classifiers' files include the input
-standardization, so they take raw inputs as `train` read them."""
+standardization, so they take raw inputs as `train` read them; a charlm file takes character
+ids (any batch and length) and gives the logits and the LSTM's final (h, c)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import autograd_engine as ae
 import nn
 from nn import Module
+from nn.models import CharLSTM
 
 from .commands import restore
 from .run_folder import record_file
@@ -47,9 +49,25 @@ class _Standardized(Module):
         return self.model(self.standardize(x))
 
 
+# A CharLSTM file: ids (batch, sequence) in; logits (batch, sequence, vocabulary) and the
+# final state (layers, batch, hidden) out.
+_CHARLM = {
+    "input_names": ("ids",),
+    "output_names": ("logits", "h_n", "c_n"),
+    "dynamic_axes": {
+        "ids": {0: "batch", 1: "sequence"},
+        "logits": {0: "batch", 1: "sequence"},
+        "h_n": {1: "batch"},
+        "c_n": {1: "batch"},
+    },
+}
+
+
 def _example_input(module: Module) -> ae.Tensor:
     """One random row sized by the input standardization (the classifiers) or else by the
-    first Linear layer, in the module's dtype."""
+    first Linear layer, in the module's dtype; eight character ids for a CharLSTM."""
+    if isinstance(module, CharLSTM):
+        return ae.tensor(np.zeros((1, 8), dtype=np.int64))
     first = next(m for m in module.modules() if isinstance(m, nn.Linear))
     if isinstance(module, _Standardized):  # image models reshape the row themselves
         return ae.randn(1, module.standardize.num_features, dtype=first.weight.dtype)
@@ -63,7 +81,7 @@ def export(args: argparse.Namespace) -> int:
     if not parts:
         raise ValueError(
             f"{args.run} is a {s.model} run, which has no layers to export; export mlp, logreg, "
-            "autoencoder, dae, vae, gan, cnn or lstm runs"
+            "autoencoder, dae, vae, gan, cnn, lstm or charlm runs"
         )
     if recipe.standardize:
         dtype = next(iter(model.parameters())).numpy().dtype
@@ -79,7 +97,8 @@ def export(args: argparse.Namespace) -> int:
             path = Path(args.out).with_name(f"{Path(args.out).stem}-{name}.{args.format}")
         if not path.parent.is_dir():
             raise ValueError(f"cannot write {path}: folder {path.parent} does not exist")
-        nn.onnx.export(part, _example_input(part), path)
+        options = _CHARLM if isinstance(part, CharLSTM) else {}
+        nn.onnx.export(part, _example_input(part), path, **options)
         if path.parent.resolve() == Path(args.run).resolve():
             record_file(args.run, path.name)  # so that `train --force` may replace it
         print(f"wrote {path}")

@@ -642,9 +642,6 @@ class CharLMRecipe(Recipe):
         (folder / "samples.txt").write_text("".join(parts), encoding="utf-8")
         return ["samples.txt"]
 
-    def exported_parts(self, model: Module) -> dict[str, Module]:
-        return {}  # nn.onnx has no conversion for Embedding and LSTM yet
-
 
 MAX_TEXT_SAMPLE = 100_000  # characters that `sample` draws at most
 

@@ -6,8 +6,11 @@ import json
 import math
 import shutil
 
+import numpy as np
 import pytest
 
+import autograd_engine as ae
+from autograd_engine.app.commands import restore
 from autograd_engine.app.run_folder import MARKER
 
 HAVE_DOT = shutil.which("dot") is not None
@@ -146,3 +149,20 @@ def test_a_text_that_is_not_utf8_is_refused(cli, tmp_path):
     path.write_bytes("café\n".encode("latin-1") * 100)
     code, _, err = cli("train", "charlm", "--text", path, "--out", tmp_path / "run")
     assert code == 1 and "cannot read" in err and "as UTF-8 text" in err
+
+
+def test_export_onnx_gives_the_models_logits_and_state(charlm_run, cli):
+    pytest.importorskip("onnx", reason='needs the onnx extra: pip install -e ".[onnx]"')
+    ort = pytest.importorskip("onnxruntime", reason="needs the onnx extra")
+    folder, _ = charlm_run
+    code, _, err = cli("export", folder, "--format", "onnx")
+    assert code == 0, err
+    assert "model.onnx" in json.loads((folder / MARKER).read_text())["files"]
+    _, _, model, _ = restore(folder)
+    ids = model.encode("the cat sat on the mat.\nthe dog")[None].repeat(2, 0)
+    session = ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(["logits", "h_n", "c_n"], {"ids": ids})
+    with ae.no_grad():
+        logits, (h, c) = model(ae.tensor(ids))
+    for g, want in zip(got, (logits, h, c)):
+        np.testing.assert_allclose(g, want.numpy(), rtol=1e-5, atol=1e-5)
