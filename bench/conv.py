@@ -121,22 +121,19 @@ def run(cfg: Config) -> Section:
                 "compilation), never part of a median.",
             ],
         )
-        fig, axes = plots.figure(2)
-        for ax, work in zip(axes, WORK):
-            for name in ("engine", "torch"):
-                ax.plot(
-                    sizes,
-                    [results[work, s].get(name, math.nan) * 1e3 for s in sizes],
-                    marker="o",
-                    label=name,
-                )
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log")
-            ax.set_xlabel("image side S (pixels)")
-            ax.set_ylabel("ms per call")
-            ax.set_title(f"{work}, batch {n}")
-            ax.legend(fontsize=8)
-        section.plot = plots.save(fig, cfg.plot_dir, "conv")
+        panels = [
+            (
+                f"{work}, batch {n}",
+                {
+                    peer: [results[work, s].get(peer, math.nan) * 1e3 for s in sizes]
+                    for peer in ("engine", "torch")
+                },
+            )
+            for work in WORK
+        ]
+        section.plot = plots.peer_panels(
+            cfg.plot_dir, "conv", sizes, panels, "image side S (pixels)", "ms per call"
+        )
         if section.missed:
             section.profile = missed_profile(section.missed, n, cfg)
     return section

@@ -37,3 +37,21 @@ def save(fig: plt.Figure, plot_dir: Path, name: str) -> Path:
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return path
+
+
+def peer_panels(
+    plot_dir: Path, name: str, xs: list, panels: list, xlabel: str, ylabel: str
+) -> Path:
+    """One log-log panel per (title, {peer: values over xs}) side by side, saved as `name`:
+    how each peer's time grows with a size (sections 8 and 9)."""
+    fig, axes = figure(len(panels))
+    for ax, (title, lines) in zip(axes, panels):
+        for peer, values in lines.items():
+            ax.plot(xs, values, marker="o", label=peer)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(fontsize=8)
+    return save(fig, plot_dir, name)

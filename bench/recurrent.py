@@ -69,22 +69,19 @@ def run(cfg: Config) -> Section:
                 "compilation), never part of a median.",
             ],
         )
-        fig, axes = plots.figure(2)
-        for ax, name in zip(axes, CELLS):
-            for peer in ("engine", "torch"):
-                ax.plot(
-                    lengths,
-                    [results[name, t].get(peer, math.nan) * 1e3 for t in lengths],
-                    marker="o",
-                    label=peer,
-                )
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log")
-            ax.set_xlabel("sequence length T")
-            ax.set_ylabel("ms per training step")
-            ax.set_title(f"{name}, batch {n}, hidden {hidden}")
-            ax.legend(fontsize=8)
-        section.plot = plots.save(fig, cfg.plot_dir, "recurrent")
+        panels = [
+            (
+                f"{name}, batch {n}, hidden {hidden}",
+                {
+                    peer: [results[name, t].get(peer, math.nan) * 1e3 for t in lengths]
+                    for peer in ("engine", "torch")
+                },
+            )
+            for name in CELLS
+        ]
+        section.plot = plots.peer_panels(
+            cfg.plot_dir, "recurrent", lengths, panels, "sequence length T", "ms per training step"
+        )
         if section.missed:
             worst = min(section.missed, key=lambda t: float(t.measured.rstrip("x")))
             cell = CELLS[worst.what.split()[0]]
