@@ -673,6 +673,12 @@ class Tensor:
     def __rpow__(self, other: Any) -> Tensor:
         return ops.elementwise.pow(other, self)
 
+    def __rmod__(self, other: Any) -> Tensor:
+        return ops.special.remainder(other, self)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return ops.arithmetic.floor_divide(other, self)
+
     def __rmatmul__(self, other: Any) -> Tensor:
         return ops.linalg.matmul(other, self)
 

@@ -30,7 +30,7 @@ from .activations import (
     tanh,
     tanh_backward,
 )
-from .arithmetic import add, div, sub
+from .arithmetic import add, div, floor_divide, sub
 from .compare import (
     all,
     allclose,
@@ -138,7 +138,20 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .special import atan2, ceil, cosh, erf, expm1, floor, log1p, round, sinh, trunc
+from .special import (
+    atan2,
+    ceil,
+    cosh,
+    erf,
+    expm1,
+    floor,
+    fmod,
+    log1p,
+    remainder,
+    round,
+    sinh,
+    trunc,
+)
 
 # Ops that are also Tensor methods: x.exp(), x.sum(dim=0), x.max(1), x.reshape(2, 3), ...
 TENSOR_METHODS = (
@@ -181,6 +194,9 @@ TENSOR_METHODS += (
     "round",
     "sinh",
     "trunc",
+    "fmod",
+    "remainder",
+    "floor_divide",
     "add",
     "sub",
     "mul",
@@ -202,6 +218,8 @@ OPERATORS = {
     "__sub__": elementwise.sub,
     "__mul__": elementwise.mul,
     "__truediv__": elementwise.div,
+    "__mod__": special.remainder,
+    "__floordiv__": arithmetic.floor_divide,
     "__pow__": elementwise.pow,
     "__matmul__": linalg.matmul,
     "__neg__": elementwise.neg,
@@ -261,6 +279,8 @@ __all__ = [
     "flatten",
     "flip",
     "floor",
+    "floor_divide",
+    "fmod",
     "gather",
     "ge",
     "getitem",
@@ -312,6 +332,7 @@ __all__ = [
     "reduce",
     "relu",
     "relu_backward",
+    "remainder",
     "repeat",
     "reshape",
     "roll",

@@ -47,4 +47,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     return Tensor._make(out, False, None)
 
 
-__all__ = ["add", "div", "sub"]
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """input // other, rounded down (torch.floor_divide, Python's //): integers stay integers,
+    floats get a zero gradient."""
+    return div(input, other, rounding_mode="floor")
+
+
+__all__ = ["add", "div", "floor_divide", "sub"]

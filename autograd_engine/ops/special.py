@@ -148,6 +148,53 @@ class Atan2(Primitive):
         return ty * dy + tx * dx
 
 
+class _Modulo(Primitive):
+    """a - q b for the quotient q = a / b rounded to an integer by `rounding` (Floor: the
+    remainder, with the sign of b; Trunc: fmod, with the sign of a). q is piecewise constant,
+    so d/da = 1 and d/db = -q (PyTorch's gradients)."""
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return cls.f(a, b)
+
+    @classmethod
+    def quotient(cls, a: Any, b: Any) -> Any:
+        return cls.rounding.call(a / b)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g, -g * ctx.fn.quotient(a, b)
+
+    @staticmethod
+    def jvp(ctx, ta, tb):
+        return ta - tb * ctx.fn.quotient(*ctx.inputs)
+
+
+class Remainder(_Modulo):
+    name = "remainder"
+    f = staticmethod(np.remainder)  # exact, as Python's % and torch.remainder
+    rounding = Floor
+
+
+class Fmod(_Modulo):
+    name = "fmod"
+    f = staticmethod(np.fmod)
+    rounding = Trunc
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python's `%`: input - floor(input / other) * other, with the sign of `other`
+    (torch.remainder), elementwise with broadcasting."""
+    return Remainder.apply(*binary(input, other))
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's fmod: input - trunc(input / other) * other, with the sign of `input` (torch.fmod)."""
+    return Fmod.apply(*binary(input, other))
+
+
 def erf(a: Any) -> Tensor:
     """erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt, elementwise."""
     return Erf.apply(as_tensor(a))
@@ -204,7 +251,9 @@ __all__ = [
     "erf",
     "expm1",
     "floor",
+    "fmod",
     "log1p",
+    "remainder",
     "round",
     "sinh",
     "trunc",

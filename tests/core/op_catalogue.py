@@ -43,6 +43,7 @@ GRID = ts.grid_elements()
 # first derivative jumps, so second differences blow up). Ties are tested in test_tensor_api.
 OFF_GRID = ts.grid_elements(offset=0.0)
 UNIT = ts._floats(0.0, 1.0)
+DIVISORS = st.sampled_from([-1.6, -0.8, -0.4, 0.4, 0.8, 1.6])
 # Distinct values at least 0.1 apart: no ties for max / min, positive variance for std.
 DISTINCT = ts.grid_elements(-20.0, 20.0)
 
@@ -1011,6 +1012,20 @@ CASES += [
     Case("cosh", ae.cosh, _args(_one()), ae.cosh, lambda t, x: t.cosh(x)),
     Case(
         "atan2", ae.atan2, _args(_pair(NONZERO, NONZERO)), ae.atan2, lambda t, y, x: t.atan2(y, x)
+    ),
+    # a on the grid k 0.1 + 0.05, b a multiple of 0.4: a / b stays at least 0.05 / |b| away from
+    # an integer, where the quotient (and so the result) jumps.
+    Case(
+        "remainder", ae.remainder, _args(_pair(GRID, DIVISORS)), ae.remainder, lambda t, a, b: a % b
+    ),
+    Case("fmod", ae.fmod, _args(_pair(GRID, DIVISORS)), ae.fmod, lambda t, a, b: t.fmod(a, b)),
+    Case(
+        "floor_divide",
+        ae.floor_divide,
+        _args(_pair(GRID, DIVISORS)),
+        lambda a, b: a // b,
+        # torch's floor_divide has no derivative; its div(rounding_mode="floor") gives zero
+        lambda t, a, b: t.div(a, b, rounding_mode="floor"),
     ),
     Case("round", ae.round, _args(_one(GRID)), ae.round, lambda t, x: t.round(x)),
     Case("floor", ae.floor, _args(_one(GRID)), ae.floor, lambda t, x: t.floor(x)),

@@ -1,0 +1,41 @@
+"""`%`, `//`, remainder, fmod and floor_divide with PyTorch's signs, dtypes and reflected forms,
+on integers and floats (the gradients are in the op catalogue)."""
+
+import numpy as np
+import pytest
+
+import autograd_engine as ae
+
+torch = pytest.importorskip("torch", reason="needs PyTorch 2.13 as the oracle")
+
+A = [7, -7, 5, -5, 0, 9]
+B = [3, 3, -3, -3, 2, 4]
+
+
+def same(ours, theirs):
+    assert ours.dtype == theirs.numpy().dtype
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64", "float32"])
+def test_operators_and_functions_match_torch(dtype):
+    a, b = ae.tensor(A, dtype=dtype), ae.tensor(B, dtype=dtype)
+    ta, tb = (
+        torch.tensor(A, dtype=getattr(torch, dtype)),
+        torch.tensor(B, dtype=getattr(torch, dtype)),
+    )
+    same(a % b, ta % tb)
+    same(a // b, ta // tb)
+    same(ae.remainder(a, b), torch.remainder(ta, tb))
+    same(ae.fmod(a, b), torch.fmod(ta, tb))
+    same(a.fmod(b), ta.fmod(tb))
+    same(ae.floor_divide(a, b), torch.floor_divide(ta, tb))
+    same(a % 4, ta % 4)
+    same(11 % b, 11 % tb)  # reflected
+    same(11 // b, 11 // tb)
+
+
+def test_a_float_divisor_promotes_an_integer_tensor():
+    a, ta = ae.tensor(A), torch.tensor(A)
+    same(a % 2.5, ta % 2.5)
+    same(a // 2.5, ta // 2.5)
