@@ -559,6 +559,14 @@ class Tensor:
                 f"{op}: cannot update a tensor of shape {self.shape} in place with a value of "
                 f"shape {np.shape(value)}: {exc}"
             ) from exc
+        except TypeError as exc:  # NumPy's casting error: the result is of a wider kind
+            other_type = getattr(value, "dtype", type(value).__name__)
+            raise DTypeError(
+                f"{op}: the result for a {other_type} operand is of a wider kind than this "
+                f"{self._data.dtype} tensor and cannot be stored in it in place (PyTorch: "
+                "result type Float can't be cast to Long); use the out-of-place form "
+                "(x = x + v) or convert first (x = x.float())"
+            ) from exc
         self._vc[0] += 1
         return self
 

@@ -1,5 +1,6 @@
 """`%`, `//`, remainder, fmod and floor_divide with PyTorch's signs, dtypes and reflected forms,
-on integers and floats (the gradients are in the op catalogue)."""
+on integers and floats (the gradients are in the op catalogue), and in-place updates whose
+result an integer tensor cannot hold."""
 
 import numpy as np
 import pytest
@@ -39,3 +40,14 @@ def test_a_float_divisor_promotes_an_integer_tensor():
     a, ta = ae.tensor(A), torch.tensor(A)
     same(a % 2.5, ta % 2.5)
     same(a // 2.5, ta // 2.5)
+
+
+def test_in_place_results_of_a_wider_kind_are_refused_as_in_torch():
+    t = ae.tensor([1, 2])
+    for update in (lambda: t.__iadd__(2.5), lambda: t.div_(2), lambda: t.mul_(ae.tensor([1.0]))):
+        with pytest.raises(RuntimeError, match=r"wider kind .* int64 tensor"):
+            update()
+        with pytest.raises(TypeError):
+            update()
+    t += 2
+    assert t.tolist() == [3, 4]
