@@ -51,6 +51,11 @@ class IndexOutOfRangeError(AutogradError, IndexError):
     """An index or class label outside the valid range."""
 
 
+class EmptyReductionError(AutogradError, IndexError, RuntimeError):
+    """max, min, argmax and their kin over zero elements, which have no value (PyTorch raises
+    RuntimeError for a whole empty tensor and IndexError for an empty dim: this is both)."""
+
+
 class AnomalyError(AutogradError, RuntimeError):
     """`detect_anomaly()` found NaN or Inf in the forward or backward of an operation."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexOutOfRangeError
+from ..errors import EmptyReductionError
 from ..tensor import Tensor
 from ._util import as_tensor, check_dim, normalize_axis, pick_alias, value
 
@@ -89,9 +89,7 @@ def _arg(op: str, fn: Any, a: Any, dim: Any, keepdim: bool, axis: Any, keepdims:
         if arr.ndim == 0:
             return _plain(np.zeros((), dtype=np.int64))
     if arr.size == 0 and (d is None or arr.shape[d] == 0):
-        raise IndexOutOfRangeError(
-            f"{op}: cannot take the {op} of an empty dim (shape {arr.shape})"
-        )
+        raise EmptyReductionError(f"{op}: cannot take the {op} of an empty dim (shape {arr.shape})")
     return _plain(fn(arr, axis=d, keepdims=keep).astype(np.int64))
 
 

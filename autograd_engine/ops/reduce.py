@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import kernels as K
-from ..errors import ArgumentValueError, IndexOutOfRangeError
+from ..errors import ArgumentValueError, EmptyReductionError, IndexOutOfRangeError
 from ..tensor import Tensor
 from ._util import (
     Primitive,
@@ -106,10 +106,10 @@ class _Extreme(Primitive):
 
 
 def _check_not_empty(op: str, shape: tuple[int, ...], axes: tuple[int, ...]) -> None:
-    """max, min and their kin have no value over zero elements (PyTorch raises IndexError)."""
+    """max, min and their kin have no value over zero elements."""
     empty = [a for a in axes if shape[a] == 0]
     if empty:
-        raise IndexOutOfRangeError(
+        raise EmptyReductionError(
             f"{op}: dim {empty[0]} of a tensor of shape {shape} has no elements to reduce; "
             "reduce over a non-empty dim"
         )
@@ -484,6 +484,8 @@ def median(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     along a dim, (values, indices). Without dim, tied medians share the gradient evenly."""
     x = as_tensor(x)
     if dim is None:
+        if x._data.size == 0 and x._data.dtype.kind == "f":  # as torch: NaN, not an error
+            return sum(x) * np.nan
         _check_not_empty("median", x.shape, tuple(range(x.ndim)))
         flat = np.sort(x._data, axis=None)
         m = flat[(flat.size - 1) // 2]

@@ -51,3 +51,19 @@ def test_in_place_results_of_a_wider_kind_are_refused_as_in_torch():
             update()
     t += 2
     assert t.tolist() == [3, 4]
+
+
+@pytest.mark.parametrize(
+    "reduce", [lambda t: t.max(), lambda t: t.amin(), lambda t: t.argmax(), lambda t: t.max(0)]
+)
+def test_reductions_over_nothing_raise_what_torch_raises(reduce):
+    """torch raises RuntimeError for some, IndexError for others: the engine's error is both."""
+    for error in (RuntimeError, IndexError):
+        with pytest.raises(error, match=r"empty|no elements"):
+            reduce(ae.tensor([]))
+    with pytest.raises((RuntimeError, IndexError)):
+        reduce(torch.tensor([]))
+
+
+def test_the_median_of_nothing_is_nan_as_in_torch():
+    assert np.isnan(ae.tensor([]).median().item()) and torch.tensor([]).median().isnan()
