@@ -298,7 +298,11 @@ class ValuesIndices(NamedTuple):
 
 
 def _dims(op: str, x: Tensor, dim: Any, axis: Any) -> tuple[int, ...]:
-    return normalize_axis(pick_alias(op, "dim", dim, "axis", axis, None), x.ndim, op)
+    """The reduced dims; as in PyTorch (not NumPy), an empty tuple or list means all of them."""
+    dims = pick_alias(op, "dim", dim, "axis", axis, None)
+    if isinstance(dims, tuple | list) and not dims:
+        dims = None
+    return normalize_axis(dims, x.ndim, op)
 
 
 def _keep(op: str, keepdim: bool, keepdims: bool | None) -> bool:
@@ -569,7 +573,7 @@ def norm(x: Any, p: float | str = "fro", dim: Axis = None, keepdim: bool = False
     """The vector p-norm over dims (all by default): p = 2 or 'fro', 1, inf, -inf or any
     other positive number. At a zero vector the 2-norm's gradient is 0, as PyTorch's."""
     x = as_tensor(x)
-    axes = normalize_axis(dim, x.ndim, "norm")
+    axes = _dims("norm", x, dim, None)
     if p in ("fro", 2):
         return _sqrt_or_zero(Sum.apply(x * x, axes, keepdim))
     if p == math.inf:

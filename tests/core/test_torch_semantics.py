@@ -84,6 +84,21 @@ def test_reductions_take_dim_and_keepdim(name, dim, keepdim):
 
 
 @pytest.mark.parametrize("name", REDUCTIONS)
+def test_an_empty_dim_tuple_reduces_everything(name):
+    """PyTorch's rule (NumPy's axis=() would reduce nothing)."""
+    x, tx = pair()
+    if name == "prod":  # torch.prod takes one int dim; prod over all is its dim-less form
+        expected = tx.prod()
+    elif name == "logsumexp":  # torch's own logsumexp(dim=()) fails on a shape check
+        expected = tx.logsumexp((0, 1, 2))
+    else:
+        expected = getattr(tx, name)(*((2,) if name == "norm" else ()), dim=())
+    same(getattr(x, name)(dim=()), expected, name)
+    if name != "norm":
+        same(getattr(x, name)(axis=[]), expected, name)
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
 def test_reductions_over_everything(name):
     x, tx = pair()
     expected = tx.logsumexp((0, 1, 2)) if name == "logsumexp" else getattr(tx, name)()
