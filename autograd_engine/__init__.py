@@ -82,6 +82,7 @@ from .errors import (
     EmptyReductionError,
     IndexOutOfRangeError,
     InplaceError,
+    IntegerDivisionByZeroError,
     NotDifferentiableError,
     ShapeError,
 )
@@ -247,6 +248,7 @@ __all__ = [
     "IndexOutOfRangeError",
     "InplaceError",
     "IntTensor",
+    "IntegerDivisionByZeroError",
     "LongTensor",
     "NotDifferentiableError",
     "ShapeError",

@@ -56,6 +56,11 @@ class EmptyReductionError(AutogradError, IndexError, RuntimeError):
     RuntimeError for a whole empty tensor and IndexError for an empty dim: this is both)."""
 
 
+class IntegerDivisionByZeroError(AutogradError, ZeroDivisionError, RuntimeError):
+    """An integer division or remainder by zero, which has no integer value (PyTorch raises
+    RuntimeError "ZeroDivisionError"; NumPy would give 0 with a warning)."""
+
+
 class AnomalyError(AutogradError, RuntimeError):
     """`detect_anomaly()` found NaN or Inf in the forward or backward of an operation."""
 

@@ -15,6 +15,7 @@ from ..errors import ArgumentValueError
 from ..tensor import Tensor
 from . import elementwise
 from ._util import binary
+from .special import check_integer_divisor
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -41,6 +42,7 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
         quotient = elementwise.div(a, b)
         return quotient.floor() if rounding_mode == "floor" else quotient.trunc()
     x, y = (v._data if isinstance(v, Tensor) else v for v in (a, b))
+    check_integer_divisor(f"div(rounding_mode={rounding_mode!r})", x, y)
     out = np.asarray(np.floor_divide(x, y))
     if rounding_mode == "trunc":  # floor is one below trunc for inexact negative quotients
         out = out + ((out < 0) & (out * y != x))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import scipy.special
 
+from ..errors import IntegerDivisionByZeroError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary
 from .elementwise import Exp
@@ -148,6 +149,16 @@ class Atan2(Primitive):
         return ty * dy + tx * dx
 
 
+def check_integer_divisor(op: str, a: Any, b: Any) -> None:
+    """Integer division by zero has no value: raise as PyTorch does (NumPy gives 0)."""
+    b = np.asarray(b)
+    if np.result_type(a, b).kind in "iub" and not b.all():
+        raise IntegerDivisionByZeroError(
+            f"{op}: integer division by zero (divisor of shape {b.shape} holds a 0); "
+            "use a float tensor (x.float()) for inf/nan results"
+        )
+
+
 class _Modulo(Primitive):
     """a - q b for the quotient q = a / b rounded to an integer by `rounding` (Floor: the
     remainder, with the sign of b; Trunc: fmod, with the sign of a). q is piecewise constant,
@@ -155,12 +166,15 @@ class _Modulo(Primitive):
 
     @classmethod
     def forward(cls, ctx, a, b):
+        check_integer_divisor(cls.name, a, b)
         ctx.save_for_backward(a, b)
-        return cls.f(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, silently
+            return cls.f(a, b)
 
     @classmethod
     def quotient(cls, a: Any, b: Any) -> Any:
-        return cls.rounding.call(a / b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return cls.rounding.call(a / b)
 
     @staticmethod
     def backward(ctx, g):

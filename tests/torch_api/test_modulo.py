@@ -67,3 +67,17 @@ def test_reductions_over_nothing_raise_what_torch_raises(reduce):
 
 def test_the_median_of_nothing_is_nan_as_in_torch():
     assert np.isnan(ae.tensor([]).median().item()) and torch.tensor([]).median().isnan()
+
+
+@pytest.mark.parametrize("op", [lambda a, b: a % b, lambda a, b: a // b, ae.fmod, torch.fmod])
+def test_integer_division_by_zero_raises_as_in_torch(op):
+    with pytest.raises(RuntimeError):
+        op(torch.tensor([5, 6]), torch.tensor([1, 0]))
+    if op is torch.fmod:
+        return
+    with pytest.raises(ZeroDivisionError, match="integer division by zero"):
+        op(ae.tensor([5, 6]), ae.tensor([1, 0]))
+    with pytest.raises(RuntimeError):
+        op(ae.tensor([5, 6]), 0)
+    # floats divide by zero into inf / nan, silently, as torch
+    same(op(ae.tensor([5.0, -1.0]), 0.0), op(torch.tensor([5.0, -1.0]), 0.0))
