@@ -206,6 +206,17 @@ class scope(_Switch):
         state = STATE
         state.scope = state.scope[:-1]
 
+    def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """`fn(*args, **kwargs)` inside the scope: `with self: return fn(...)` in one call,
+        for `nn.Module.__call__`, which opens a scope for every module on every step."""
+        state = STATE
+        outer = state.scope
+        state.scope = (*outer, CallLabel(self.label))
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            state.scope = outer
+
 
 class _Duals(threading.local):
     """Forward mode's per-thread state (see forward_ad.py): how many `dual_level()` scopes are

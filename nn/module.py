@@ -15,7 +15,6 @@ import numpy as np
 
 import autograd_engine as ae
 from autograd_engine.device import names_device
-from autograd_engine.grad_mode import STATE, CallLabel
 from autograd_engine.hooks import RemovableHandle
 
 from . import hooks
@@ -56,18 +55,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Run `forward` inside a scope named after the module, so graph drawings can box it.
-
-        `with self._scope:` written out: this runs for every module on every step."""
-        state = STATE
-        outer = state.scope
-        state.scope = (*outer, CallLabel(self._scope.label))
-        try:
-            if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
-                return self._call_with_hooks(args, kwargs)
-            return self.forward(*args, **kwargs)
-        finally:
-            state.scope = outer
+        """Run `forward` inside a scope named after the module, so graph drawings can box it."""
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+            return self._scope.run(self._call_with_hooks, args, kwargs)
+        return self._scope.run(self.forward, *args, **kwargs)
 
     # ------------------------------------------------------------------ hooks
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:

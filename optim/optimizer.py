@@ -129,14 +129,14 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad._data
+                grad = p.grad.numpy()
                 state = self.state.get(p)
                 if state is None:
-                    state = self.state[p] = self._init_state(p._data, group)
+                    state = self.state[p] = self._init_state(p.numpy(), group)
                 params.append(p)
                 grads.append(-grad if maximize else grad)
                 states.append(state)
-            self._update_group([p._data for p in params], grads, states, group)
+            self._update_group([p.numpy() for p in params], grads, states, group)
             for p in params:
                 ae.increment_version(p)  # a graph that saved the old value now refuses backward
         return loss
