@@ -206,3 +206,26 @@ def test_the_console_script_is_the_light_launcher():
         [sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_signal_inside_a_destructor_is_delivered_again(capfd):
+    """Python drops an exception raised in `__del__` (printing "Exception ignored"); the first
+    stop signal arriving there (a tqdm bar collected between epochs did it) must still stop."""
+    from autograd_engine.app import interrupts
+
+    class SignalledWhileCollected:
+        def __del__(self):
+            signal.raise_signal(signal.SIGTERM)  # the handler runs here, inside __del__
+
+    stopped = False
+    with interrupts.handled():
+        try:
+            SignalledWhileCollected()  # collected at once: the signal arrives in its __del__
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.001)
+        except KeyboardInterrupt:
+            stopped = True
+        assert interrupts.received() == signal.SIGTERM
+    assert stopped, "the dropped KeyboardInterrupt was not delivered again"
+    assert "Exception ignored" not in capfd.readouterr().err
