@@ -12,7 +12,7 @@ import gc
 import heapq
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from . import forward_ad
 from .errors import AnomalyError, ArgumentValueError, BackwardError, DTypeError, ShapeError
 from .function import Function, Node, check_gradient_finite
-from .grad_mode import STATE
+from .grad_mode import THREAD
 from .ops.shape import clone, sum_to
 from .tensor import AccumulateGrad, Tensor
 
@@ -75,11 +75,16 @@ def grad(
     return tuple(result)
 
 
-def increment_version(tensor: Tensor) -> None:
-    """Record that `tensor._data` was changed in place by code outside the engine (an
-    optimizer writing `p._data`), so that a backward through a graph that saved the old values
-    raises instead of silently using the new ones (torch.autograd.graph.increment_version)."""
-    tensor._vc[0] += 1
+def increment_version(tensor: Tensor | Iterable[Tensor]) -> None:
+    """Record that a tensor's values (or each one's of several) were changed in place by code
+    outside the engine (an optimizer writing `p.numpy()`), so that a backward through a graph
+    that saved the old values raises instead of silently using the new ones
+    (torch.autograd.graph.increment_version)."""
+    if isinstance(tensor, Tensor):
+        tensor._vc[0] += 1
+        return
+    for t in tensor:
+        t._vc[0] += 1
 
 
 def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
@@ -188,8 +193,9 @@ def _run(
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     found: dict = {}
-    previous_mode = STATE.grad_enabled
-    STATE.grad_enabled = create_graph
+    state = THREAD.state
+    previous_mode, anomaly = state.grad_enabled, state.anomaly
+    state.grad_enabled = create_graph
     collecting = gc.isenabled()
     gc.disable()  # backward frees what it creates; cyclic GC passes over a big graph are waste
     try:
@@ -207,7 +213,7 @@ def _run(
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            grads = _call_backward(node, g, create_graph)
+            grads = _call_backward(node, g, create_graph, anomaly)
             for child, gi in zip(node.next_functions, grads):
                 if gi is None:
                     continue
@@ -229,7 +235,7 @@ def _run(
             elif acc in target_set:
                 found[acc] = g if create_graph else Tensor._make(g, False, None)
     finally:
-        STATE.grad_enabled = previous_mode
+        state.grad_enabled = previous_mode
         if collecting:
             gc.enable()
     return found
@@ -258,8 +264,11 @@ def _add(a: Any, b: Any) -> Any:
     return np.asarray(total) if isinstance(total, np.generic) else total
 
 
-def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
-    """Run one node's backward and bring each gradient to its input's shape and dtype.
+def _call_backward(
+    node: Node, grad_output: Tensor | np.ndarray, create_graph: bool, anomaly: bool
+) -> list:
+    """Run one node's backward and bring each gradient to its input's shape and dtype, and
+    with `anomaly` check that they are finite.
 
     With `create_graph` the gradients are Tensors, otherwise NumPy arrays; functions that
     declare `raw_backward` receive the arrays directly, the others get them wrapped.
@@ -301,7 +310,7 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
                 )
             gi = gi.astype(dtype)
         grads.append(gi)
-    if STATE.anomaly:
+    if anomaly:
         check_gradient_finite(node, grads)
     return grads
 

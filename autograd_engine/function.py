@@ -53,7 +53,7 @@ from .errors import (
     ShapeError,
 )
 from .forward_ad import push_tangent
-from .grad_mode import DUALS, STATE
+from .grad_mode import DUALS, THREAD
 from .tensor import Tensor
 
 _IN, _OUT, _CONST = 0, 1, 2
@@ -93,7 +93,7 @@ class Node:
         self.fn = fn
         self.seq = next(_sequence)
         self._saved: tuple = ()  # as given to save_for_backward, then packed by apply
-        self.scope = STATE.scope
+        self.scope = THREAD.state.scope
 
     @property
     def name(self) -> str:
@@ -116,7 +116,7 @@ class Node:
                 "values were freed by the first backward; pass retain_graph=True to the first "
                 "backward() (or grad()) if you need to go through the graph again"
             )
-        raw = self.fn.raw_backward and not STATE.grad_enabled
+        raw = self.fn.raw_backward and not THREAD.state.grad_enabled
         values = []
         for kind, value, cell, version in self._saved:
             if cell is not None and cell[0] != version:
@@ -222,7 +222,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        state = STATE
+        state = THREAD.state
         ctx = _new(Node)  # Node.__init__, inlined: this runs for every operation
         ctx.fn = cls
         ctx.seq = next(_sequence)
@@ -288,9 +288,9 @@ def _watch(
 ) -> None:
     """The rarely enabled work after a forward: check it (anomaly mode), keep its arguments
     (viz.recording), carry tangents (forward mode)."""
-    if STATE.anomaly:
+    if THREAD.state.anomaly:
         _check_finite(cls.op_name(), "forward", out)
-    if STATE.keep_args and recorded:
+    if THREAD.state.keep_args and recorded:
         ctx.recorded_args = args
     if DUALS.level and out.dtype.kind == "f":
         push_tangent(cls, ctx, args, arrays, out, result)

@@ -17,44 +17,55 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State(threading.local):
-    """The switches of the current thread, read on every operation.
+class State:
+    """The switches of one thread, read on every operation.
 
-    The class-level values are every thread's start values. Reading one costs 40 ns against
-    24 ns for a plain object's attribute (`python -m timeit`); Function.apply reads three.
+    A plain object with slots: a field costs about 10 ns to read, against 50-65 ns for an
+    attribute of a `threading.local` (`python -m timeit`). The hot paths fetch the current
+    thread's State once (`THREAD.state`) and read its fields from there.
     """
 
-    grad_enabled: bool = True
-    inference: bool = False
-    anomaly: bool = False
-    scope: tuple[str, ...] = ()
-    keep_args: bool = False  # viz.recording(): nodes keep their arguments for drawings
-    # Any of anomaly, keep_args or a forward-mode level on: one read in Function.apply tells
-    # whether the rare work runs at all. Kept by `refresh_watch` after each change.
-    watch: bool = False
+    __slots__ = ("anomaly", "grad_enabled", "inference", "keep_args", "saved", "scope", "watch")
 
     def __init__(self) -> None:
+        # A new thread starts here, whatever the thread that started it has set.
+        self.grad_enabled = True
+        self.inference = False
+        self.anomaly = False
+        self.scope: tuple[str, ...] = ()
+        self.keep_args = False  # viz.recording(): nodes keep their arguments for drawings
+        # Any of anomaly, keep_args or a forward-mode level on: one read in Function.apply
+        # tells whether the rare work runs at all. Kept by `refresh_watch` after each change.
+        self.watch = False
         self.saved: list[tuple] = []  # the values the open `with` blocks will restore
 
 
-STATE = _State()
+class _PerThread(threading.local):
+    """Each thread's own State, made on the thread's first use."""
+
+    def __init__(self) -> None:
+        self.state = State()
+
+
+THREAD = _PerThread()
 
 
 def refresh_watch() -> None:
-    """Recompute STATE.watch after anomaly, keep_args or the dual level changed."""
-    STATE.watch = STATE.anomaly or STATE.keep_args or DUALS.level > 0
+    """Recompute the watch flag after anomaly, keep_args or the dual level changed."""
+    state = THREAD.state
+    state.watch = state.anomaly or state.keep_args or DUALS.level > 0
 
 
 def is_grad_enabled() -> bool:
-    return STATE.grad_enabled
+    return THREAD.state.grad_enabled
 
 
 def is_inference_mode_enabled() -> bool:
-    return STATE.inference
+    return THREAD.state.inference
 
 
 def is_anomaly_enabled() -> bool:
-    return STATE.anomaly
+    return THREAD.state.anomaly
 
 
 class _Switch:
@@ -70,12 +81,14 @@ class _Switch:
         raise NotImplementedError
 
     def __enter__(self) -> None:
-        STATE.saved.append(tuple([getattr(STATE, key) for key in self._keys]))
+        state = THREAD.state
+        state.saved.append(tuple([getattr(state, key) for key in self._keys]))
         self._set()
 
     def __exit__(self, *exc: object) -> None:
-        for key, value in zip(self._keys, STATE.saved.pop()):
-            setattr(STATE, key, value)
+        state = THREAD.state
+        for key, value in zip(self._keys, state.saved.pop()):
+            setattr(state, key, value)
 
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
@@ -101,14 +114,14 @@ class no_grad(_NoArgSwitch):
     """Do not record operations: results have no `grad_fn` and do not require grad."""
 
     def _set(self) -> None:
-        STATE.grad_enabled = False
+        THREAD.state.grad_enabled = False
 
 
 class enable_grad(_NoArgSwitch):
     """Record operations again, for example inside a `no_grad()` block."""
 
     def _set(self) -> None:
-        STATE.grad_enabled = True
+        THREAD.state.grad_enabled = True
 
 
 class set_grad_enabled(_Switch):
@@ -117,20 +130,22 @@ class set_grad_enabled(_Switch):
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._before: bool | None = STATE.grad_enabled  # what the first `with` restores
-        STATE.grad_enabled = self.mode
+        state = THREAD.state
+        self._before: bool | None = state.grad_enabled  # what the first `with` restores
+        state.grad_enabled = self.mode
 
     def __enter__(self) -> None:
+        state = THREAD.state
         before, self._before = self._before, None
-        STATE.saved.append((STATE.grad_enabled if before is None else before,))
-        STATE.grad_enabled = self.mode
+        state.saved.append((state.grad_enabled if before is None else before,))
+        state.grad_enabled = self.mode
 
     def _set(self) -> None:
-        STATE.grad_enabled = self.mode
+        THREAD.state.grad_enabled = self.mode
 
     def __call__(self, fn: F) -> F:
         if self._before is not None:  # undo the call's own effect: the decorator acts per call
-            STATE.grad_enabled, self._before = self._before, None
+            THREAD.state.grad_enabled, self._before = self._before, None
         return super().__call__(fn)
 
 
@@ -153,8 +168,8 @@ class inference_mode(_Switch):
 
     def _set(self) -> None:
         if self.mode:
-            STATE.grad_enabled = False
-            STATE.inference = True
+            THREAD.state.grad_enabled = False
+            THREAD.state.inference = True
 
 
 class detect_anomaly(_Switch):
@@ -169,7 +184,7 @@ class detect_anomaly(_Switch):
         self.check_nan = check_nan
 
     def _set(self) -> None:
-        STATE.anomaly = self.check_nan
+        THREAD.state.anomaly = self.check_nan
         refresh_watch()
 
     def __exit__(self, *exc: object) -> None:
@@ -199,17 +214,17 @@ class scope(_Switch):
     # by dropping the label it added (blocks nest, and every exit runs, also on an error).
     # The fresh label costs about 0.1 us per call (`python -m timeit`).
     def __enter__(self) -> None:
-        state = STATE
+        state = THREAD.state
         state.scope = (*state.scope, CallLabel(self.label))
 
     def __exit__(self, *exc: object) -> None:
-        state = STATE
+        state = THREAD.state
         state.scope = state.scope[:-1]
 
     def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """`fn(*args, **kwargs)` inside the scope: `with self: return fn(...)` in one call,
         for `nn.Module.__call__`, which opens a scope for every module on every step."""
-        state = STATE
+        state = THREAD.state
         outer = state.scope
         state.scope = (*outer, CallLabel(self.label))
         try:

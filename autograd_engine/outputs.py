@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ArgumentError, DTypeError, NotDifferentiableError
-from .grad_mode import STATE, no_grad
+from .grad_mode import THREAD, no_grad
 from .tensor import Tensor
 
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
@@ -65,7 +65,7 @@ def with_out(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     def wrapped(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Tensor:
         if out is None:
             return fn(*args, **kwargs)
-        if STATE.grad_enabled and (out.requires_grad or _requires_grad(args, kwargs)):
+        if THREAD.state.grad_enabled and (out.requires_grad or _requires_grad(args, kwargs)):
             raise NotDifferentiableError(
                 f"{fn.__name__}(): functions with out=... arguments don't support automatic "
                 "differentiation, but one of the arguments requires grad; call it under "

@@ -27,7 +27,7 @@ from .errors import (
     InplaceError,
     ShapeError,
 )
-from .grad_mode import DUALS, STATE
+from .grad_mode import DUALS, THREAD
 from .hooks import RemovableHandle
 from .random import numpy_generator
 
@@ -348,8 +348,9 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         return self._data if dtype is None else self._data.astype(dtype)
 
-    def __hash__(self) -> int:
-        return id(self)
+    # By identity, as in PyTorch (== is elementwise): tensors key the optimizers' state and
+    # the engine's dicts. object's own hash is C code, a Python __hash__ a call per lookup.
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", **PRINT_OPTIONS)
@@ -461,11 +462,11 @@ class Tensor:
             return
         view.node = base._grad_fn
         if view.grad_mode and base._requires_grad:
-            previous, STATE.grad_enabled = STATE.grad_enabled, True
+            previous, THREAD.state.grad_enabled = THREAD.state.grad_enabled, True
             try:
                 fresh = ops.shape.replay_view(base, view.steps)
             finally:
-                STATE.grad_enabled = previous
+                THREAD.state.grad_enabled = previous
             self._grad_fn = fresh._grad_fn
             self._requires_grad = True
             self._grad_fn.output_ref = weakref.ref(self)
@@ -474,7 +475,7 @@ class Tensor:
         """True if this in-place change must be recorded; raises where PyTorch does."""
         # A forward-mode tangent in play: take the out-of-place path, which carries it.
         dual = bool(DUALS.level) and any(id(t) in DUALS.tangents for t in (self, *others))
-        if not STATE.grad_enabled:
+        if not THREAD.state.grad_enabled:
             return dual
         view = self._view
         if view is not None:
@@ -518,7 +519,7 @@ class Tensor:
         view = self._view
         if view is None:
             np.copyto(self._data, result._data)
-            if STATE.grad_enabled:  # (else only a forward-mode tangent made us record)
+            if THREAD.state.grad_enabled:  # (else only a forward-mode tangent made us record)
                 self._grad_fn = result._grad_fn
                 self._requires_grad = result._requires_grad
                 if self._grad_fn is not None:

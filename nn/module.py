@@ -50,13 +50,14 @@ class Module:
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_backward_hooks", {})
         object.__setattr__(self, "_hooks_with_kwargs", {})
+        object.__setattr__(self, "_hooked", False)  # a hook was registered: the slower call path
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` inside a scope named after the module, so graph drawings can box it."""
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+        if self._hooked:
             return self._scope.run(self._call_with_hooks, args, kwargs)
         return self._scope.run(self.forward, *args, **kwargs)
 
@@ -91,6 +92,7 @@ class Module:
         self, registry: dict, hook: Callable, prepend: bool, with_kwargs: bool
     ) -> RemovableHandle:
         handle = RemovableHandle(registry, self._hooks_with_kwargs)
+        object.__setattr__(self, "_hooked", True)
         if prepend:
             later = list(registry.items())
             registry.clear()

@@ -137,8 +137,7 @@ class Optimizer:
                 grads.append(-grad if maximize else grad)
                 states.append(state)
             self._update_group([p.numpy() for p in params], grads, states, group)
-            for p in params:
-                ae.increment_version(p)  # a graph that saved the old value now refuses backward
+            ae.increment_version(params)  # a graph that saved the old values now refuses backward
         return loss
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def test_a_library_does_not_load_what_is_above_it(module, forbidden):
 def test_nn_and_optim_use_only_the_public_tensor_api():
     """No reads of the Tensor's private fields or of the core's per-thread state: nn and optim
     are written as a user's code would be (the README's architecture section says so)."""
-    private = re.compile(r"\._(data|grad_fn|requires_grad|vc|view|accumulator|grad)\b|\bSTATE\b")
+    private = re.compile(r"\._(data|grad_fn|requires_grad|vc|view|accumulator|grad)\b|\bTHREAD\b")
     found = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for package in ("nn", "optim")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArgumentValueError, IndexOutOfRangeError, ShapeError
-from ..grad_mode import STATE
+from ..grad_mode import THREAD
 from ..tensor import Tensor, _View
 from ._util import (
     Primitive,
@@ -39,7 +39,7 @@ def _as_view(result: Tensor, source: Tensor, step: tuple) -> Tensor:
         result._vc = source._vc
         parent = source._view
         base, steps = (source, ()) if parent is None else (parent.base, parent.steps)
-        result._view = _View(base, (*steps, step), STATE.grad_enabled)
+        result._view = _View(base, (*steps, step), THREAD.state.grad_enabled)
     return result
 
 
@@ -501,7 +501,9 @@ def copy_slices(base: Tensor, src: Tensor, region: np.ndarray, steps: tuple) -> 
     """Write src into `region` (base's memory seen through `steps`) and give base the node;
     return the recorded output (which holds the base's new forward-mode tangent, if any)."""
     out = CopySlices.apply(base, src, region, steps)
-    if STATE.grad_enabled:  # (else only a forward-mode tangent made the change go through here)
+    if (
+        THREAD.state.grad_enabled
+    ):  # (else only a forward-mode tangent made the change go through here)
         base._grad_fn = out._grad_fn
         base._requires_grad = out._requires_grad
         if base._grad_fn is not None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import STATE, refresh_watch
+from ..grad_mode import THREAD, refresh_watch
 from ..tensor import Tensor
 from .backward import annotate, replay
 from .dot import DIRECTIONS, to_dot
@@ -66,20 +66,20 @@ def recording() -> Iterator[None]:
     appear as anonymous "input" vertices; inside it they keep their names and values. Costs
     memory (inputs stay alive with the graph), so it is off by default.
     """
-    previous = STATE.keep_args
-    STATE.keep_args = True
+    previous = THREAD.state.keep_args
+    THREAD.state.keep_args = True
     refresh_watch()
     try:
         yield
     finally:
-        STATE.keep_args = previous
+        THREAD.state.keep_args = previous
         refresh_watch()
 
 
 def is_recording() -> bool:
     """Whether this thread is inside `recording()`: layers that fuse many steps into one op
     (nn.LSTM, nn.GRU) then run step by step, so drawings show one box per time step."""
-    return STATE.keep_args
+    return THREAD.state.keep_args
 
 
 def _check(outputs: tuple[Any, ...], direction: str | None) -> None:

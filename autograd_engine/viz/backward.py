@@ -18,7 +18,7 @@ import numpy as np
 from ..autograd import _call_backward, _root_gradient, _topological_order
 from ..errors import BackwardError, NotDifferentiableError
 from ..function import Node
-from ..grad_mode import no_grad
+from ..grad_mode import is_anomaly_enabled, no_grad
 from ..tensor import AccumulateGrad, Tensor
 from . import labels
 from .graph import Edge, Graph
@@ -59,7 +59,7 @@ def replay(output: Tensor, gradient: Tensor | np.ndarray | float | None = None) 
             if type(node) is AccumulateGrad:
                 continue
             try:
-                grads = _call_backward(node, g, create_graph=False)
+                grads = _call_backward(node, g, False, is_anomaly_enabled())
             except NotDifferentiableError:
                 visit.blocked = True
                 continue

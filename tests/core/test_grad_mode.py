@@ -51,7 +51,7 @@ def test_set_grad_enabled_as_a_call_a_block_and_a_decorator():
     ],
 )
 def test_a_block_that_raises_leaves_every_switch_as_it_was(make):
-    state = ae.grad_mode.STATE
+    state = ae.grad_mode.THREAD.state
     before = (state.grad_enabled, state.inference, state.anomaly, state.scope)
     with pytest.raises(KeyError), make():
         raise KeyError
@@ -128,7 +128,7 @@ def test_a_new_thread_starts_with_the_default_switches():
                     ae.is_grad_enabled(),
                     ae.is_anomaly_enabled(),
                     ae.is_inference_mode_enabled(),
-                    ae.grad_mode.STATE.scope,
+                    ae.grad_mode.THREAD.state.scope,
                 )
             )
         )

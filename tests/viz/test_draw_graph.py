@@ -9,7 +9,7 @@ import pytest
 import autograd_engine as ae
 from autograd_engine import viz
 from autograd_engine.errors import AutogradError
-from autograd_engine.grad_mode import STATE
+from autograd_engine.grad_mode import THREAD
 from autograd_engine.viz.dot import BLUE, RED, WHITE
 
 
@@ -132,7 +132,7 @@ def test_without_recording_constants_saved_for_backward_are_drawn():
     source = ae.draw_graph(y, names={"x": x, "w": w}).source
     assert 'label="x\\n2 float32\\n[1, 2]"' in source
     assert not hasattr(y.grad_fn, "recorded_args")
-    assert STATE.keep_args is False
+    assert THREAD.state.keep_args is False
 
 
 @pytest.mark.parametrize(
@@ -172,7 +172,7 @@ def test_constants_not_kept_are_drawn_anonymous_with_a_warning_saying_what_to_do
 def test_recording_restores_the_flag_after_an_error():
     with pytest.raises(KeyError), viz.recording():
         raise KeyError("boom")
-    assert STATE.keep_args is False
+    assert THREAD.state.keep_args is False
 
 
 def test_names_from_locals_ignore_non_tensors_and_private_names():
