@@ -8,7 +8,7 @@ data loading in `nn.data`, checkpoints (`nn.save` / `nn.load`), the lecture mode
 in `nn.onnx`.
 """
 
-from . import data, functional, init, losses, metrics, models, onnx, training, utils
+from . import data, functional, init, losses, metrics, models, training, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     CELU,
@@ -173,3 +173,12 @@ __all__ = [
     "training",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`nn.onnx` on first use: the exporter is not needed to build or train a model."""
+    if name == "onnx":
+        import importlib
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.special
 
 import autograd_engine as ae
 
@@ -158,6 +157,8 @@ def trunc_normal_(
     drawn by inverting the normal CDF on the uniform samples between the bounds' CDF values."""
     if not a < b:
         raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+    import scipy.special  # here, not at the top: importing it takes about 0.1 s of every start
+
     lo, hi = (scipy.special.ndtr((bound - mean) / std) for bound in (a, b))
     u = _rng(generator).uniform(lo, hi, tensor.shape)
     values = mean + std * scipy.special.ndtri(u)

@@ -26,10 +26,10 @@ there is no size threshold.
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg.cython_blas  # noqa: F401  (the BLAS np.dot calls inside Numba; loaded now,
-from numba import njit  # so that threadpoolctl limits, e.g. `limit_threads`, reach it too)
+from numba import njit
 
 from . import reference_conv as reference
+from .threads import load_numba_blas
 from .windows import (
     IntOrPair,
     Padding2d,
@@ -257,6 +257,7 @@ def _conv(x, w, bias, groups, stride, pads, dilation, out_hw) -> np.ndarray:
     out = np.empty((n, groups, c_out // groups, out_hw[0] * out_hw[1]), x.dtype)
     b = np.zeros((0, 0), x.dtype) if bias is None else np.ascontiguousarray(bias)
     geom = _geom(w.shape, stride, pads, dilation, out_hw)
+    load_numba_blas()
     _forward(
         np.ascontiguousarray(x),
         _grouped(w, groups),
@@ -277,6 +278,7 @@ def _conv_grads(x, w, grad, x_shape, groups, stride, pads, dilation, out_hw, mas
     gx = np.zeros(x_shape if need_x else (0, 0, 0, 0), dtype)
     gw = np.zeros((groups, c_out // groups, w[0].size) if need_w else (0, 0, 0), dtype)
     gb = np.zeros((groups, c_out // groups) if need_b else (0, 0), dtype)
+    load_numba_blas()
     _backward(
         np.ascontiguousarray(x) if need_w else np.zeros((0, 0, 0, 0), dtype),
         _grouped(w, groups),

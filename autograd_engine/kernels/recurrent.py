@@ -30,6 +30,7 @@ from ..errors import ShapeError
 from . import reference_recurrent as reference
 from .elementwise import _sigmoid
 from .fastexp import exp
+from .threads import load_numba_blas
 from .windows import fits_kernels
 
 
@@ -227,6 +228,7 @@ def lstm_sequence(
     cs, acts = np.empty_like(hs), np.empty(gx.shape, gx.dtype)
     if fits_kernels(gx, h0, c0, w_hh):
         w_t = np.ascontiguousarray(w_hh.T)  # BLAS is ~15 % faster on it than on the view
+        load_numba_blas()
         _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts)
         return hs, cs, acts
     h, c = h0, c0
@@ -251,6 +253,7 @@ def lstm_sequence_backward(
     dh_next, dc_next = np.zeros_like(c0, order="C"), np.array(grad_c, order="C")
     if fits_kernels(grad_h, grad_c, acts, c0, cs, w_hh):
         arrays = _contiguous(grad_h, acts, c0, cs, w_hh)
+        load_numba_blas()
         _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next)
         return d_gates, dh_next, dc_next
     for t in range(grad_h.shape[0] - 1, -1, -1):
@@ -291,6 +294,7 @@ def gru_sequence(
     saved = np.empty((*gi.shape[:-1], 4 * h0.shape[-1]), gi.dtype)
     if fits_kernels(gi, h0, w_hh, b_hh):
         w_t = np.ascontiguousarray(w_hh.T)
+        load_numba_blas()
         _gru_sequence_forward(*_contiguous(gi, h0), w_t, np.ascontiguousarray(b_hh), hs, saved)
         return hs, saved
     h = h0
@@ -310,6 +314,7 @@ def gru_sequence_backward(
     dh_next = np.zeros_like(h0, order="C")
     if fits_kernels(grad, saved, h0, hs, w_hh):
         arrays = _contiguous(grad, saved, h0, hs, w_hh)
+        load_numba_blas()
         _gru_sequence_backward(*arrays, d_gi, d_gh, dh_next)
         return d_gi, d_gh, dh_next
     for t in range(grad.shape[0] - 1, -1, -1):

@@ -22,10 +22,35 @@ from threadpoolctl import threadpool_limits
 PARALLEL_MIN_SIZE = 1 << 22
 
 
+class _Blas:
+    """The thread limit given to BLAS (None: its default), and whether the BLAS that `np.dot`
+    calls inside Numba kernels (SciPy's, not NumPy's) is loaded yet."""
+
+    limit: int | None = None
+    numba_blas_loaded = False
+
+
+def load_numba_blas() -> None:
+    """Load the BLAS behind `np.dot` in Numba kernels (conv, recurrent) before their first call.
+
+    Importing it takes about 0.13 s, so it waits for the first kernel that needs it rather
+    than every start; the thread limit in force (`set_num_threads`, `limit_threads`) is then
+    given to it too, as threadpoolctl reaches only the libraries loaded when it is called.
+    """
+    if _Blas.numba_blas_loaded:
+        return
+    import scipy.linalg.cython_blas  # noqa: F401  (loads SciPy's BLAS)
+
+    _Blas.numba_blas_loaded = True
+    if _Blas.limit is not None:
+        threadpool_limits(limits=_Blas.limit, user_api="blas")
+
+
 def set_num_threads(n: int) -> None:
     """Use n threads (1 <= n <= NUMBA_NUM_THREADS) in the parallel kernels and in BLAS."""
     numba.set_num_threads(n)
     threadpool_limits(limits=n, user_api="blas")
+    _Blas.limit = n
 
 
 @contextlib.contextmanager
@@ -36,13 +61,15 @@ def limit_threads(n: int) -> Iterator[None]:
     them: measured on 2 shared cores, a 784-256-128-10 MLP step on 128 images took 87 ms with
     OpenBLAS's default threads and 14 ms with one.
     """
-    previous = numba.get_num_threads()
+    previous, previous_limit = numba.get_num_threads(), _Blas.limit
     numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    _Blas.limit = n
     try:
         with threadpool_limits(limits=n, user_api="blas"):
             yield
     finally:
         numba.set_num_threads(previous)
+        _Blas.limit = previous_limit
 
 
 def get_num_threads() -> int:

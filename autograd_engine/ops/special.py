@@ -13,7 +13,6 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.special
 
 from ..errors import IntegerDivisionByZeroError
 from ..tensor import Tensor
@@ -50,9 +49,15 @@ class _Unary(Primitive):
         return t * ctx.fn.local(ctx.inputs[0], ctx.output)
 
 
+def _erf(a: np.ndarray) -> np.ndarray:
+    import scipy.special  # on first use: importing it takes about 0.1 s of every start
+
+    return scipy.special.erf(a)
+
+
 class Erf(_Unary):
     name = "erf"
-    f = staticmethod(scipy.special.erf)
+    f = staticmethod(_erf)
 
     @staticmethod
     def local(a, out):

@@ -37,7 +37,7 @@ from .synthetic import (
 )
 from .text import load_jargon
 from .transforms import Compose, Flatten, Standardize, ToFloat
-from .workers import WorkerInfo, get_worker_info
+from .worker_info import WorkerInfo, get_worker_info
 
 __all__ = [
     "MNIST",

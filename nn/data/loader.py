@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,7 +16,9 @@ from autograd_engine.random import numpy_generator
 from .collate import default_collate, default_convert, to_batch_tensor
 from .dataset import Dataset, IterableDataset, Subset
 from .sampler import BatchSampler
-from .workers import WorkerPool, stream
+
+if TYPE_CHECKING:
+    from .workers import WorkerPool
 
 BatchFetcher = Callable[[np.ndarray | slice], tuple[np.ndarray, ...]]
 
@@ -207,6 +209,8 @@ class DataLoader:
         """The batches of `plan` fetched by the worker processes, at most prefetch_factor per
         worker in flight, yielded in plan order (or as they finish with `in_order=False`)."""
         if self._pool is None:
+            from .workers import WorkerPool  # multiprocessing: imported only for workers
+
             base_seed = int(numpy_generator(None).integers(2**62))
             self._pool = WorkerPool(
                 self._fetch, self.num_workers, base_seed, self.worker_init_fn,
@@ -238,6 +242,8 @@ class DataLoader:
         if not self.num_workers:
             yield from batches()
             return
+        from .workers import stream  # multiprocessing: imported only for workers
+
         base_seed = int(numpy_generator(None).integers(2**62))
         yield from stream(
             batches, self.num_workers, base_seed, self.worker_init_fn,

@@ -20,28 +20,11 @@ import queue
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-import autograd_engine as ae
+from .worker_info import seed_worker
 
-
-@dataclass(frozen=True)
-class WorkerInfo:
-    id: int
-    num_workers: int
-    seed: int
-    dataset: Any
-
-
-_INFO: WorkerInfo | None = None  # set in worker processes only
 _FETCH: Callable[[Any], Any] | None = None
-
-
-def get_worker_info() -> WorkerInfo | None:
-    """In a DataLoader worker: its id, the number of workers, its seed and its dataset copy;
-    in the main process: None."""
-    return _INFO
 
 
 def _start(
@@ -52,20 +35,8 @@ def _start(
     ids: Any,
 ) -> None:
     global _FETCH
-    _seed_worker(ids.get(), num_workers, base_seed, fetch.dataset, worker_init_fn)
+    seed_worker(ids.get(), num_workers, base_seed, fetch.dataset, worker_init_fn)
     _FETCH = fetch
-
-
-def _seed_worker(
-    worker_id: int, num_workers: int, base_seed: int, dataset: Any, init: Callable | None
-) -> None:
-    """In a new worker process: seed the engine, set get_worker_info(), call worker_init_fn."""
-    global _INFO
-    seed = base_seed + worker_id
-    ae.manual_seed(seed)
-    _INFO = WorkerInfo(worker_id, num_workers, seed, dataset)
-    if init is not None:
-        init(worker_id)
 
 
 def _fetch(rows: Any) -> Any:
@@ -119,7 +90,7 @@ def _stream_worker(
     """A stream worker's process: put each batch of its own copy of the dataset on `out`,
     then `_END` (or the error that stopped it, as text)."""
     try:
-        _seed_worker(worker_id, num_workers, base_seed, batches.dataset, init)
+        seed_worker(worker_id, num_workers, base_seed, batches.dataset, init)
         for batch in batches():
             out.put(("batch", batch))
         out.put((_END, None))
