@@ -4,6 +4,8 @@ between NumPy and Numba, thread control and the public interface."""
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -144,3 +146,21 @@ def test_thread_count_can_be_set():
     close(one, K.sigmoid(x))
     with pytest.raises(ValueError):
         K.set_num_threads(0)
+
+
+def test_the_blas_of_numba_kernels_loads_on_first_use_under_the_limit_in_force():
+    """SciPy's BLAS (behind np.dot inside the conv and recurrent kernels) is not imported at
+    start; when the first such kernel loads it inside `limit_threads(1)`, it gets that limit."""
+    script = (
+        "import sys, numpy as np\n"
+        "from autograd_engine.kernels import conv\n"
+        "from autograd_engine.kernels.threads import limit_threads\n"
+        "from threadpoolctl import threadpool_info\n"
+        "assert 'scipy.linalg' not in sys.modules\n"
+        "with limit_threads(1):\n"
+        "    conv.conv2d(np.ones((1, 1, 4, 4), np.float32), np.ones((1, 1, 3, 3), np.float32))\n"
+        "    found = [i for i in threadpool_info() if 'scipy' in i['filepath']]\n"
+        "    assert found and all(i['num_threads'] == 1 for i in found), found\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
