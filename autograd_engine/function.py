@@ -225,13 +225,13 @@ class Function:
         state = THREAD.state
         ctx = _new(Node)  # Node.__init__, inlined: this runs for every operation
         ctx.fn = cls
-        ctx.seq = next(_sequence)
         ctx._saved = ()
-        ctx.scope = state.scope
         # One pass over the arguments: the arrays forward receives, and, for the graph, where
         # each input's gradient goes (`next_functions`) and its shape and dtype (`input_meta`).
         record = False
         if state.grad_enabled:
+            ctx.seq = next(_sequence)  # (a node that is not recorded needs no place or scope)
+            ctx.scope = state.scope
             arrays = []
             nexts = []
             meta = []
@@ -265,13 +265,15 @@ class Function:
         raw_out = out
         if type(out) is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars for 0-d results
-        record = record and out.dtype.kind == "f"
-        result = Tensor._make(out, record, ctx if record else None)
-        if record:
+        if record and out.dtype.kind == "f":
+            result = Tensor._make(out, True, ctx)
             ctx.input_meta = tuple(meta)  # a tuple the collector stops tracking
             ctx.output_ref = weakref.ref(result)
             if ctx._saved:
                 ctx._pack(args, raw_out, result)
+        else:
+            record = False
+            result = Tensor._make(out, False, None)
         if state.watch:  # anomaly mode, a drawing's recording or forward mode is on
             _watch(cls, ctx, args, arrays, out, result, record)
         return result

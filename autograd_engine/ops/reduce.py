@@ -299,13 +299,15 @@ class ValuesIndices(NamedTuple):
 
 def _dims(op: str, x: Tensor, dim: Any, axis: Any) -> tuple[int, ...]:
     """The reduced dims; as in PyTorch (not NumPy), an empty tuple or list means all of them."""
-    dims = pick_alias(op, "dim", dim, "axis", axis, None)
-    if isinstance(dims, tuple | list) and not dims:
+    dims = dim if axis is None else pick_alias(op, "dim", dim, "axis", axis, None)
+    if type(dims) in (tuple, list) and not dims:
         dims = None
     return normalize_axis(dims, x.ndim, op)
 
 
 def _keep(op: str, keepdim: bool, keepdims: bool | None) -> bool:
+    if keepdims is None:
+        return bool(keepdim)
     return bool(pick_alias(op, "keepdim", keepdim, "keepdims", keepdims, False))
 
 
