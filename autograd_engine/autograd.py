@@ -175,6 +175,9 @@ def _run(
     (`create_graph=True`) and as plain NumPy arrays otherwise, which is the common case and
     skips creating a Tensor for every intermediate gradient.
     """
+    rec = STATE.capture  # an `ae.compile` capture records this backward (compiler.py)
+    if rec is not None:
+        rec = rec.backward_start(roots, retain_graph, create_graph, targets)
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
@@ -207,7 +210,10 @@ def _run(
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            grads = _call_backward(node, g, create_graph)
+            if rec is None:
+                grads = _call_backward(node, g, create_graph)
+            else:
+                grads = rec.backward_node(node, g)
             for child, gi in zip(node.next_functions, grads):
                 if gi is None:
                     continue
@@ -222,6 +228,8 @@ def _run(
                 node.release()
         while buffers:  # what is left are the leaves' gradients
             acc, g = buffers.popitem()
+            if rec is not None:
+                rec.backward_leaf(acc)
             if acc.hooks:
                 g = _run_hooks(acc.hooks, g, create_graph)
             if target_set is None:
@@ -258,12 +266,18 @@ def _add(a: Any, b: Any) -> Any:
     return np.asarray(total) if isinstance(total, np.generic) else total
 
 
-def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: bool) -> list:
+def _call_backward(
+    node: Node,
+    grad_output: Tensor | np.ndarray,
+    create_graph: bool,
+    conformed: dict | None = None,
+) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype.
 
     With `create_graph` the gradients are Tensors, otherwise NumPy arrays; functions that
     declare `raw_backward` receive the arrays directly, the others get them wrapped.
-    Grad mode must be `create_graph` while it runs (`saved_tensors` reads it).
+    Grad mode must be `create_graph` while it runs (`saved_tensors` reads it). A capture
+    passes `conformed` to learn, per input index, whether the gradient needed converting.
     """
     fn = node.fn
     if not create_graph and not fn.raw_backward:
@@ -291,6 +305,7 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
         elif type(gi) is not np.ndarray:
             gi = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
+        plain = gi
         if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
         if gi.dtype is not dtype and gi.dtype != dtype:
@@ -300,6 +315,9 @@ def _call_backward(node: Node, grad_output: Tensor | np.ndarray, create_graph: b
                     "input; gradients must be floating point"
                 )
             gi = gi.astype(dtype)
+        if conformed is not None:
+            i = len(grads)
+            conformed[i] = gi is not plain or type(raw[i]) is not np.ndarray
         grads.append(gi)
     if STATE.anomaly:
         check_gradient_finite(node, grads)

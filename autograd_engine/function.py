@@ -273,7 +273,7 @@ class Function:
             if ctx._saved:
                 ctx._pack(args, raw_out, result)
         if state.watch:  # anomaly mode, a drawing's recording or forward mode is on
-            _watch(cls, ctx, args, arrays, out, result, record)
+            _watch(cls, ctx, args, kwargs, arrays, out, result, record)
         return result
 
 
@@ -281,13 +281,16 @@ def _watch(
     cls: type[Function],
     ctx: Node,
     args: tuple,
+    kwargs: dict,
     arrays: list,
     out: np.ndarray,
     result: Tensor,
     recorded: bool,
 ) -> None:
     """The rarely enabled work after a forward: check it (anomaly mode), keep its arguments
-    (viz.recording), carry tangents (forward mode)."""
+    (viz.recording), carry tangents (forward mode), record it (an `ae.compile` capture)."""
+    if STATE.capture is not None:
+        STATE.capture.op(cls, ctx, args, kwargs, out)
     if STATE.anomaly:
         _check_finite(cls.op_name(), "forward", out)
     if STATE.keep_args and recorded:

@@ -32,6 +32,8 @@ class _State(threading.local):
     # Any of anomaly, keep_args or a forward-mode level on: one read in Function.apply tells
     # whether the rare work runs at all. Kept by `refresh_watch` after each change.
     watch: bool = False
+    # The recorder of an `ae.compile` capture running in this thread (compiler.py), or None.
+    capture: Any = None
 
     def __init__(self) -> None:
         self.saved: list[tuple] = []  # the values the open `with` blocks will restore
@@ -41,8 +43,8 @@ STATE = _State()
 
 
 def refresh_watch() -> None:
-    """Recompute STATE.watch after anomaly, keep_args or the dual level changed."""
-    STATE.watch = STATE.anomaly or STATE.keep_args or DUALS.level > 0
+    """Recompute STATE.watch after anomaly, keep_args, the dual level or a capture changed."""
+    STATE.watch = STATE.anomaly or STATE.keep_args or DUALS.level > 0 or STATE.capture is not None
 
 
 def is_grad_enabled() -> bool:
@@ -192,8 +194,9 @@ class scope(_Switch):
     labels are the same objects for every node of one call and new ones for the next call.
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, owner: Any = None) -> None:
         self.label = label
+        self.owner = owner  # the module whose calls it labels: a capture guards its mode
 
     # Entered on every module call, so kept to two attribute writes: a scope's exit restores
     # by dropping the label it added (blocks nest, and every exit runs, also on an error).
@@ -212,6 +215,8 @@ class scope(_Switch):
         state = STATE
         outer = state.scope
         state.scope = (*outer, CallLabel(self.label))
+        if state.watch and state.capture is not None and self.owner is not None:
+            state.capture.module(self.owner)
         try:
             return fn(*args, **kwargs)
         finally:

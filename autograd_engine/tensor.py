@@ -177,6 +177,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if STATE.watch:
+            _note(self, "requires_grad =")
         if self.grad_fn is not None and not value:
             raise BackwardError(
                 "requires_grad can only be changed on leaf tensors; use detach() to get a "
@@ -199,6 +201,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | np.ndarray | None) -> None:
+        if STATE.watch:
+            _note(self, "grad =")
         if value is not None:
             if not isinstance(value, Tensor):
                 value = Tensor(value, dtype=self.dtype)
@@ -259,6 +263,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if STATE.watch:
+            _note(self, "detach_")
         self._grad_fn = None
         self._requires_grad = False
         self._view = None  # no longer follows its base's graph
@@ -275,6 +281,8 @@ class Tensor:
     @data.setter
     def data(self, value: Tensor | np.ndarray) -> None:
         """Replace the values (any shape), keeping the graph identity: `p.data = new`."""
+        if STATE.watch:
+            _note(self, "data =")
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     # ----------------------------------------------------------------- array facts
@@ -308,6 +316,8 @@ class Tensor:
         return self._data
 
     def item(self) -> float | int | bool:
+        if STATE.watch:
+            _note(self, "item()")
         if self._data.size != 1:
             raise ShapeError(
                 f"item: only a one-element tensor can be converted to a Python number, "
@@ -316,6 +326,8 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        if STATE.watch:
+            _note(self, "tolist()")
         return self._data.tolist()
 
     def __len__(self) -> int:
@@ -332,6 +344,8 @@ class Tensor:
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
+        if STATE.watch:
+            _note(self, "bool()")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -547,6 +561,8 @@ class Tensor:
         return old
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        if STATE.watch:
+            _note(self, op)
         if self._records(op, other):
             return self._rebase(op, _BINARY_OPS[ufunc](self._old_self(), other))
         value = other._data if isinstance(other, Tensor) else other
@@ -589,6 +605,8 @@ class Tensor:
 
     def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
+        if STATE.watch:
+            _note(self, _op)
         if self._records(_op, src):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
             # clone: a node of its own, never src's (src may be a leaf)
@@ -608,6 +626,8 @@ class Tensor:
         return self.fill_(0, "zero_")
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if STATE.watch:
+            _note(self, "clamp_")
         if self._records("clamp_", min, max):
             return self._rebase("clamp_", ops.elementwise.clip(self._old_self(), min, max))
         if not self._data.flags.writeable:
@@ -622,6 +642,8 @@ class Tensor:
     def _apply_(self, op: str, fn: Any, *others: Any) -> Tensor:
         """Write the out-of-place `fn(self)` back into this tensor, recorded as every other
         in-place operation is (the in-place form of a masking or scattering op)."""
+        if STATE.watch:
+            _note(self, op)
         if self._records(op, *others):
             return self._rebase(op, fn(self._old_self()))
         if not self._data.flags.writeable:
@@ -653,6 +675,8 @@ class Tensor:
         return self.copy_(np.asarray(sample, dtype=self.dtype), "uniform_")
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if STATE.watch:
+            _note(self, "__setitem__")
         if self._records("__setitem__", value):
             self._rebase("__setitem__", ops.shape.index_put(self._old_self(), key, value))
             return
@@ -737,6 +761,14 @@ def _take_tangent(target: Tensor, source: Tensor) -> None:
         DUALS.tangents.pop(id(target), None)
     else:
         DUALS.tangents[id(target)] = (target, entry[1])
+
+
+def _note(t: Tensor, op: str) -> None:
+    """Tell an `ae.compile` capture running in this thread that `op` reads a tensor's values
+    into Python or changes the tensor in place: a replay of the recorded kernels would not
+    repeat it, so the capture gives up unless an opaque call (`compiler.disable`) runs it."""
+    if STATE.capture is not None:
+        STATE.capture.touch(t, op)
 
 
 def _read_only(op: str, t: Tensor) -> InplaceError:

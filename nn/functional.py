@@ -181,11 +181,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     generator (`ae.manual_seed`)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0.0:
-        return input
-    keep = ae.random.generator().random(input.shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * (keep * scale).astype(input.dtype)
+    return ae.dropout(input, p, training)
 
 
 # ----------------------------------------------------------------------------- normalisation

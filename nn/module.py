@@ -45,7 +45,7 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", {})
-        object.__setattr__(self, "_scope", ae.scope(type(self).__name__))
+        object.__setattr__(self, "_scope", ae.scope(type(self).__name__, owner=self))
         object.__setattr__(self, "_forward_pre_hooks", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_backward_hooks", {})
@@ -57,6 +57,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` inside a scope named after the module, so graph drawings can box it."""
         if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+            ae.compiler.graph_break(f"{type(self).__name__} has hooks, which a replay skips")
             return self._scope.run(self._call_with_hooks, args, kwargs)
         return self._scope.run(self.forward, *args, **kwargs)
 
@@ -230,7 +231,9 @@ class Module:
         self._forget(name, "_modules")
         self._modules[name] = module
         if module is not None:
-            object.__setattr__(module, "_scope", ae.scope(f"{name}: {type(module).__name__}"))
+            object.__setattr__(
+                module, "_scope", ae.scope(f"{name}: {type(module).__name__}", owner=module)
+            )
 
     register_module = add_module
 
