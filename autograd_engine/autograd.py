@@ -177,7 +177,7 @@ def _run(
     """
     rec = STATE.capture  # an `ae.compile` capture records this backward (compiler.py)
     if rec is not None:
-        rec = rec.backward_start(roots, retain_graph, create_graph, targets)
+        rec = rec.backward_start(roots, create_graph, targets)
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import itertools
 import re
 import warnings
@@ -153,7 +154,7 @@ class _Recorder:
 
     def call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
         for a in (*args, *kwargs.values()):
-            if isinstance(a, Tensor) or (callable(a) and not hasattr(a, "param_groups")):
+            if isinstance(a, Tensor) or inspect.isroutine(a):
                 self.fail(
                     f"{getattr(fn, '__qualname__', fn)} was called with a tensor or a function "
                     "(a closure); call it without one"
@@ -173,22 +174,16 @@ class _Recorder:
                 "tensors in place only in optimizer code"
             )
 
-    def backward_start(
-        self, roots: list, retain_graph: bool, create_graph: bool, targets: Any
-    ) -> _Recorder | None:
+    def backward_start(self, roots: list, create_graph: bool, targets: Any) -> _Recorder | None:
         if self.depth:
             return None
         if create_graph or targets is not None:
             self.fail("autograd.grad() and backward(create_graph=True) are not captured")
             return None
-        for tensor, g in roots:
-            data = g._data
-            if id(data) not in self.slots and data.size == 1 and data.reshape(-1)[0] == 1:
-                item: tuple = ("ones", data.shape, data.dtype, next(self.count))
-            else:  # an explicit gradient: an argument, a tensor of the call, or a constant
-                item = ("copy", self.ref(g), next(self.count))
-            self.items.append(item)
-            self._pend(_target_key(tensor), item[-1])
+        for tensor, g in roots:  # the implicit ones: a tensor made anew, frozen by _agree
+            slot = next(self.count)
+            self.items.append(("copy", self.ref(g), slot))
+            self._pend(_target_key(tensor), slot)
         return self
 
     def _pend(self, node: Any, slot: int) -> None:
@@ -343,12 +338,6 @@ class _Ctx:
         return self.fn.op_name()
 
 
-def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
-    ones = np.empty(shape, dtype)
-    ones.fill(1)
-    return ones
-
-
 def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
     """What the engine does to a backward's result: an array of the input's shape and dtype."""
     if type(g) is not np.ndarray:
@@ -367,7 +356,7 @@ def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
     """One Python function that replays the recording on the arrays of new arguments."""
     ns: dict[str, Any] = {
         "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
-        "_acc": _accumulate, "_conform": _conform, "_ones": _ones, "_make": Tensor._make,
+        "_acc": _accumulate, "_conform": _conform, "_make": Tensor._make,
         "_STATE": STATE, "_MISS": _MISS,
     }  # fmt: skip
     n_in = len(rec.inputs)
@@ -409,7 +398,7 @@ def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
     in_backward = False
     for index, item in enumerate(rec.items):
         kind = item[0]
-        backward = kind in ("bwd", "add", "acc", "ones", "copy")
+        backward = kind in ("bwd", "add", "acc", "copy")
         if backward != in_backward:  # the engine's backward runs with grad mode off
             body.append(f"_STATE.grad_enabled = {'False' if backward else '_grad_mode'}")
             in_backward = backward
@@ -442,9 +431,6 @@ def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
         elif kind == "acc":
             _, where, g = item
             body.append(f"_acc({tensor(where)}, s{g}, False)")
-        elif kind == "ones":
-            _, shape, dtype, slot = item
-            body.append(f"s{slot} = _ones({shape!r}, {const(dtype)})")
         elif kind == "copy":
             _, ref, slot = item
             body.append(f"s{slot} = {value(ref)}")
