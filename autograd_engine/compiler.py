@@ -34,7 +34,7 @@ import inspect
 import itertools
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -129,6 +129,16 @@ class _Recorder:
         self.consts.append(value)
         return ("k", len(self.consts) - 1)
 
+    def guarded(self) -> tuple:
+        """What a program of this recording guards beyond the cache key: the modules' modes
+        and the parameters' requires_grad, shape, strides and dtype, as they are now."""
+        modules = tuple((id(m), m.training) for m in self.modules.values())
+        tensors = tuple(
+            (t._requires_grad, t._data.shape, t._data.strides, t._data.dtype)
+            for t in self.externals
+        )
+        return modules, tensors
+
     def fail(self, reason: str) -> None:
         """Stop recording; the call goes on eagerly (or raises, with fullgraph=True)."""
         if self.fullgraph:
@@ -154,10 +164,11 @@ class _Recorder:
 
     def call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
         for a in (*args, *kwargs.values()):
-            if isinstance(a, Tensor) or inspect.isroutine(a):
+            if isinstance(a, Tensor | Iterator) or inspect.isroutine(a):
                 self.fail(
-                    f"{getattr(fn, '__qualname__', fn)} was called with a tensor or a function "
-                    "(a closure); call it without one"
+                    f"{getattr(fn, '__qualname__', fn)} was called with a tensor, an iterator "
+                    "or a function, which a replay cannot pass again; pass a list of "
+                    "parameters (list(model.parameters())) and no closure"
                 )
                 return
         self.items.append(("call", fn, self.ref(args), self.ref(kwargs)))
@@ -566,6 +577,7 @@ class CompiledFunction:
         if rec.failed is not None:
             self._give_up(rec.failed)
             return result
+        key = (key, rec.guarded())  # a recording agrees only with one under the same guards
         earlier = self._pending.pop(key, None)
         if earlier is None:
             self._pending[key] = (rec, spec)
@@ -574,7 +586,7 @@ class CompiledFunction:
         if reason is None and earlier[1] != spec:
             reason = "the return value has a different structure"
         if reason is None:
-            self.programs.setdefault(key, []).append(_generate(*earlier))
+            self.programs.setdefault(key[0], []).append(_generate(*earlier))
         else:
             self._pending[key] = (rec, spec)  # perhaps the next call agrees with this one
             self._mismatches += 1

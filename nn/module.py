@@ -334,6 +334,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @ae.compiler.disable  # a compiled step calls it again on each replay (as optimizers')
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
         for p in self.parameters():

@@ -339,3 +339,24 @@ def test_lstm_classifier_step() -> None:
 def test_warning_is_a_user_warning() -> None:
     assert issubclass(CompileWarning, UserWarning)
     assert issubclass(ae.CaptureError, RuntimeError)
+
+
+def test_module_zero_grad_and_gradient_clipping_are_replayed() -> None:
+    def build() -> tuple:
+        model = mlp((784, 64, 10))
+        opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        params = list(model.parameters())
+
+        def step(x: ae.Tensor, y: ae.Tensor) -> ae.Tensor:
+            model.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 0.1)
+            nn.utils.clip_grad_value_(params, 0.004)
+            opt.step()
+            return loss
+
+        return model, step
+
+    eager, compiled = twins(build)
+    run_twins(eager, compiled, classification_batches(16, 784, 10), steps=6)

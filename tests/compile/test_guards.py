@@ -332,3 +332,20 @@ def test_random_networks_and_guard_changes_match_eager(
             ae.set_rng_state(state)
             assert fast(x, y).item() == expected, action
             assert_same(m1, m2, action)
+
+
+def test_an_iterator_given_to_replayed_code_falls_back_to_eager() -> None:
+    def make() -> tuple:
+        model, opt, _ = sgd_mlp()
+
+        def step(x, y):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.01)  # a generator: used up once
+            opt.step()
+            return 1.0
+
+        return model, opt, step
+
+    fast = eager_twin_check(make)
+    assert "iterator" in fast.eager_reason
