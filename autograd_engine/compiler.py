@@ -173,6 +173,13 @@ class _Recorder:
                 return
         self.items.append(("call", fn, self.ref(args), self.ref(kwargs)))
 
+    def draw(self, fn: Callable, args: tuple, kwargs: dict, out: Tensor) -> None:
+        """A random tensor made by `fn` (ae.randn, ...): replays call fn again. One made
+        from tensor arguments is left to `_agree`, which refuses it."""
+        if self.depth or any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            return
+        self.items.append(("draw", fn, self.ref(args), self.ref(kwargs), self._slot(out._data)))
+
     def module(self, module: Any) -> None:
         if not self.depth:
             self.modules[id(module)] = module
@@ -312,14 +319,14 @@ def _refs(item: tuple) -> tuple:
     """The argument references of a recorded item."""
     if item[0] == "fwd":
         return (*item[2], item[3])
-    return item[2:4] if item[0] == "call" else ()
+    return item[2:4] if item[0] in ("call", "draw") else ()
 
 
 def _describe(item: tuple) -> str:
     kind = item[0]
     if kind == "fwd":
         return item[1].op_name()
-    if kind == "call":
+    if kind in ("call", "draw"):
         return getattr(item[1], "__qualname__", "a call")
     return kind
 
@@ -445,6 +452,9 @@ def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
         elif kind == "copy":
             _, ref, slot = item
             body.append(f"s{slot} = {value(ref)}")
+        elif kind == "draw":
+            _, fn, args, kwargs, slot = item
+            body.append(f"s{slot} = {const(fn)}(*{value(args)}, **{value(kwargs)})._data")
         else:  # "call"
             _, fn, args, kwargs = item
             body.append(f"{const(fn)}(*{value(args)}, **{value(kwargs)})")

@@ -360,3 +360,46 @@ def test_module_zero_grad_and_gradient_clipping_are_replayed() -> None:
 
     eager, compiled = twins(build)
     run_twins(eager, compiled, classification_batches(16, 784, 10), steps=6)
+
+
+def test_vae_draws_its_noise_anew_on_each_replay() -> None:
+    from nn.models.vae import VAE
+
+    x = ae.tensor(np.random.default_rng(7).random((8, 12)).astype("float32"))
+
+    def build() -> tuple:
+        model = VAE.from_sizes([12, 6, 2])
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x: ae.Tensor, target: ae.Tensor) -> ae.Tensor:
+            opt.zero_grad()
+            loss = model.loss(model(x), target)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, step
+
+    (model_e, step_e), (model_c, step_c) = twins(build)
+    fast = ae.compile(step_c)
+    for i in range(6):
+        state = ae.get_rng_state()
+        expected = step_e(x, x).item()
+        ae.set_rng_state(state)
+        assert fast(x, x).item() == expected, f"step {i}"
+        assert_same(model_e, model_c, f"step {i}")
+    assert fast.replays == 4
+
+
+def test_random_tensors_made_inside_are_drawn_on_each_replay() -> None:
+    @ae.compile
+    def noisy_sum(x: ae.Tensor) -> ae.Tensor:
+        return (x + ae.randn(3) + ae.rand(3) * ae.randint(0, 5, (3,))).sum()
+
+    x = ae.zeros(3)
+    ae.manual_seed(3)
+    got = [noisy_sum(x).item() for _ in range(5)]
+    ae.manual_seed(3)
+    expected = [noisy_sum.fn(x).item() for _ in range(5)]
+    assert got == expected and len(set(got)) == 5
+    assert noisy_sum.replays == 3

@@ -173,10 +173,13 @@ def test_random_tensor_made_inside_falls_back_to_eager() -> None:
     def make() -> tuple:
         model = mlp((6, 16, 3))
         opt = optim.SGD(model.parameters(), lr=0.1)
+        calls: list[int] = []
 
         def step(x, y):
             opt.zero_grad()
-            noisy = x + 0.1 * ae.randn(*x.shape)  # drawn outside an op: not replayable
+            calls.append(1)  # each twin draws the same noise, another one in each call
+            noise = np.random.default_rng(len(calls)).standard_normal(x.shape).astype("float32")
+            noisy = x + 0.1 * ae.tensor(noise)  # not from the engine's generator: not replayable
             loss = F.cross_entropy(model(noisy), y)
             loss.backward()
             opt.step()
