@@ -98,11 +98,11 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             )
         ones = np.empty(tensor._data.shape, tensor._data.dtype)
         ones.fill(1)  # cheaper than np.ones for the one-element case
-        return Tensor._make(ones, False, None)
+        return _made(Tensor._make(ones, False, None))
     g = (
         gradient
         if isinstance(gradient, Tensor)
-        else Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None)
+        else _made(Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None))
     )
     if g.shape != tensor.shape:
         raise ShapeError(
@@ -112,6 +112,13 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
     if g.dtype != tensor.dtype:  # as PyTorch: a float32 gradient of a float64 output is cast
         g = g.to(tensor.dtype)
     return g
+
+
+def _made(t: Tensor) -> Tensor:
+    """t, noted as a constant made in the call by an `ae.compile` capture, if one runs."""
+    if STATE.capture is not None:
+        STATE.capture.made_tensor(t)
+    return t
 
 
 def _target_key(x: Tensor) -> Node | AccumulateGrad:

@@ -100,6 +100,7 @@ class _Recorder:
         self.ctx_of: dict[int, int] = {}  # id(node) -> index of its forward item
         self.grads: dict[Any, int] = {}  # node or accumulator -> slot of its pending gradient
         self.modules: dict[int, Any] = {}
+        self.made: set[int] = set()  # ids of the constant tensors made in the call (`made`)
         self.count = itertools.count()
         self.inputs = inputs
         for t in inputs:
@@ -179,6 +180,14 @@ class _Recorder:
         if self.depth or any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
             return
         self.items.append(("draw", fn, self.ref(args), self.ref(kwargs), self._slot(out._data)))
+
+    def made_tensor(self, t: Tensor) -> None:
+        """A tensor made in the call from constant values (ae.zeros, ae.tensor(data), a
+        Python number given to an op, backward()'s implicit gradient): if the next call makes
+        one with the same values, the program keeps it as a constant."""
+        if not self.depth:
+            self.made.add(id(t))
+            self.keep.append(t)
 
     def module(self, module: Any) -> None:
         if not self.depth:
@@ -306,6 +315,13 @@ def _agree(a: _Recorder, b: _Recorder) -> str | None:
     for i, (x, y) in enumerate(zip(a.externals, b.externals)):
         if x is y:
             continue
+        if id(x) not in a.made or id(y) not in b.made:
+            return (
+                f"a tensor of shape {tuple(x.shape)} that the function reads was another "
+                "object in the next call: pass a tensor that changes as an argument, and make "
+                "values inside the function with ops (a comparison or argmax result is "
+                "computed outside an op and is not replayed)"
+            )
         if x._requires_grad or y._requires_grad or not _same(x._data, y._data):
             return (
                 f"a tensor of shape {tuple(x.shape)} made inside the function (not by an op "

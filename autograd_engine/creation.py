@@ -44,6 +44,8 @@ def _dtype_or_default(dtype: Any) -> np.dtype:
 
 def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(array, False, None)
+    if STATE.watch and STATE.capture is not None:
+        STATE.capture.made_tensor(t)  # a constant an `ae.compile` program may keep
     if requires_grad:
         t.requires_grad = True
     return t

@@ -147,6 +147,8 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
+        if STATE.watch and STATE.capture is not None:
+            STATE.capture.made_tensor(self)  # a constant an `ae.compile` program may keep
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:

@@ -352,3 +352,29 @@ def test_an_iterator_given_to_replayed_code_falls_back_to_eager() -> None:
 
     fast = eager_twin_check(make)
     assert "iterator" in fast.eager_reason
+
+
+def test_a_tensor_read_from_outside_is_never_frozen() -> None:
+    scale = {"t": ae.ones(3)}
+
+    @ae.compile
+    def f(x):
+        return (x * scale["t"]).sum()
+
+    x = ae.ones(3)
+    with pytest.warns(CompileWarning, match="another object"):
+        for value in (1.0, 1.0, 2.0, 3.0):
+            scale["t"] = ae.full((3,), value)  # a new object, the same values twice
+            assert f(x).item() == 3 * value
+
+
+def test_a_comparison_inside_is_not_frozen_for_the_same_batch() -> None:
+    @ae.compile
+    def correct(logits, y):
+        return (logits.argmax(dim=1) == y).sum()
+
+    y = ae.tensor([0, 1, 2])
+    with pytest.warns(CompileWarning, match="another object"):
+        for i in range(4):
+            logits = ae.eye(3) if i < 2 else ae.zeros(3, 3)
+            assert correct(logits, y).item() == (3 if i < 2 else 1)
