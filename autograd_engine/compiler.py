@@ -386,7 +386,7 @@ def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
 _MISS = object()  # a program's answer when one of its guards fails
 
 
-def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
+def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]], Any]:
     """One Python function that replays the recording on the arrays of new arguments."""
     ns: dict[str, Any] = {
         "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
@@ -428,6 +428,13 @@ def _generate(rec: _Recorder, spec: Any) -> Callable[[list[Tensor]], Any]:
         )
     for module in rec.modules.values():
         guards.append(f"{const(module)}.training is not {bool(module.training)}")
+    for cell in getattr(fn, "__closure__", None) or ():  # the model, optimizer, ... fn uses
+        try:
+            held = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            continue
+        if not isinstance(held, int | float | complex | str | bytes | bool | type(None)):
+            guards.append(f"{const(cell)}.cell_contents is not {const(held)}")
     body = [f"s{i} = inputs[{i}]._data" for i in range(n_in)]
     in_backward = False
     for index, item in enumerate(rec.items):
@@ -612,7 +619,7 @@ class CompiledFunction:
         if reason is None and earlier[1] != spec:
             reason = "the return value has a different structure"
         if reason is None:
-            self.programs.setdefault(key[0], []).append(_generate(*earlier))
+            self.programs.setdefault(key[0], []).append(_generate(*earlier, self.fn))
         else:
             self._pending[key] = (rec, spec)  # perhaps the next call agrees with this one
             self._mismatches += 1

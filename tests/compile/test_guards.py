@@ -378,3 +378,28 @@ def test_a_comparison_inside_is_not_frozen_for_the_same_batch() -> None:
         for i in range(4):
             logits = ae.eye(3) if i < 2 else ae.zeros(3, 3)
             assert correct(logits, y).item() == (3 if i < 2 else 1)
+
+
+@pytest.mark.filterwarnings("error::autograd_engine.compiler.CompileWarning")
+def test_an_optimizer_replaced_in_the_closure_records_a_new_program() -> None:
+    model = mlp((6, 8, 3))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    fast = ae.compile(step)
+    (x, y), *_ = classification_batches(4, 6, 3)
+    for _ in range(3):
+        fast(x, y)
+    opt = optim.SGD(model.parameters(), lr=0.0)  # the old one would go on changing weights
+    before = [p.numpy().copy() for p in model.parameters()]
+    for _ in range(3):
+        fast(x, y)
+    for a, p in zip(before, model.parameters()):
+        np.testing.assert_array_equal(a, p.numpy())
+    assert sum(map(len, fast.programs.values())) == 2
