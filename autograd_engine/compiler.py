@@ -3,27 +3,31 @@
 Capture. The first two calls run `fn` eagerly while a per-thread recorder (`STATE.capture`)
 notes, in order, every op's forward (its Function, the arrays it reads, its keyword
 arguments), every node of each `backward()` the engine runs (in the engine's own order) with
-the gradient additions and the accumulation into leaves' `.grad`, and every call of a function
-marked `disable` (the optimizers' `step` and `zero_grad`: they already work on arrays in
-place, and are called again as they are, so they read the learning rate and their state
-afresh). The two recordings must agree: values made anew on each call (a tensor built inside
-`fn`, a NumPy array passed to an op) are baked in as constants only when both calls made the
-same values; anything else (random draws outside an op, data-dependent control flow) means
-the step cannot be replayed.
+the gradient additions and the accumulation into leaves' `.grad`, every random tensor drawn
+(`ae.randn`, ...), and every call of a function marked `disable` (the optimizers' `step` and
+`zero_grad`, `Module.zero_grad`, gradient clipping: they work on arrays in place and are
+called again as they are, so they read the learning rate and their state afresh). The two
+recordings must agree: a tensor made in the call from constant values (`ae.zeros`,
+`ae.tensor(data)`, a number given to an op) or a NumPy array given to an op becomes a
+constant only if both calls made the same values; anything else (a tensor read from outside
+that is another object next time, a value computed outside an op, data-dependent control
+flow) means the step is not replayed.
 
 Replay. The recording becomes one generated Python function that calls each op's `forward`
 and `backward` on plain arrays with a small context object: no Tensor, Node, grad-mode check
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
-mode. Dropout draws its masks inside its op, from the same generator, so seeds agree too.
+mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
 tensor arguments, the other arguments' values and grad mode; a program also checks the
 shapes, dtypes, strides and requires_grad of the tensors it reads that `fn` did not get as
-arguments (parameters) and the train/eval mode of the modules it ran. A miss captures a new
-program (at most `cache_size` per function); whatever cannot be replayed (a `.item()` or
-`.numpy()` read, an in-place change or `.grad =` outside `disable`d code, hooks,
-`create_graph`, a Function without `raw_backward`) makes that function run eagerly, with
-one warning.
+arguments (parameters), the train/eval mode of the modules it ran and the identity of the
+objects fn's closure holds. A miss captures a new program (at most `cache_size` in all);
+whatever cannot be replayed (`.item()`, `.tolist()` or `bool()` of a tensor, an in-place
+change or `.grad =` outside `disable`d code, hooks, `create_graph`, `autograd.grad`, a
+Function without `raw_backward`) makes that function run eagerly, with one warning. Not
+guarded: `numpy()` reads, globals, hooks registered after the capture, and Python values
+computed in `fn` (frozen, as in `jax.jit`).
 """
 
 from __future__ import annotations
@@ -193,7 +197,11 @@ class _Recorder:
         if not self.depth:
             self.modules[id(module)] = module
 
-    def touch(self, t: Tensor, op: str) -> None:
+    def touch(self, t: Tensor, op: str, caller: str = "") -> None:
+        """`op` reads a tensor's values into Python or changes it in place. A `numpy()` read
+        by the libraries (`caller`: its module), which check values there, is allowed."""
+        if op == "numpy()" and caller.split(".")[0] in ("nn", "optim", "autograd_engine"):
+            return
         if not self.depth:
             self.fail(
                 f"{op} on a tensor of shape {tuple(t.shape)}: a replay would not repeat it; "
@@ -269,7 +277,7 @@ class _Recorder:
         if isinstance(value, Tensor):
             return ("t", self.ref(value))
         if isinstance(value, tuple | list):
-            return (type(value).__name__, tuple(self.returned(v) for v in value))
+            return ("seq", (type(value), tuple(self.returned(v) for v in value)))
         if isinstance(value, dict):
             return ("dict", tuple((k, self.returned(v)) for k, v in value.items()))
         return ("py", self.ref(value))
@@ -483,7 +491,7 @@ def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]
             body.append(f"{const(fn)}(*{value(args)}, **{value(kwargs)})")
     if in_backward:
         body.append("_STATE.grad_enabled = _grad_mode")
-    body.append(f"return {_build(spec, value, tensor)}")
+    body.append(f"return {_build(spec, value, tensor, const)}")
     lines = ["def program(inputs):"]
     lines += [f"    if {g}: return _MISS" for g in guards]
     lines += ["    _grad_mode = _STATE.grad_enabled", "    try:"]
@@ -517,7 +525,7 @@ def _with_dels(body: list[str]) -> list[str]:
     return out
 
 
-def _build(spec: tuple, value: Callable, tensor: Callable) -> str:
+def _build(spec: tuple, value: Callable, tensor: Callable, const: Callable) -> str:
     """The expression that rebuilds the function's return value from a recorded spec."""
     kind, what = spec
     if kind == "t":
@@ -525,9 +533,14 @@ def _build(spec: tuple, value: Callable, tensor: Callable) -> str:
     if kind == "py":
         return value(what)
     if kind == "dict":
-        return "{" + ", ".join(f"{k!r}: {_build(v, value, tensor)}" for k, v in what) + "}"
-    inner = ", ".join(_build(v, value, tensor) for v in what)
-    return f"({inner},)" if kind == "tuple" else f"[{inner}]"
+        return "{" + ", ".join(f"{k!r}: {_build(v, value, tensor, const)}" for k, v in what) + "}"
+    kind, items = what
+    inner = ", ".join(_build(v, value, tensor, const) for v in items)
+    if kind is tuple:
+        return f"({inner},)"
+    if kind is list:
+        return f"[{inner}]"
+    return f"{const(kind)}({inner})" if hasattr(kind, "_fields") else f"{const(kind)}(({inner},))"
 
 
 # ------------------------------------------------------------------ the compiled function

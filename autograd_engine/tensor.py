@@ -12,6 +12,7 @@ imported and bound once the class exists.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -315,6 +316,8 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shared memory: changing one changes the other)."""
+        if STATE.watch:
+            _note(self, "numpy()", sys._getframe(1).f_globals.get("__name__", ""))
         return self._data
 
     def item(self) -> float | int | bool:
@@ -765,12 +768,12 @@ def _take_tangent(target: Tensor, source: Tensor) -> None:
         DUALS.tangents[id(target)] = (target, entry[1])
 
 
-def _note(t: Tensor, op: str) -> None:
+def _note(t: Tensor, op: str, caller: str = "") -> None:
     """Tell an `ae.compile` capture running in this thread that `op` reads a tensor's values
     into Python or changes the tensor in place: a replay of the recorded kernels would not
     repeat it, so the capture gives up unless an opaque call (`compiler.disable`) runs it."""
     if STATE.capture is not None:
-        STATE.capture.touch(t, op)
+        STATE.capture.touch(t, op, caller)
 
 
 def _read_only(op: str, t: Tensor) -> InplaceError:

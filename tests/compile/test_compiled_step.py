@@ -403,3 +403,29 @@ def test_random_tensors_made_inside_are_drawn_on_each_replay() -> None:
     expected = [noisy_sum.fn(x).item() for _ in range(5)]
     assert got == expected and len(set(got)) == 5
     assert noisy_sum.replays == 3
+
+
+def test_a_named_tuple_comes_back_as_one() -> None:
+    from nn.models.vae import VAE, VAEOutput
+
+    ae.manual_seed(0)
+    model = VAE.from_sizes([6, 4, 2])
+    fast = ae.compile(lambda x: model(x))
+    x = ae.rand(3, 6)
+    for _ in range(3):
+        out = fast(x)
+    assert fast.replays == 1
+    assert type(out) is VAEOutput
+    assert out.mu.shape == (3, 2)
+
+
+def test_a_numpy_read_in_the_function_falls_back_to_eager() -> None:
+    @ae.compile
+    def accuracy(logits, y):
+        return float((logits.numpy().argmax(1) == y.numpy()).mean())
+
+    y = ae.tensor([0, 1, 2])
+    with pytest.warns(CompileWarning, match=r"numpy\(\)"):
+        for i in range(4):
+            logits = ae.eye(3) if i < 2 else ae.zeros(3, 3)
+            assert accuracy(logits, y) == (1.0 if i < 2 else 1 / 3)
