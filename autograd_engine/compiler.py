@@ -168,15 +168,22 @@ class _Recorder:
         self.items.append(("fwd", cls, refs, kw, flags, meta, self._slot(out)))
 
     def call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
+        """A call of a `disable`d function: replays call it again, with tensor arguments
+        holding the values of that replay."""
         for a in (*args, *kwargs.values()):
-            if isinstance(a, Tensor | Iterator) or inspect.isroutine(a):
+            if isinstance(a, Iterator) or inspect.isroutine(a):
                 self.fail(
-                    f"{getattr(fn, '__qualname__', fn)} was called with a tensor, an iterator "
-                    "or a function, which a replay cannot pass again; pass a list of "
-                    "parameters (list(model.parameters())) and no closure"
+                    f"{getattr(fn, '__qualname__', fn)} was called with an iterator or a "
+                    "function, which a replay cannot pass again; pass a list of parameters "
+                    "(list(model.parameters())) and no closure"
                 )
                 return
-        self.items.append(("call", fn, self.ref(args), self.ref(kwargs)))
+        refs = tuple(self._argument(a) for a in args)
+        named = tuple((k, self._argument(a)) for k, a in kwargs.items())
+        self.items.append(("call", fn, refs, named))
+
+    def _argument(self, a: Any) -> tuple:
+        return ("t" if isinstance(a, Tensor) else "v", self.ref(a))
 
     def draw(self, fn: Callable, args: tuple, kwargs: dict, out: Tensor) -> None:
         """A random tensor made by `fn` (ae.randn, ...): replays call fn again. One made
@@ -343,7 +350,9 @@ def _refs(item: tuple) -> tuple:
     """The argument references of a recorded item."""
     if item[0] == "fwd":
         return (*item[2], item[3])
-    return item[2:4] if item[0] in ("call", "draw") else ()
+    if item[0] == "call":
+        return tuple(r for _, r in item[2]) + tuple(r for _, (_, r) in item[3])
+    return item[2:4] if item[0] == "draw" else ()
 
 
 def _describe(item: tuple) -> str:
@@ -426,6 +435,10 @@ def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]
             return f"inputs[{n}]"
         return f"_make({value(ref)}, False, None)"
 
+    def argument(a: tuple) -> str:
+        kind, ref = a
+        return tensor(ref) if kind == "t" else value(ref)
+
     guards = []
     for i, t in enumerate(rec.externals):
         a = t._data
@@ -488,7 +501,8 @@ def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]
             body.append(f"s{slot} = {const(fn)}(*{value(args)}, **{value(kwargs)})._data")
         else:  # "call"
             _, fn, args, kwargs = item
-            body.append(f"{const(fn)}(*{value(args)}, **{value(kwargs)})")
+            parts = [argument(a) for a in args] + [f"{k}={argument(a)}" for k, a in kwargs]
+            body.append(f"{const(fn)}({', '.join(parts)})")
     if in_backward:
         body.append("_STATE.grad_enabled = _grad_mode")
     body.append(f"return {_build(spec, value, tensor, const)}")

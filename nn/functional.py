@@ -185,6 +185,22 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 # ----------------------------------------------------------------------------- normalisation
+@ae.compiler.disable  # in place: a compiled step calls it again with each batch's statistics
+def _update_running_stats(
+    running_mean: Tensor,
+    running_var: Tensor,
+    mean: Tensor,
+    var: Tensor,
+    momentum: float,
+    count: int,
+) -> None:
+    """r <- (1 - momentum) r + momentum * s for the batch mean and the unbiased variance."""
+    with ae.no_grad():
+        running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
+        unbiased = var.numpy().reshape(-1) * (count / (count - 1))
+        running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -220,10 +236,7 @@ def batch_norm(
         centred = input - mean
         var = (centred * centred).mean(dim=axes, keepdim=True)
         if training and running_mean is not None:
-            with ae.no_grad():
-                running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
-                unbiased = var.numpy().reshape(-1) * (count / (count - 1))
-                running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
+            _update_running_stats(running_mean, running_var, mean, var, momentum, count)
     else:
         centred = input - running_mean.reshape(shape)
         var = running_var.reshape(shape)

@@ -429,3 +429,17 @@ def test_a_numpy_read_in_the_function_falls_back_to_eager() -> None:
         for i in range(4):
             logits = ae.eye(3) if i < 2 else ae.zeros(3, 3)
             assert accuracy(logits, y) == (1.0 if i < 2 else 1 / 3)
+
+
+def test_batch_norm_running_statistics_are_updated_on_each_replay() -> None:
+    batches = classification_batches(16, 10, 3, count=3)
+
+    def build() -> tuple:
+        model = nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
+        return model, training_step(model, optim.Adam(model.parameters(), lr=1e-2), F.cross_entropy)
+
+    eager, compiled = twins(build)
+    run_twins(eager, compiled, batches, steps=6)
+    for a, b in zip(eager[0].buffers(), compiled[0].buffers()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(compiled[0][1].running_mean.numpy(), np.zeros(16, "float32"))
