@@ -15,8 +15,9 @@ from typing import Any
 from .tensor import Size, Tensor, set_printoptions  # first: the ops and autograd need it
 
 # isort: on
-from . import forward_ad, func, kernels, random, utils
+from . import compiler, forward_ad, func, kernels, random, utils
 from .autograd import backward, grad, increment_version
+from .compiler import compile
 from .creation import (
     BoolTensor,
     ByteTensor,
@@ -78,6 +79,7 @@ from .errors import (
     ArgumentValueError,
     AutogradError,
     BackwardError,
+    CaptureError,
     DTypeError,
     EmptyReductionError,
     IndexOutOfRangeError,
@@ -120,6 +122,7 @@ from .ops import (
     cosh,
     cumsum,
     div,
+    dropout,
     einsum,
     elu,
     erf,
@@ -238,6 +241,7 @@ __all__ = [
     "BackwardError",
     "BoolTensor",
     "ByteTensor",
+    "CaptureError",
     "DTypeError",
     "DoubleTensor",
     "EmptyReductionError",
@@ -279,6 +283,8 @@ __all__ = [
     "chunk",
     "clamp",
     "clip",
+    "compile",
+    "compiler",
     "concatenate",
     "cos",
     "cosh",
@@ -289,6 +295,7 @@ __all__ = [
     "div",
     "double",
     "draw_graph",
+    "dropout",
     "einsum",
     "elu",
     "empty",

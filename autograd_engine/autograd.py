@@ -20,7 +20,7 @@ import numpy as np
 from . import forward_ad
 from .errors import AnomalyError, ArgumentValueError, BackwardError, DTypeError, ShapeError
 from .function import Function, Node, check_gradient_finite
-from .grad_mode import THREAD
+from .grad_mode import CAPTURES, THREAD
 from .ops.shape import clone, sum_to
 from .tensor import AccumulateGrad, Tensor
 
@@ -103,11 +103,11 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             )
         ones = np.empty(tensor._data.shape, tensor._data.dtype)
         ones.fill(1)  # cheaper than np.ones for the one-element case
-        return Tensor._make(ones, False, None)
+        return _made(Tensor._make(ones, False, None))
     g = (
         gradient
         if isinstance(gradient, Tensor)
-        else Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None)
+        else _made(Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None))
     )
     if g.shape != tensor.shape:
         raise ShapeError(
@@ -117,6 +117,13 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
     if g.dtype != tensor.dtype:  # as PyTorch: a float32 gradient of a float64 output is cast
         g = g.to(tensor.dtype)
     return g
+
+
+def _made(t: Tensor) -> Tensor:
+    """t, noted as a constant made in the call by an `ae.compile` capture, if one runs."""
+    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+        rec.made_tensor(t)
+    return t
 
 
 def _target_key(x: Tensor) -> Node | AccumulateGrad:
@@ -180,6 +187,10 @@ def _run(
     (`create_graph=True`) and as plain NumPy arrays otherwise, which is the common case and
     skips creating a Tensor for every intermediate gradient.
     """
+    state = THREAD.state
+    rec = state.capture  # an `ae.compile` capture records this backward (compiler.py)
+    if rec is not None:
+        rec = rec.backward_start(roots, create_graph, targets)
     buffers: dict = {}
     for tensor, g in roots:
         node = _target_key(tensor)
@@ -193,7 +204,6 @@ def _run(
     heapq.heapify(heap)
     pop, push = heapq.heappop, heapq.heappush
     found: dict = {}
-    state = THREAD.state
     previous_mode, anomaly = state.grad_enabled, state.anomaly
     state.grad_enabled = create_graph
     collecting = gc.isenabled()
@@ -213,7 +223,10 @@ def _run(
                 kept = node._retained()
                 if kept is not None:
                     _accumulate(kept, g, create_graph)
-            grads = _call_backward(node, g, create_graph, anomaly)
+            if rec is None:
+                grads = _call_backward(node, g, create_graph, anomaly)
+            else:
+                grads = rec.backward_node(node, g)
             for child, gi in zip(node.next_functions, grads):
                 if gi is None:
                     continue
@@ -228,6 +241,8 @@ def _run(
                 node.release()
         while buffers:  # what is left are the leaves' gradients
             acc, g = buffers.popitem()
+            if rec is not None:
+                rec.backward_leaf(acc)
             if acc.hooks:
                 g = _run_hooks(acc.hooks, g, create_graph)
             if target_set is None:
@@ -265,14 +280,19 @@ def _add(a: Any, b: Any) -> Any:
 
 
 def _call_backward(
-    node: Node, grad_output: Tensor | np.ndarray, create_graph: bool, anomaly: bool
+    node: Node,
+    grad_output: Tensor | np.ndarray,
+    create_graph: bool,
+    anomaly: bool,
+    conformed: dict | None = None,
 ) -> list:
     """Run one node's backward and bring each gradient to its input's shape and dtype, and
     with `anomaly` check that they are finite.
 
     With `create_graph` the gradients are Tensors, otherwise NumPy arrays; functions that
     declare `raw_backward` receive the arrays directly, the others get them wrapped.
-    Grad mode must be `create_graph` while it runs (`saved_tensors` reads it).
+    Grad mode must be `create_graph` while it runs (`saved_tensors` reads it). A capture
+    passes `conformed` to learn, per input index, whether the gradient needed converting.
     """
     fn = node.fn
     if not create_graph and not fn.raw_backward:
@@ -300,6 +320,7 @@ def _call_backward(
         elif type(gi) is not np.ndarray:
             gi = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
+        plain = gi
         if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
         if gi.dtype is not dtype and gi.dtype != dtype:
@@ -309,6 +330,9 @@ def _call_backward(
                     "input; gradients must be floating point"
                 )
             gi = gi.astype(dtype)
+        if conformed is not None:
+            i = len(grads)
+            conformed[i] = gi is not plain or type(raw[i]) is not np.ndarray
         grads.append(gi)
     if anomaly:
         check_gradient_finite(node, grads)

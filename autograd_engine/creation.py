@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import dtypes
 from .device import check_device
 from .errors import ArgumentError, ArgumentValueError
+from .grad_mode import CAPTURES, THREAD
 from .random import numpy_generator
 from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Tensor])
+
+
+def _drawn(fn: F) -> F:
+    """A random creation function that an `ae.compile` capture records as a draw, so that
+    each replay draws anew from the same generator, as eager mode would."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Tensor:
+        out = fn(*args, **kwargs)
+        if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+            rec.draw(fn, args, kwargs, out)
+        return out
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _size(size: tuple) -> tuple[int, ...]:
@@ -26,6 +44,8 @@ def _dtype_or_default(dtype: Any) -> np.dtype:
 
 def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(array, False, None)
+    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+        rec.made_tensor(t)  # a constant an `ae.compile` program may keep
     if requires_grad:
         t.requires_grad = True
     return t
@@ -78,6 +98,7 @@ def linspace(
     return _new(np.linspace(start, end, steps, dtype=_dtype_or_default(dtype)), requires_grad)
 
 
+@_drawn
 def rand(
     *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -86,6 +107,7 @@ def rand(
     return _new(numpy_generator(generator).random(_size(size), dtype=d), requires_grad)
 
 
+@_drawn
 def randn(
     *size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -94,6 +116,7 @@ def randn(
     return _new(numpy_generator(generator).standard_normal(_size(size), dtype=d), requires_grad)
 
 
+@_drawn
 def randint(
     *args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
     requires_grad: bool = False,
@@ -113,12 +136,14 @@ def randint(
     return _new(arr.astype(dtypes.int64 if dtype is None else dtypes.resolve(dtype)), requires_grad)
 
 
+@_drawn
 def randperm(n: int, generator: Any = None, dtype: Any = None) -> Tensor:
     """A random permutation of 0 .. n - 1."""
     order = numpy_generator(generator).permutation(int(n))
     return _new(order.astype(dtypes.int64 if dtype is None else dtypes.resolve(dtype)), False)
 
 
+@_drawn
 def normal(
     mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None, dtype: Any = None
 ) -> Tensor:

@@ -65,6 +65,11 @@ class AnomalyError(AutogradError, RuntimeError):
     """`detect_anomaly()` found NaN or Inf in the forward or backward of an operation."""
 
 
+class CaptureError(AutogradError, RuntimeError):
+    """`compile(fn, fullgraph=True)`: fn does something a replay could not repeat (a value
+    read into Python, an in-place change outside optimizer code, a hook)."""
+
+
 class GradcheckError(AutogradError, AssertionError):
     """`testing.gradcheck` found an analytic gradient that disagrees with finite differences."""
 

@@ -275,7 +275,7 @@ class Function:
             record = False
             result = Tensor._make(out, False, None)
         if state.watch:  # anomaly mode, a drawing's recording or forward mode is on
-            _watch(cls, ctx, args, arrays, out, result, record)
+            _watch(cls, ctx, args, kwargs, arrays, out, result, record)
         return result
 
 
@@ -283,16 +283,20 @@ def _watch(
     cls: type[Function],
     ctx: Node,
     args: tuple,
+    kwargs: dict,
     arrays: list,
     out: np.ndarray,
     result: Tensor,
     recorded: bool,
 ) -> None:
     """The rarely enabled work after a forward: check it (anomaly mode), keep its arguments
-    (viz.recording), carry tangents (forward mode)."""
-    if THREAD.state.anomaly:
+    (viz.recording), carry tangents (forward mode), record it (an `ae.compile` capture)."""
+    state = THREAD.state
+    if state.capture is not None:
+        state.capture.op(cls, ctx, args, kwargs, out)
+    if state.anomaly:
         _check_finite(cls.op_name(), "forward", out)
-    if THREAD.state.keep_args and recorded:
+    if state.keep_args and recorded:
         ctx.recorded_args = args
     if DUALS.level and out.dtype.kind == "f":
         push_tangent(cls, ctx, args, arrays, out, result)

@@ -25,7 +25,16 @@ class State:
     thread's State once (`THREAD.state`) and read its fields from there.
     """
 
-    __slots__ = ("anomaly", "grad_enabled", "inference", "keep_args", "saved", "scope", "watch")
+    __slots__ = (
+        "anomaly",
+        "capture",
+        "grad_enabled",
+        "inference",
+        "keep_args",
+        "saved",
+        "scope",
+        "watch",
+    )
 
     def __init__(self) -> None:
         # A new thread starts here, whatever the thread that started it has set.
@@ -37,6 +46,7 @@ class State:
         # Any of anomaly, keep_args or a forward-mode level on: one read in Function.apply
         # tells whether the rare work runs at all. Kept by `refresh_watch` after each change.
         self.watch = False
+        self.capture: Any = None  # the recorder of an `ae.compile` capture (compiler.py)
         self.saved: list[tuple] = []  # the values the open `with` blocks will restore
 
 
@@ -50,10 +60,19 @@ class _PerThread(threading.local):
 THREAD = _PerThread()
 
 
+class CAPTURES:
+    """How many `ae.compile` captures run now, in any thread (compiler.py). While none does,
+    the checks that only a capture needs (a tensor's `numpy()`, in-place changes) cost one
+    global read instead of a per-thread one."""
+
+    running = 0
+    lock = threading.Lock()
+
+
 def refresh_watch() -> None:
-    """Recompute the watch flag after anomaly, keep_args or the dual level changed."""
+    """Recompute the watch flag after anomaly, keep_args, the dual level or a capture changed."""
     state = THREAD.state
-    state.watch = state.anomaly or state.keep_args or DUALS.level > 0
+    state.watch = state.anomaly or state.keep_args or DUALS.level > 0 or state.capture is not None
 
 
 def is_grad_enabled() -> bool:
@@ -218,8 +237,9 @@ class scope(_Switch):
     labels are the same objects for every node of one call and new ones for the next call.
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, owner: Any = None) -> None:
         self.label = label
+        self.owner = owner  # the module whose calls it labels: a capture guards its mode
 
     # Entered on every module call, so kept to two attribute writes: a scope's exit restores
     # by dropping the label it added (blocks nest, and every exit runs, also on an error).
@@ -238,6 +258,8 @@ class scope(_Switch):
         state = THREAD.state
         outer = state.scope
         state.scope = (*outer, CallLabel(self.label))
+        if state.watch and state.capture is not None and self.owner is not None:
+            state.capture.module(self.owner)
         try:
             return fn(*args, **kwargs)
         finally:

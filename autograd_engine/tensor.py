@@ -12,6 +12,7 @@ imported and bound once the class exists.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from .errors import (
     InplaceError,
     ShapeError,
 )
-from .grad_mode import DUALS, THREAD
+from .grad_mode import CAPTURES, DUALS, THREAD
 from .hooks import RemovableHandle
 from .random import numpy_generator
 
@@ -147,6 +148,8 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
+        if (state := THREAD.state).watch and state.capture is not None:
+            state.capture.made_tensor(self)  # a constant an `ae.compile` program may keep
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
@@ -177,6 +180,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if CAPTURES.running:
+            _note(self, "requires_grad =")
         if self.grad_fn is not None and not value:
             raise BackwardError(
                 "requires_grad can only be changed on leaf tensors; use detach() to get a "
@@ -199,6 +204,8 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | np.ndarray | None) -> None:
+        if CAPTURES.running:
+            _note(self, "grad =")
         if value is not None:
             if not isinstance(value, Tensor):
                 value = Tensor(value, dtype=self.dtype)
@@ -259,6 +266,8 @@ class Tensor:
         return t
 
     def detach_(self) -> Tensor:
+        if CAPTURES.running:
+            _note(self, "detach_")
         self._grad_fn = None
         self._requires_grad = False
         self._view = None  # no longer follows its base's graph
@@ -275,6 +284,8 @@ class Tensor:
     @data.setter
     def data(self, value: Tensor | np.ndarray) -> None:
         """Replace the values (any shape), keeping the graph identity: `p.data = new`."""
+        if CAPTURES.running:
+            _note(self, "data =")
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     # ----------------------------------------------------------------- array facts
@@ -305,9 +316,13 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shared memory: changing one changes the other)."""
+        if CAPTURES.running:
+            _note(self, "numpy()", sys._getframe(1).f_globals.get("__name__", ""))
         return self._data
 
     def item(self) -> float | int | bool:
+        if CAPTURES.running:
+            _note(self, "item()")
         if self._data.size != 1:
             raise ShapeError(
                 f"item: only a one-element tensor can be converted to a Python number, "
@@ -316,6 +331,8 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        if CAPTURES.running:
+            _note(self, "tolist()")
         return self._data.tolist()
 
     def __len__(self) -> int:
@@ -332,6 +349,8 @@ class Tensor:
                 f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
+        if CAPTURES.running:
+            _note(self, "bool()")
         return bool(self._data)
 
     def __float__(self) -> float:
@@ -548,6 +567,8 @@ class Tensor:
         return old
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: Any) -> Tensor:
+        if CAPTURES.running:
+            _note(self, op)
         if self._records(op, other):
             return self._rebase(op, _BINARY_OPS[ufunc](self._old_self(), other))
         value = other._data if isinstance(other, Tensor) else other
@@ -590,6 +611,8 @@ class Tensor:
 
     def copy_(self, src: Any, _op: str = "copy_") -> Tensor:
         """Overwrite the values with `src` (broadcast to this shape)."""
+        if CAPTURES.running:
+            _note(self, _op)
         if self._records(_op, src):
             src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
             # clone: a node of its own, never src's (src may be a leaf)
@@ -609,6 +632,8 @@ class Tensor:
         return self.fill_(0, "zero_")
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        if CAPTURES.running:
+            _note(self, "clamp_")
         if self._records("clamp_", min, max):
             return self._rebase("clamp_", ops.elementwise.clip(self._old_self(), min, max))
         if not self._data.flags.writeable:
@@ -623,6 +648,8 @@ class Tensor:
     def _apply_(self, op: str, fn: Any, *others: Any) -> Tensor:
         """Write the out-of-place `fn(self)` back into this tensor, recorded as every other
         in-place operation is (the in-place form of a masking or scattering op)."""
+        if CAPTURES.running:
+            _note(self, op)
         if self._records(op, *others):
             return self._rebase(op, fn(self._old_self()))
         if not self._data.flags.writeable:
@@ -654,6 +681,8 @@ class Tensor:
         return self.copy_(np.asarray(sample, dtype=self.dtype), "uniform_")
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        if CAPTURES.running:
+            _note(self, "__setitem__")
         if self._records("__setitem__", value):
             self._rebase("__setitem__", ops.shape.index_put(self._old_self(), key, value))
             return
@@ -738,6 +767,14 @@ def _take_tangent(target: Tensor, source: Tensor) -> None:
         DUALS.tangents.pop(id(target), None)
     else:
         DUALS.tangents[id(target)] = (target, entry[1])
+
+
+def _note(t: Tensor, op: str, caller: str = "") -> None:
+    """Tell an `ae.compile` capture running in this thread that `op` reads a tensor's values
+    into Python or changes the tensor in place: a replay of the recorded kernels would not
+    repeat it, so the capture gives up unless an opaque call (`compiler.disable`) runs it."""
+    if (rec := THREAD.state.capture) is not None:
+        rec.touch(t, op, caller)
 
 
 def _read_only(op: str, t: Tensor) -> InplaceError:

@@ -27,6 +27,7 @@ SECTIONS = [
     "startup",
     "conv",
     "recurrent",
+    "compiled",
 ]
 
 

@@ -181,14 +181,26 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     generator (`ae.manual_seed`)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
-    if not training or p == 0.0:
-        return input
-    keep = ae.random.generator().random(input.shape) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return input * (keep * scale).astype(input.dtype)
+    return ae.dropout(input, p, training)
 
 
 # ----------------------------------------------------------------------------- normalisation
+@ae.compiler.disable  # in place: a compiled step calls it again with each batch's statistics
+def _update_running_stats(
+    running_mean: Tensor,
+    running_var: Tensor,
+    mean: Tensor,
+    var: Tensor,
+    momentum: float,
+    count: int,
+) -> None:
+    """r <- (1 - momentum) r + momentum * s for the batch mean and the unbiased variance."""
+    with ae.no_grad():
+        running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
+        unbiased = var.numpy().reshape(-1) * (count / (count - 1))
+        running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -224,10 +236,7 @@ def batch_norm(
         centred = input - mean
         var = (centred * centred).mean(dim=axes, keepdim=True)
         if training and running_mean is not None:
-            with ae.no_grad():
-                running_mean.mul_(1.0 - momentum).add_(momentum * mean.numpy().reshape(-1))
-                unbiased = var.numpy().reshape(-1) * (count / (count - 1))
-                running_var.mul_(1.0 - momentum).add_(momentum * unbiased)
+            _update_running_stats(running_mean, running_var, mean, var, momentum, count)
     else:
         centred = input - running_mean.reshape(shape)
         var = running_var.reshape(shape)

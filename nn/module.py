@@ -45,7 +45,7 @@ class Module:
         object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", {})
-        object.__setattr__(self, "_scope", ae.scope(type(self).__name__))
+        object.__setattr__(self, "_scope", ae.scope(type(self).__name__, owner=self))
         object.__setattr__(self, "_forward_pre_hooks", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_backward_hooks", {})
@@ -58,6 +58,8 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run `forward` inside a scope named after the module, so graph drawings can box it."""
         if self._hooked:
+            if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
+                ae.compiler.graph_break(f"{type(self).__name__} has hooks, which a replay skips")
             return self._scope.run(self._call_with_hooks, args, kwargs)
         return self._scope.run(self.forward, *args, **kwargs)
 
@@ -232,7 +234,9 @@ class Module:
         self._forget(name, "_modules")
         self._modules[name] = module
         if module is not None:
-            object.__setattr__(module, "_scope", ae.scope(f"{name}: {type(module).__name__}"))
+            object.__setattr__(
+                module, "_scope", ae.scope(f"{name}: {type(module).__name__}", owner=module)
+            )
 
     register_module = add_module
 
@@ -333,6 +337,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @ae.compiler.disable  # a compiled step calls it again on each replay (as optimizers')
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
         for p in self.parameters():

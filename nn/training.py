@@ -122,6 +122,21 @@ def evaluate(
     return averages.means()
 
 
+def _update(model: Module, loss_fn: Callable, optimizer: Any) -> Callable[..., tuple]:
+    """fit's standard update on a batch: forward, loss, zero_grad, backward, optimizer step;
+    returns the output and the loss."""
+
+    def update(target: Any, *inputs: Any) -> tuple[Any, ae.Tensor]:
+        output = model(*inputs)
+        loss = loss_fn(output, target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return output, loss
+
+    return update
+
+
 def _progress_enabled(progress: bool | None) -> bool:
     return sys.stdout.isatty() if progress is None else progress
 
@@ -143,6 +158,7 @@ def fit(
     progress: bool | None = None,
     seed: int | None = None,
     step: Callable[[Sequence[Any]], Mapping[str, float]] | None = None,
+    compile: bool = False,
 ) -> History:
     """Train `model` for up to `epochs` epochs; returns the `History`.
 
@@ -159,7 +175,9 @@ def fit(
     scheduler is a callback: `lambda epoch, logs: scheduler.step()`, or for ReduceLROnPlateau
     `lambda epoch, logs: scheduler.step(logs["val_loss"])`. `progress`: a tqdm bar
     per epoch (None: only when stdout is a terminal). `seed` reseeds the engine's generator
-    (dropout masks, noise); seed the DataLoader too for reproducible shuffles.
+    (dropout masks, noise); seed the DataLoader too for reproducible shuffles. `compile`:
+    run the standard update through `ae.compile` (recorded on its first calls for each batch
+    shape, then replayed; the same results). A custom `step` can be given compiled instead.
     """
     if epochs < 0:
         raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
@@ -171,6 +189,9 @@ def fit(
     if monitor == "auto":
         monitor = "val_loss" if val_loader is not None else "loss"
     names = (monitor,) if isinstance(monitor, str) else tuple(monitor or ())
+    update = _update(model, loss_fn, optimizer) if step is None else None
+    if compile and update is not None:
+        update = ae.compile(update)
     history = History()
     best_score: tuple[float, ...] | None = None
     stale = 0
@@ -191,11 +212,7 @@ def fit(
                         values = step(batch)
                     else:
                         inputs, target = split_batch(batch)
-                        output = model(*inputs)
-                        loss = loss_fn(output, target)
-                        optimizer.zero_grad()
-                        loss.backward()
-                        optimizer.step()
+                        output, loss = update(target, *inputs)
                         values = _batch_values(output, target, loss, metrics)
                     averages.add(values, batch[0].shape[0])
                     bar.update()

@@ -16,6 +16,7 @@ def _as_list(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
+@ae.compiler.disable  # in-place work on gradients: a compiled step calls it again on replay
 def clip_grad_norm_(
     parameters: Tensor | Iterable[Tensor],
     max_norm: float,
@@ -49,6 +50,7 @@ def clip_grad_norm_(
     return ae.tensor(total, dtype=grads[0].dtype)
 
 
+@ae.compiler.disable
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient entry to [-clip_value, clip_value], in place."""
     clip_value = float(clip_value)

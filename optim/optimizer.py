@@ -105,6 +105,9 @@ class Optimizer:
                 raise ValueError(f"{self._name}: invalid {name}={value!r}; it must be >= 0")
 
     # ------------------------------------------------------------------ updates
+    # Compiled steps (ae.compile) call these again on each replay instead of tracing into
+    # them: they already work on arrays, and so read the learning rate and state afresh.
+    @ae.compiler.disable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set `.grad` to None, or fill it with zeros in place."""
         for group in self.param_groups:
@@ -116,6 +119,7 @@ class Optimizer:
                 else:
                     p.grad.detach_().zero_()
 
+    @ae.compiler.disable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return `closure()` if given (it is
         evaluated first, with gradients enabled, to recompute the loss and gradients)."""

@@ -99,6 +99,12 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seq-len", type=int, help="charlm: characters per backprop chunk")
     parser.add_argument("--clip", type=float, help="charlm: gradient norm clipping threshold")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        default=None,
+        help="record the training step once and replay it (ae.compile); the same results",
+    )
     parser.add_argument("--out", metavar="DIR", help="run folder (default runs/MODEL-NAME-N)")
     parser.add_argument("--force", action="store_true", help="replace an existing run folder")
     _threads_argument(parser)

@@ -44,7 +44,7 @@ from .datasets import RING_NOISE, Splits
 OPTIMIZERS = ("adam", "sgd", "adamw", "rmsprop")
 EVAL_BATCH = 1000
 ALWAYS_USED = frozenset({"model", "dataset", "data_root", "seed"})  # Settings every model reads
-GRADIENT_TRAINING = frozenset({"epochs", "batch_size", "lr", "optimizer", "patience"})
+GRADIENT_TRAINING = frozenset({"epochs", "batch_size", "lr", "optimizer", "patience", "compile"})
 
 
 @dataclass
@@ -71,6 +71,7 @@ class Settings:
     text: str | None = None
     seq_len: int = 50
     clip: float = 1.0
+    compile: bool = False  # the training step through ae.compile (models trained by fit's step)
 
 
 def make_optimizer(
@@ -174,6 +175,7 @@ class GradientClassifier(Recipe):
             checkpoint_extra=run.extra,
             early_stopping=s.patience,
             seed=s.seed,
+            compile=s.compile,
         )
 
     def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
@@ -353,6 +355,7 @@ class ReconstructionRecipe(Recipe):
             checkpoint_extra=run.extra,
             early_stopping=s.patience,
             seed=s.seed,
+            compile=s.compile,
         )
 
     def test_metrics(self, model: Module, splits: Splits) -> dict[str, float]:
@@ -538,7 +541,7 @@ class CharLMRecipe(Recipe):
     checkpoint is the epoch with the lowest validation loss. `--hidden 256,256` is two LSTM
     layers of 256 (the layers share one width)."""
 
-    uses = GRADIENT_TRAINING | {"hidden", "dropout", "text", "seq_len", "clip"}
+    uses = (GRADIENT_TRAINING - {"compile"}) | {"hidden", "dropout", "text", "seq_len", "clip"}
     defaults: ClassVar[dict[str, Any]] = {
         "dataset": "jargon",
         "epochs": 20,

@@ -10,6 +10,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
+from ..grad_mode import CAPTURES, THREAD
 from ..tensor import Tensor
 
 
@@ -60,7 +61,10 @@ def operand(x: Any, like: Tensor) -> Tensor | int | float | bool:
         arr = arr.astype(like._data.dtype, copy=False)
     elif kind == "f":
         arr = arr.astype(dtypes.get_default_dtype(), copy=False)
-    return Tensor._make(arr, False, None)
+    t = Tensor._make(arr, False, None)
+    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+        rec.made_tensor(t)  # a constant an `ae.compile` program may keep
+    return t
 
 
 def binary(a: Any, b: Any) -> tuple[Any, Any]:

@@ -456,7 +456,7 @@ clamp = clip
 def where(cond: Any, a: Any, b: Any) -> Tensor:
     """Elements of a where cond is true, else of b (both broadcast)."""
     if not isinstance(cond, Tensor):  # a copy: the user may change their array afterwards
-        cond = Tensor._make(np.array(cond), False, None)
+        cond = Tensor(np.array(cond))
     if cond.dtype != np.bool_:
         raise ArgumentError(f"where: the condition must be a bool tensor, got dtype {cond.dtype}")
     a, b = binary(a, b)

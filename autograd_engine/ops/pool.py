@@ -133,8 +133,7 @@ def max_pool2d(
     or (C, H, W); with return_indices, also each maximum's flat index h W + w in its plane."""
     x = as_tensor(input)
     _spatial("max_pool2d", x, 2)
-    found = kpool.max_pool2d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
-    return _pick(x, found, 2, return_indices)
+    return _pick(x, (kernel_size, stride, padding, dilation, ceil_mode), 2, return_indices)
 
 
 def max_pool1d(
@@ -151,8 +150,7 @@ def max_pool1d(
     _spatial("max_pool1d", x, 1)
     args = (kernel_size, stride, padding, dilation)
     kernel_size, stride, padding, dilation = (_single(a) for a in args)
-    found = kpool.max_pool1d(x.detach().numpy(), kernel_size, stride, padding, dilation, ceil_mode)
-    return _pick(x, found, 1, return_indices)
+    return _pick(x, (kernel_size, stride, padding, dilation, ceil_mode), 1, return_indices)
 
 
 class MaxPool(Primitive):
@@ -165,7 +163,9 @@ class MaxPool(Primitive):
     name = "max_pool"
 
     @staticmethod
-    def forward(ctx, x, values, idx, dims):
+    def forward(ctx, x, values, idx, dims, window=None):
+        if window is not None:  # found here, so that a compiled step finds them on each replay
+            values, idx = _FIND[dims](x, *window)
         ctx.idx, ctx.dims = idx, dims
         return values
 
@@ -191,14 +191,16 @@ class MaxPool(Primitive):
         return picked.reshape(ctx.idx.shape)
 
 
-def _pick(x: Tensor, found: tuple, dims: int, return_indices: bool) -> Any:
-    """The input's values at the window maxima (`found` = (values, flat indices within each
-    plane), from the kernel)."""
-    values, idx = found
-    out = MaxPool.apply(x, values, idx, dims)
-    if return_indices:
-        return out, Tensor(idx)
-    return out
+_FIND = {1: kpool.max_pool1d, 2: kpool.max_pool2d}
+
+
+def _pick(x: Tensor, window: tuple, dims: int, return_indices: bool) -> Any:
+    """The input's values at the window maxima; with return_indices, also their flat indices
+    within each plane (found before the op, which returns only the values)."""
+    if not return_indices:
+        return MaxPool.apply(x, None, None, dims, window=window)
+    values, idx = _FIND[dims](x.detach().numpy(), *window)
+    return MaxPool.apply(x, values, idx, dims), Tensor(idx)
 
 
 def avg_pool2d(

@@ -1,5 +1,5 @@
-"""More elementwise math: erf (which the exact GELU needs), log1p, expm1, sinh, cosh, atan2
-and rounding.
+"""More elementwise math: erf (which the exact GELU needs), log1p, expm1, sinh, cosh, atan2,
+rounding, and dropout (whose mask is drawn inside the op, so a compiled step draws it anew).
 
 Each one-input function states its local derivative once, as `local(a, out)`: backward
 multiplies the upstream gradient by it (reverse mode) and `jvp` the tangent (forward mode).
@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IntegerDivisionByZeroError
+from .. import random
+from ..errors import ArgumentValueError, IntegerDivisionByZeroError
 from ..tensor import Tensor
 from ._util import Primitive, as_tensor, binary
 from .elementwise import Exp
@@ -201,6 +202,39 @@ class Fmod(_Modulo):
     name = "fmod"
     f = staticmethod(np.fmod)
     rounding = Trunc
+
+
+class Dropout(Primitive):
+    """x * mask, the mask drawn in forward from the engine's generator: keep with probability
+    1 - p and scale by 1 / (1 - p). Drawing it inside the op (not before it) lets a replay of
+    a compiled step draw fresh masks from the same generator, in eager mode's order."""
+
+    name = "dropout"
+
+    @staticmethod
+    def forward(ctx, x, p):
+        keep = random.generator().random(x.shape) >= p
+        scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+        ctx.mask = (keep * scale).astype(x.dtype)
+        return x * ctx.mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None
+
+    @staticmethod
+    def jvp(ctx, tx, tp):
+        return tx * ctx.mask
+
+
+def dropout(input: Any, p: float = 0.5, train: bool = True) -> Tensor:
+    """torch.dropout: zero each element with probability p and scale the rest by 1/(1-p) when
+    `train`; the input itself otherwise (or when p is 0)."""
+    if not 0.0 <= p <= 1.0:
+        raise ArgumentValueError(f"dropout: probability must be in [0, 1], got {p}")
+    if not train or p == 0.0:
+        return input
+    return Dropout.apply(as_tensor(input), float(p))
 
 
 def remainder(input: Any, other: Any) -> Tensor:

@@ -13,6 +13,12 @@ from ..module import Module
 from ..parameter import Parameter
 
 
+@ae.compiler.disable  # in place: a compiled step counts each replayed batch too
+def _count_batch(counter: ae.Tensor) -> None:
+    with ae.no_grad():
+        counter.add_(1)
+
+
 class BatchNorm1d(Module):
     """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C:
 
@@ -77,9 +83,8 @@ class BatchNorm1d(Module):
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            with ae.no_grad():
-                self.num_batches_tracked.add_(1)
-            if self.momentum is None:
+            _count_batch(self.num_batches_tracked)
+            if self.momentum is None:  # (a value read into Python: compiled steps run eagerly)
                 momentum = 1.0 / self.num_batches_tracked.item()
         return F.batch_norm(
             input,

@@ -112,11 +112,12 @@ class DenoisingAutoencoder(Autoencoder):
     def corrupt(self, x: ae.Tensor) -> ae.Tensor:
         """x~: x plus Gaussian noise, or x with a random fraction of its entries set to 0 (the
         others rescaled)."""
-        rng = ae.random.generator()
+        # Drawn with ae.randn / ae.rand (the engine's generator, in float64 as before), which
+        # a compiled step (ae.compile) draws anew on each replay.
         if self.noise == "gaussian":
-            return x + (self.level * rng.standard_normal(x.shape)).astype(x.dtype)
-        keep = rng.random(x.shape) >= self.level
-        return x * (keep / (1.0 - self.level)).astype(x.dtype)
+            return x + (self.level * ae.randn(*x.shape, dtype=ae.float64)).to(x.dtype)
+        keep = ae.rand(*x.shape, dtype=ae.float64) >= self.level
+        return x * (keep.to(ae.float64) / (1.0 - self.level)).to(x.dtype)
 
     def forward(self, x: ae.Tensor) -> ae.Tensor:
         return self.decode(self.encode(self.corrupt(x) if self.training else x))

@@ -23,11 +23,11 @@ class Classifier(Module):
     def loss(self, logits: ae.Tensor, t: Any, reduction: str = "mean") -> ae.Tensor:
         """The cross-entropy E of the logits against class indices t (mean over the batch;
         reduction="sum" gives the lecture's E(w))."""
-        t = t.numpy() if isinstance(t, ae.Tensor) else np.asarray(t)
-        if self.num_classes == 2:
-            target = t.reshape(logits.shape).astype(logits.dtype)
+        t = t if isinstance(t, ae.Tensor) else ae.tensor(np.asarray(t))  # ops, not NumPy:
+        if self.num_classes == 2:  # a compiled step (ae.compile) replays them on new labels
+            target = t.reshape(logits.shape).to(logits.dtype)
             return F.binary_cross_entropy_with_logits(logits, target, reduction=reduction)
-        return F.cross_entropy(logits, t.astype(np.int64), reduction=reduction)
+        return F.cross_entropy(logits, t.long(), reduction=reduction)
 
     def predict_proba(self, x: Any) -> np.ndarray:
         """p(class 1 | x), shape (N,), for two classes; p(class k | x), shape (N, K), otherwise."""

@@ -903,7 +903,8 @@ NON_DIFFERENTIABLE = frozenset(
 NOT_OPERATIONS = frozenset(
     {
         "set_printoptions",
-        "Function", "arange", "as_tensor", "backward", "bernoulli", "draw_graph", "empty", "eye",
+        "Function", "arange", "as_tensor", "backward", "bernoulli", "compile", "draw_graph",
+        "empty", "eye",
         "from_numpy", "full", "full_like", "get_default_dtype", "get_rng_state", "grad",
         "increment_version", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled",
         "is_tensor", "linspace", "manual_seed", "multinomial", "normal", "numel", "ones",
@@ -1019,6 +1020,15 @@ CASES += [
         "remainder", ae.remainder, _args(_pair(GRID, DIVISORS)), ae.remainder, lambda t, a, b: a % b
     ),
     Case("fmod", ae.fmod, _args(_pair(GRID, DIVISORS)), ae.fmod, lambda t, a, b: t.fmod(a, b)),
+    # p = 1 drops every element: the one dropout whose mask is not random, so it can be
+    # compared with torch (tests/compile checks the random masks against eager mode).
+    Case(
+        "dropout",
+        ae.dropout,
+        _args(_one()),
+        lambda x: ae.dropout(x, 1.0),
+        lambda t, x: t.dropout(x, 1.0, True),
+    ),
     Case(
         "floor_divide",
         ae.floor_divide,

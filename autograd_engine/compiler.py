@@ -1,0 +1,694 @@
+"""`compile(fn)`: capture a training step's array work once, then replay it without the graph.
+
+Capture. The first two calls run `fn` eagerly while a per-thread recorder (`THREAD.state.capture`)
+notes, in order, every op's forward (its Function, the arrays it reads, its keyword
+arguments), every node of each `backward()` the engine runs (in the engine's own order) with
+the gradient additions and the accumulation into leaves' `.grad`, every random tensor drawn
+(`ae.randn`, ...), and every call of a function marked `disable` (the optimizers' `step` and
+`zero_grad`, `Module.zero_grad`, gradient clipping: they work on arrays in place and are
+called again as they are, so they read the learning rate and their state afresh). The two
+recordings must agree: a tensor made in the call from constant values (`ae.zeros`,
+`ae.tensor(data)`, a number given to an op) or a NumPy array given to an op becomes a
+constant only if both calls made the same values; anything else (a tensor read from outside
+that is another object next time, a value computed outside an op, data-dependent control
+flow) means the step is not replayed.
+
+Replay. The recording becomes one generated Python function that calls each op's `forward`
+and `backward` on plain arrays with a small context object: no Tensor, Node, grad-mode check
+or graph walk, and the same kernels in the same order, so results are bitwise those of eager
+mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
+
+Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
+tensor arguments, the other arguments' values and grad mode; a program also checks the
+shapes, dtypes, strides and requires_grad of the tensors it reads that `fn` did not get as
+arguments (parameters), the train/eval mode of the modules it ran and the identity of the
+objects fn's closure holds. A miss captures a new program (at most `cache_size` in all);
+whatever cannot be replayed (`.item()`, `.tolist()` or `bool()` of a tensor, an in-place
+change or `.grad =` outside `disable`d code, hooks, `create_graph`, `autograd.grad`, a
+Function without `raw_backward`) makes that function run eagerly, with one warning. Not
+guarded: `numpy()` reads, globals, hooks registered after the capture, and Python values
+computed in `fn` (frozen, as in `jax.jit`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import inspect
+import itertools
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .autograd import _accumulate, _add, _call_backward, _target_key
+from .errors import CaptureError
+from .function import Node
+from .grad_mode import CAPTURES, THREAD, refresh_watch
+from .ops.shape import sum_to
+from .tensor import AccumulateGrad, Tensor
+
+_new = object.__new__
+
+
+class CompileWarning(UserWarning):
+    """A compiled function runs eagerly from now on; the message says why."""
+
+
+# ------------------------------------------------------------------ opaque calls
+def disable(fn: Callable) -> Callable:
+    """Mark `fn` as not to be traced into: a capture records a call of it, and replays call
+    it again with the same arguments (torch.compiler.disable). For code that updates state in
+    place on arrays and must read live values each time, such as an optimizer's `step`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        rec = THREAD.state.capture
+        if rec is None or rec.depth:
+            return fn(*args, **kwargs)
+        rec.call(fn, args, kwargs)
+        rec.depth += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            rec.depth -= 1
+
+    return wrapper
+
+
+def graph_break(reason: str) -> None:
+    """Tell a capture running in this thread that what follows cannot be replayed (as
+    torch._dynamo.graph_break); the compiled function then runs eagerly. Outside a capture
+    it does nothing."""
+    rec = THREAD.state.capture
+    if rec is not None and not rec.depth:
+        rec.fail(reason)
+
+
+# ------------------------------------------------------------------ the recorder
+class _Recorder:
+    """What one eager call of the compiled function did, with each array named by a slot
+    (made in the call), an external tensor (read through `._data` at replay) or a constant."""
+
+    def __init__(self, inputs: list[Tensor], fullgraph: bool) -> None:
+        self.fullgraph = fullgraph
+        self.failed: str | None = None  # why this call cannot be replayed
+        self.depth = 0  # > 0 inside a `disable`d call: nothing is recorded there
+        self.items: list[tuple] = []
+        self.slots: dict[int, int] = {}  # id(array) -> slot
+        self.keep: list[Any] = []  # arrays and nodes held so that ids stay unique
+        self.externals: list[Tensor] = []
+        self.consts: list[Any] = []
+        self.ctx_of: dict[int, int] = {}  # id(node) -> index of its forward item
+        self.grads: dict[Any, int] = {}  # node or accumulator -> slot of its pending gradient
+        self.modules: dict[int, Any] = {}
+        self.made: set[int] = set()  # ids of the constant tensors made in the call (`made`)
+        self.count = itertools.count()
+        self.inputs = inputs
+        for t in inputs:
+            self._slot(t._data)
+
+    def _slot(self, array: Any) -> int:
+        n = next(self.count)
+        self.slots[id(array)] = n
+        self.keep.append(array)
+        return n
+
+    def ref(self, value: Any) -> tuple:
+        """How a replay finds an op's argument: ("s", slot), ("x", external), ("k", const)."""
+        if isinstance(value, Tensor):
+            n = self.slots.get(id(value._data))
+            if n is not None:
+                return ("s", n)
+            for i, t in enumerate(self.externals):
+                if t is value:
+                    return ("x", i)
+            self.externals.append(value)
+            return ("x", len(self.externals) - 1)
+        if isinstance(value, np.ndarray):
+            n = self.slots.get(id(value))
+            if n is not None:
+                return ("s", n)
+        self.consts.append(value)
+        return ("k", len(self.consts) - 1)
+
+    def guarded(self) -> tuple:
+        """What a program of this recording guards beyond the cache key: the modules' modes
+        and the parameters' requires_grad, shape, strides and dtype, as they are now."""
+        modules = tuple((id(m), m.training) for m in self.modules.values())
+        tensors = tuple(
+            (t._requires_grad, t._data.shape, t._data.strides, t._data.dtype)
+            for t in self.externals
+        )
+        return modules, tensors
+
+    def fail(self, reason: str) -> None:
+        """Stop recording; the call goes on eagerly (or raises, with fullgraph=True)."""
+        if self.fullgraph:
+            raise CaptureError(f"compile(fullgraph=True): {reason}")
+        self.failed = reason
+        self.depth += 1  # every later event is ignored
+        THREAD.state.capture = None
+        refresh_watch()
+
+    # --------------------------------------------------------------- events
+    def op(self, cls: type, ctx: Node, args: tuple, kwargs: dict, out: np.ndarray) -> None:
+        if self.depth:
+            return
+        refs = tuple(self.ref(a) for a in args)
+        kw = self.ref(kwargs) if kwargs else None
+        flags = tuple(None if f is None else True for f in ctx.next_functions)
+        meta = tuple(
+            (a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args
+        )
+        self.ctx_of[id(ctx)] = len(self.items)
+        self.keep.append(ctx)
+        self.items.append(("fwd", cls, refs, kw, flags, meta, self._slot(out)))
+
+    def call(self, fn: Callable, args: tuple, kwargs: dict) -> None:
+        """A call of a `disable`d function: replays call it again, with tensor arguments
+        holding the values of that replay."""
+        for a in (*args, *kwargs.values()):
+            if isinstance(a, Iterator) or inspect.isroutine(a):
+                self.fail(
+                    f"{getattr(fn, '__qualname__', fn)} was called with an iterator or a "
+                    "function, which a replay cannot pass again; pass a list of parameters "
+                    "(list(model.parameters())) and no closure"
+                )
+                return
+        refs = tuple(self._argument(a) for a in args)
+        named = tuple((k, self._argument(a)) for k, a in kwargs.items())
+        self.items.append(("call", fn, refs, named))
+
+    def _argument(self, a: Any) -> tuple:
+        return ("t" if isinstance(a, Tensor) else "v", self.ref(a))
+
+    def draw(self, fn: Callable, args: tuple, kwargs: dict, out: Tensor) -> None:
+        """A random tensor made by `fn` (ae.randn, ...): replays call fn again. One made
+        from tensor arguments is left to `_agree`, which refuses it."""
+        if self.depth or any(isinstance(a, Tensor) for a in (*args, *kwargs.values())):
+            return
+        self.items.append(("draw", fn, self.ref(args), self.ref(kwargs), self._slot(out._data)))
+
+    def made_tensor(self, t: Tensor) -> None:
+        """A tensor made in the call from constant values (ae.zeros, ae.tensor(data), a
+        Python number given to an op, backward()'s implicit gradient): if the next call makes
+        one with the same values, the program keeps it as a constant."""
+        if not self.depth:
+            self.made.add(id(t))
+            self.keep.append(t)
+
+    def module(self, module: Any) -> None:
+        if not self.depth:
+            self.modules[id(module)] = module
+
+    def touch(self, t: Tensor, op: str, caller: str = "") -> None:
+        """`op` reads a tensor's values into Python or changes it in place. A `numpy()` read
+        by the libraries (`caller`: its module), which check values there, is allowed."""
+        if op == "numpy()" and caller.split(".")[0] in ("nn", "optim", "autograd_engine"):
+            return
+        if not self.depth:
+            self.fail(
+                f"{op} on a tensor of shape {tuple(t.shape)}: a replay would not repeat it; "
+                "return tensors and read them outside the compiled function, and change "
+                "tensors in place only in optimizer code"
+            )
+
+    def backward_start(self, roots: list, create_graph: bool, targets: Any) -> _Recorder | None:
+        if self.depth:
+            return None
+        if create_graph or targets is not None:
+            self.fail("autograd.grad() and backward(create_graph=True) are not captured")
+            return None
+        for tensor, g in roots:  # the implicit ones: a tensor made anew, frozen by _agree
+            slot = next(self.count)
+            self.items.append(("copy", self.ref(g), slot))
+            self._pend(_target_key(tensor), slot)
+        return self
+
+    def _pend(self, node: Any, slot: int) -> None:
+        if node in self.grads:
+            total = next(self.count)
+            self.items.append(("add", self.grads[node], slot, total))
+            self.grads[node] = total
+        else:
+            self.grads[node] = slot
+
+    def backward_node(self, node: Node, g: np.ndarray) -> list:
+        if self.depth:
+            return _call_backward(node, g, False, THREAD.state.anomaly)
+        index = self.ctx_of.get(id(node))
+        if node.hooks or node._retained is not None:
+            self.fail(f"{node.name}: hooks and retain_grad() are not captured")
+        elif not node.fn.raw_backward:
+            self.fail(
+                f"{node.name}: its Function has no raw_backward (a backward on Tensors); "
+                "only raw_backward Functions are replayed"
+            )
+        elif index is None:
+            self.fail(f"{node.name}: backward through a graph made outside the function")
+        if self.depth:
+            return _call_backward(node, g, False, THREAD.state.anomaly)
+        conformed: dict[int, bool] = {}
+        grads = _call_backward(node, g, False, THREAD.state.anomaly, conformed)
+        outs = []
+        for i, gi in enumerate(grads):
+            if gi is None:
+                outs.append(None)
+                continue
+            slot = next(self.count)
+            meta = node.input_meta[i]
+            outs.append((slot, meta if conformed[i] else None))
+        self.items.append(("bwd", index, self.grads.pop(node), tuple(outs)))
+        for child, out in zip(node.next_functions, outs):
+            if out is not None:
+                self._pend(child, out[0])
+        return grads
+
+    def backward_leaf(self, acc: AccumulateGrad) -> None:
+        if self.depth:
+            return
+        if acc.hooks:
+            self.fail("a leaf's gradient hook (register_hook) is not captured")
+            return
+        where = self.ref(acc.variable)
+        if where[0] == "s" and where[1] >= len(self.inputs):
+            self.fail("a gradient accumulated into a tensor made inside the function")
+            return
+        self.items.append(("acc", where, self.grads.pop(acc)))
+
+    def returned(self, value: Any) -> Any:
+        """How a replay rebuilds the return value: tensors as refs, containers recursively."""
+        if isinstance(value, Tensor):
+            return ("t", self.ref(value))
+        if isinstance(value, tuple | list):
+            return ("seq", (type(value), tuple(self.returned(v) for v in value)))
+        if isinstance(value, dict):
+            return ("dict", tuple((k, self.returned(v)) for k, v in value.items()))
+        return ("py", self.ref(value))
+
+
+# ------------------------------------------------------------------ two recordings agree
+def _same(a: Any, b: Any) -> bool:
+    """Whether two recorded values are the same: tensors by identity, arrays by value."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(a, tuple | list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, Tensor):
+        return False
+    try:
+        return bool(a == b)
+    except Exception:  # an object without a usable ==: only identity counts
+        return False
+
+
+def _agree(a: _Recorder, b: _Recorder) -> str | None:
+    """None if two recordings did the same work, else what differed. Tensors made anew in
+    each call (not requiring grad, same values) become constants of `a`."""
+    if a.items != b.items:
+        for x, y in zip(a.items, b.items):
+            if x != y:
+                return f"a different operation ({_describe(x)} then {_describe(y)})"
+        return f"{len(a.items)} then {len(b.items)} recorded operations"
+    if len(a.consts) != len(b.consts):
+        return f"{len(a.consts)} then {len(b.consts)} Python values given to ops"
+    for i, (x, y) in enumerate(zip(a.consts, b.consts)):
+        if not _same(x, y):
+            user = next((_describe(t) for t in a.items if ("k", i) in _refs(t)), "an op")
+            return f"a Python value or NumPy array given to {user} changed between calls"
+    if a.modules.keys() != b.modules.keys():
+        return "different modules ran"
+    for i, (x, y) in enumerate(zip(a.externals, b.externals)):
+        if x is y:
+            continue
+        if id(x) not in a.made or id(y) not in b.made:
+            return (
+                f"a tensor of shape {tuple(x.shape)} that the function reads was another "
+                "object in the next call: pass a tensor that changes as an argument, and make "
+                "values inside the function with ops (a comparison or argmax result is "
+                "computed outside an op and is not replayed)"
+            )
+        if x._requires_grad or y._requires_grad or not _same(x._data, y._data):
+            return (
+                f"a tensor of shape {tuple(x.shape)} made inside the function (not by an op "
+                "on its arguments) had other values in the next call"
+            )
+        a.externals[i] = Tensor._make(x._data.copy(), False, None)  # a frozen constant
+    return None
+
+
+def _refs(item: tuple) -> tuple:
+    """The argument references of a recorded item."""
+    if item[0] == "fwd":
+        return (*item[2], item[3])
+    if item[0] == "call":
+        return tuple(r for _, r in item[2]) + tuple(r for _, (_, r) in item[3])
+    return item[2:4] if item[0] == "draw" else ()
+
+
+def _describe(item: tuple) -> str:
+    kind = item[0]
+    if kind == "fwd":
+        return item[1].op_name()
+    if kind in ("call", "draw"):
+        return getattr(item[1], "__qualname__", "a call")
+    return kind
+
+
+# ------------------------------------------------------------------ code generation
+class _Ctx:
+    """The context of one op in a replay: what forward saves, read back as plain arrays."""
+
+    _saved: tuple = ()
+    fn: type
+    next_functions: tuple
+    input_meta: tuple
+
+    def save_for_backward(self, *values: Any) -> None:
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self._saved
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return tuple([f is not None for f in self.next_functions])
+
+    @property
+    def name(self) -> str:
+        return self.fn.op_name()
+
+
+def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """What the engine does to a backward's result: an array of the input's shape and dtype."""
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)
+    if g.shape != shape:
+        g = sum_to(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+_MISS = object()  # a program's answer when one of its guards fails
+
+
+def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]], Any]:
+    """One Python function that replays the recording on the arrays of new arguments."""
+    ns: dict[str, Any] = {
+        "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
+        "_acc": _accumulate, "_conform": _conform, "_make": Tensor._make,
+        "_THREAD": THREAD, "_MISS": _MISS,
+    }  # fmt: skip
+    n_in = len(rec.inputs)
+    for i, t in enumerate(rec.externals):
+        ns[f"X{i}"] = t
+    for i, c in enumerate(rec.consts):
+        ns[f"K{i}"] = c
+
+    def const(obj: Any) -> str:
+        name = f"G{len(ns)}"
+        ns[name] = obj
+        return name
+
+    def value(ref: tuple) -> str:
+        kind, n = ref
+        if kind == "s":
+            return f"s{n}"
+        return f"X{n}._data" if kind == "x" else f"K{n}"
+
+    def tensor(ref: tuple) -> str:
+        kind, n = ref
+        if kind == "x":
+            return f"X{n}"
+        if kind == "s" and n < n_in:
+            return f"inputs[{n}]"
+        return f"_make({value(ref)}, False, None)"
+
+    def argument(a: tuple) -> str:
+        kind, ref = a
+        return tensor(ref) if kind == "t" else value(ref)
+
+    guards = []
+    for i, t in enumerate(rec.externals):
+        a = t._data
+        guards.append(
+            f"X{i}._requires_grad is not {t._requires_grad} or X{i}._data.shape != "
+            f"{a.shape!r} or X{i}._data.strides != {a.strides!r} or X{i}._data.dtype != "
+            f"{const(a.dtype)}"
+        )
+    for module in rec.modules.values():
+        guards.append(f"{const(module)}.training is not {bool(module.training)}")
+    for cell in getattr(fn, "__closure__", None) or ():  # the model, optimizer, ... fn uses
+        try:
+            held = cell.cell_contents
+        except ValueError:  # a cell not yet filled
+            continue
+        if not isinstance(held, int | float | complex | str | bytes | bool | type(None)):
+            guards.append(f"{const(cell)}.cell_contents is not {const(held)}")
+    body = [f"s{i} = inputs[{i}]._data" for i in range(n_in)]
+    in_backward = False
+    for index, item in enumerate(rec.items):
+        kind = item[0]
+        backward = kind in ("bwd", "add", "acc", "copy")
+        if backward != in_backward:  # the engine's backward runs with grad mode off
+            body.append(f"_STATE.grad_enabled = {'False' if backward else '_grad_mode'}")
+            in_backward = backward
+        if kind == "fwd":
+            _, cls, refs, kw, flags, meta, out = item
+            ctx = type(f"{cls.__name__}Context", (_Ctx,), {})
+            ctx.fn, ctx.next_functions, ctx.input_meta = cls, flags, meta
+            args = [f"c{index}"] + [value(r) for r in refs]
+            if kw is not None:
+                args.append(f"**{value(kw)}")
+            body.append(f"c{index} = _new({const(ctx)})")
+            body.append(f"s{out} = {const(cls.forward)}({', '.join(args)})")
+            body.append(f"if type(s{out}) is not _nd: s{out} = _asarray(s{out})")
+        elif kind == "bwd":
+            _, fwd, g, outs = item
+            body.append(f"r = {const(rec.items[fwd][1].backward)}(c{fwd}, s{g})")
+            body.append("if type(r) is not tuple: r = (r,)")
+            for i, out in enumerate(outs):
+                if out is None:
+                    continue
+                slot, meta = out
+                if meta is None:
+                    body.append(f"s{slot} = r[{i}]")
+                else:
+                    body.append(f"s{slot} = _conform(r[{i}], {meta[0]!r}, {const(meta[1])})")
+            body.append("del r")
+        elif kind == "add":
+            _, a, b, total = item
+            body.append(f"s{total} = _add(s{a}, s{b})")
+        elif kind == "acc":
+            _, where, g = item
+            body.append(f"_acc({tensor(where)}, s{g}, False)")
+        elif kind == "copy":
+            _, ref, slot = item
+            body.append(f"s{slot} = {value(ref)}")
+        elif kind == "draw":
+            _, fn, args, kwargs, slot = item
+            body.append(f"s{slot} = {const(fn)}(*{value(args)}, **{value(kwargs)})._data")
+        else:  # "call"
+            _, fn, args, kwargs = item
+            parts = [argument(a) for a in args] + [f"{k}={argument(a)}" for k, a in kwargs]
+            body.append(f"{const(fn)}({', '.join(parts)})")
+    if in_backward:
+        body.append("_STATE.grad_enabled = _grad_mode")
+    body.append(f"return {_build(spec, value, tensor, const)}")
+    lines = ["def program(inputs):"]
+    lines += [f"    if {g}: return _MISS" for g in guards]
+    lines += ["    _STATE = _THREAD.state", "    _grad_mode = _STATE.grad_enabled", "    try:"]
+    lines += [f"        {line}" for line in _with_dels(body)]
+    lines += ["    finally:", "        _STATE.grad_enabled = _grad_mode"]
+    source = "\n".join(lines)
+    exec(builtins.compile(source, "<ae.compile program>", "exec"), ns)
+    program = ns["program"]
+    program.source = source
+    return program
+
+
+_NAME = re.compile(r"\b[sc]\d+\b")
+
+
+def _with_dels(body: list[str]) -> list[str]:
+    """`del` each slot and context after its last use, as the eager engine drops them: the
+    memory goes back early, and `.grad` can take a gradient's buffer instead of copying it."""
+    last: dict[str, int] = {}
+    for i, line in enumerate(body):
+        for name in _NAME.findall(line):
+            last[name] = i
+    ends: dict[int, list[str]] = {}
+    for name, i in last.items():
+        ends.setdefault(i, []).append(name)
+    out = []
+    for i, line in enumerate(body):
+        out.append(line)
+        if i in ends and not line.startswith("return"):
+            out.append("del " + ", ".join(sorted(ends[i])))
+    return out
+
+
+def _build(spec: tuple, value: Callable, tensor: Callable, const: Callable) -> str:
+    """The expression that rebuilds the function's return value from a recorded spec."""
+    kind, what = spec
+    if kind == "t":
+        return tensor(what)
+    if kind == "py":
+        return value(what)
+    if kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {_build(v, value, tensor, const)}" for k, v in what) + "}"
+    kind, items = what
+    inner = ", ".join(_build(v, value, tensor, const) for v in items)
+    if kind is tuple:
+        return f"({inner},)"
+    if kind is list:
+        return f"[{inner}]"
+    return f"{const(kind)}({inner})" if hasattr(kind, "_fields") else f"{const(kind)}(({inner},))"
+
+
+# ------------------------------------------------------------------ the compiled function
+def _key(args: tuple, kwargs: dict) -> tuple[Any, list[Tensor]]:
+    """The cache key of a call (tensor shapes, dtypes, strides, requires_grad; other
+    arguments by value; grad mode) and its tensor arguments. The key is None when an
+    argument is neither a tensor nor hashable."""
+    inputs = []
+    parts: list[Any] = []
+    for a in (*args, *kwargs.values()):
+        if isinstance(a, Tensor):
+            d = a._data
+            parts.append((d.shape, d.dtype, d.strides, a._requires_grad, a._view is None))
+            inputs.append(a)
+        else:
+            parts.append((type(a), a))
+    ids = [id(t._data) for t in inputs]
+    if len(set(ids)) != len(ids):  # one tensor given twice: the program depends on it
+        parts.append(tuple(ids.index(i) for i in ids))
+    key = (tuple(parts), tuple(kwargs), THREAD.state.grad_enabled)
+    try:
+        hash(key)
+    except TypeError:
+        return None, inputs
+    return key, inputs
+
+
+class CompiledFunction:
+    """What `compile(fn)` returns: call it as `fn`. `recordings`, `replays` and `programs`
+    tell what happened; `eager_reason` says why it runs eagerly, if it does."""
+
+    def __init__(self, fn: Callable, fullgraph: bool, cache_size: int) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.cache_size = cache_size
+        self.programs: dict[Any, list[Callable]] = {}
+        self.recordings = 0
+        self.replays = 0
+        self.eager_reason: str | None = None
+        self._pending: dict[Any, tuple[_Recorder, Any]] = {}
+        self._mismatches = 0
+        self._warned: set[str] = set()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.eager_reason is not None or THREAD.state.watch:  # anomaly, a drawing, a capture
+            return self.fn(*args, **kwargs)
+        key, inputs = _key(args, kwargs)
+        if key is None:
+            self._warn("an argument is neither a tensor nor hashable; this call runs eagerly")
+            return self.fn(*args, **kwargs)
+        for program in self.programs.get(key, ()):
+            result = program(inputs)
+            if result is not _MISS:
+                self.replays += 1
+                return result
+        return self._record(key, inputs, args, kwargs)
+
+    def _record(self, key: Any, inputs: list[Tensor], args: tuple, kwargs: dict) -> Any:
+        """Run fn eagerly while recording; the second agreeing recording of a key becomes a
+        program."""
+        made = sum(map(len, self.programs.values()))
+        if made >= self.cache_size or self.recordings >= 2 * self.cache_size + 2:
+            self._give_up(
+                f"{made} programs and {self.recordings} recordings made, the limit of "
+                f"cache_size={self.cache_size} (do the guards change on every call?)"
+            )
+            return self.fn(*args, **kwargs)
+        self.recordings += 1
+        rec = _Recorder(inputs, self.fullgraph)
+        state = THREAD.state
+        state.capture = rec
+        refresh_watch()
+        with CAPTURES.lock:
+            CAPTURES.running += 1
+        try:
+            result = self.fn(*args, **kwargs)
+            spec = rec.returned(result)
+        finally:
+            with CAPTURES.lock:
+                CAPTURES.running -= 1
+            if state.capture is rec:
+                state.capture = None
+                refresh_watch()
+        if rec.failed is not None:
+            self._give_up(rec.failed)
+            return result
+        key = (key, rec.guarded())  # a recording agrees only with one under the same guards
+        earlier = self._pending.pop(key, None)
+        if earlier is None:
+            self._pending[key] = (rec, spec)
+            return result
+        reason = _agree(earlier[0], rec)
+        if reason is None and earlier[1] != spec:
+            reason = "the return value has a different structure"
+        if reason is None:
+            self.programs.setdefault(key[0], []).append(_generate(*earlier, self.fn))
+        else:
+            self._pending[key] = (rec, spec)  # perhaps the next call agrees with this one
+            self._mismatches += 1
+            if self._mismatches > 2:
+                self._give_up(f"two calls with the same guards did different work: {reason}")
+        return result
+
+    def _give_up(self, reason: str) -> None:
+        if self.fullgraph:
+            raise CaptureError(f"compile(fullgraph=True): {reason}")
+        self.eager_reason = reason
+        self.programs.clear()
+        self._pending.clear()
+        self._warn(reason)
+
+    def _warn(self, reason: str) -> None:
+        if reason not in self._warned:
+            self._warned.add(reason)
+            name = getattr(self.fn, "__qualname__", repr(self.fn))
+            warnings.warn(f"ae.compile: {name} runs eagerly: {reason}", CompileWarning, 3)
+
+
+def compile(  # torch.compile's name
+    fn: Callable | None = None,
+    *,
+    fullgraph: bool = False,
+    cache_size: int = 8,
+    disable: bool = False,
+) -> Any:
+    """Capture `fn`'s array work on its first calls and replay it on later ones (see the
+    module docstring). Use as `step = ae.compile(train_step)` or as `@ae.compile` /
+    `@ae.compile(fullgraph=True)`. `fullgraph=True` raises CaptureError where the default
+    falls back to eager mode with a warning; `disable=True` returns `fn` itself."""
+    if fn is None:
+        return functools.partial(
+            compile, fullgraph=fullgraph, cache_size=cache_size, disable=disable
+        )
+    if disable:
+        return fn
+    return CompiledFunction(fn, fullgraph, cache_size)
