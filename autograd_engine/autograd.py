@@ -320,7 +320,6 @@ def _call_backward(
         elif type(gi) is not np.ndarray:
             gi = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
         shape, dtype = meta
-        plain = gi
         if gi.shape != shape:
             gi = _reduce_to_shape(node, gi, shape)
         if gi.dtype is not dtype and gi.dtype != dtype:
@@ -330,10 +329,11 @@ def _call_backward(
                     "input; gradients must be floating point"
                 )
             gi = gi.astype(dtype)
-        if conformed is not None:
-            i = len(grads)
-            conformed[i] = gi is not plain or type(raw[i]) is not np.ndarray
         grads.append(gi)
+    if conformed is not None:  # a capture: which gradients are not backward's arrays as such
+        for i, (returned, gi) in enumerate(zip(raw, grads)):
+            if gi is not None:
+                conformed[i] = gi is not returned
     if anomaly:
         check_gradient_finite(node, grads)
     return grads

@@ -65,8 +65,7 @@ def disable(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        rec = THREAD.state.capture
-        if rec is None or rec.depth:
+        if not CAPTURES.running or (rec := THREAD.state.capture) is None or rec.depth:
             return fn(*args, **kwargs)
         rec.call(fn, args, kwargs)
         rec.depth += 1

@@ -148,8 +148,8 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
-        if (state := THREAD.state).watch and state.capture is not None:
-            state.capture.made_tensor(self)  # a constant an `ae.compile` program may keep
+        if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+            rec.made_tensor(self)  # a constant an `ae.compile` program may keep
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
