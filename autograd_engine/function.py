@@ -138,7 +138,10 @@ class Node:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """For each forward argument, whether its gradient is needed (known in forward too)."""
-        return tuple([f is not None for f in self.next_functions])
+        nexts = self.next_functions
+        if len(nexts) == 2:  # most ops that read it are binary (mul, matmul): no loop
+            return (nexts[0] is not None, nexts[1] is not None)
+        return tuple([f is not None for f in nexts])
 
     def _pack(self, args: tuple, out: Any, result: Tensor) -> None:
         """Turn what forward saved into entries that remember where each value came from."""
@@ -253,7 +256,9 @@ class Function:
             # Set before forward, so that forward can save only what backward will need.
             ctx.next_functions = tuple(nexts)
         else:  # no_grad(): nothing is recorded, forward only needs the arrays
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            arrays = []
+            for a in args:  # (a loop: in Python 3.11 a comprehension is one more call)
+                arrays.append(a._data if isinstance(a, Tensor) else a)
             ctx.next_functions = (None,) * len(args)
         try:
             out = cls.forward(ctx, *arrays, **kwargs)

@@ -18,7 +18,7 @@ import autograd_engine as ae
 from . import plots
 from .config import Config
 from .nets import one_thread
-from .peers import MICROGRAD_NOTE, has_micrograd, optional, torch_or_none
+from .peers import MICROGRAD_NOTE, has_micrograd, jax_or_none, torch_or_none
 from .profiling import profile
 from .report import Section, Target, ms, times, us
 from .timing import measure, timed
@@ -78,7 +78,7 @@ def torch_step(spec: Spec, size: int) -> Callable[[], object] | None:
 def jax_step(spec: Spec, size: int) -> tuple[Callable[[], object], float] | None:
     """The whole SGD step under `jax.jit` (forward, loss, grad, update), and its compile
     seconds; None when JAX is not installed."""
-    jax = optional("jax")
+    jax = jax_or_none()
     if jax is None:
         return None
     jnp = jax.numpy
@@ -139,7 +139,7 @@ def run(cfg: Config) -> Section:
     batches = cfg.pick([1, 32, 128], [32])
     configs = [(MNIST_SGD, b) for b in batches] + [(SMALL_SGD, 32)]
     rows, targets, results = [], [], {}
-    jax_installed = optional("jax") is not None
+    jax_installed = jax_or_none() is not None
     with one_thread():
         for spec, size in configs:
             cases, capture = engine_steps(spec, size)

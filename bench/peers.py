@@ -1,9 +1,10 @@
-"""Optional peers (PyTorch, micrograd) and the thread counts shared with them."""
+"""Optional peers (PyTorch, JAX, micrograd) and the thread counts shared with them."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from types import ModuleType
 
 import numba
@@ -17,6 +18,14 @@ def optional(name: str) -> ModuleType | None:
 def torch_or_none() -> ModuleType | None:
     """PyTorch if installed, else None (its columns are then left empty)."""
     return optional("torch")
+
+
+def jax_or_none() -> ModuleType | None:
+    """JAX if installed, else None. XLA's CPU backend is told to run each op on one thread
+    (the flags must be set before JAX loads), as the compiled-step section compares one
+    thread each; a caller's own XLA_FLAGS win."""
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    return optional("jax")
 
 
 def has_micrograd() -> bool:

@@ -8,6 +8,8 @@ data loading in `nn.data`, checkpoints (`nn.save` / `nn.load`), the lecture mode
 in `nn.onnx`.
 """
 
+from autograd_engine import lazy
+
 from . import data, functional, init, losses, metrics, models, training, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
@@ -15,26 +17,15 @@ from .layers import (
     ELU,
     GELU,
     GLU,
-    GRU,
-    LSTM,
-    RNN,
     SELU,
-    AdaptiveAvgPool2d,
-    AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
-    Conv1d,
-    Conv2d,
-    ConvTranspose2d,
     CrossEntropyLoss,
     Dropout,
-    Dropout2d,
-    Embedding,
     Flatten,
     GaussianNLLLoss,
-    GRUCell,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -47,21 +38,14 @@ from .layers import (
     Linear,
     LogSigmoid,
     LogSoftmax,
-    LSTMCell,
     Maxout,
-    MaxPool1d,
-    MaxPool2d,
     Mish,
     MSELoss,
-    MultiheadAttention,
     NLLLoss,
     PReLU,
     ReLU,
     ReLU6,
     Residual,
-    RNNBase,
-    RNNCell,
-    RNNCellBase,
     Sigmoid,
     SiLU,
     SmoothL1Loss,
@@ -70,11 +54,6 @@ from .layers import (
     Softsign,
     Tanh,
     Tanhshrink,
-    Transformer,
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
     Unflatten,
     Upsample,
     UpsamplingBilinear2d,
@@ -175,10 +154,35 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """`nn.onnx` on first use: the exporter is not needed to build or train a model."""
-    if name == "onnx":
-        import importlib
-
-        return importlib.import_module(".onnx", __name__)
-    raise AttributeError(f"module 'nn' has no attribute {name!r}")
+# Convolution, recurrent, attention and transformer layers load on first use (as nn.onnx).
+__getattr__, __dir__ = lazy.exports(
+    __name__,
+    {
+        ".layers": (
+            "MultiheadAttention",
+            "AdaptiveAvgPool2d",
+            "AvgPool2d",
+            "Conv1d",
+            "Conv2d",
+            "ConvTranspose2d",
+            "Dropout2d",
+            "Embedding",
+            "MaxPool1d",
+            "MaxPool2d",
+            "GRU",
+            "LSTM",
+            "RNN",
+            "GRUCell",
+            "LSTMCell",
+            "RNNBase",
+            "RNNCell",
+            "RNNCellBase",
+            "Transformer",
+            "TransformerDecoder",
+            "TransformerDecoderLayer",
+            "TransformerEncoder",
+            "TransformerEncoderLayer",
+        ),
+        ".onnx": (),
+    },
+)

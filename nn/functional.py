@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 import autograd_engine as ae
+from autograd_engine import lazy
 
 from .losses import (
     binary_cross_entropy,
@@ -436,7 +437,6 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return ae.relu(input) - weight * ae.relu(-input)
 
 
-from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
 from .huber import huber_loss, smooth_l1_loss  # noqa: E402
 from .sampling import interpolate, pad, upsample  # noqa: E402
 
@@ -452,13 +452,11 @@ __all__ += [
     "interpolate",
     "logsigmoid",
     "mish",
-    "multi_head_attention_forward",
     "normalize",
     "one_hot",
     "pad",
     "prelu",
     "relu6",
-    "scaled_dot_product_attention",
     "selu",
     "silu",
     "smooth_l1_loss",
@@ -469,15 +467,6 @@ __all__ += [
 
 
 # ----------------------------------------------------------------------------- convolutions
-conv1d = ae.ops.conv1d
-conv2d = ae.ops.conv2d
-conv_transpose2d = ae.ops.conv_transpose2d
-max_pool1d = ae.ops.max_pool1d
-max_pool2d = ae.ops.max_pool2d
-avg_pool2d = ae.ops.avg_pool2d
-adaptive_avg_pool2d = ae.ops.adaptive_avg_pool2d
-
-
 def dropout2d(
     input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
 ) -> Tensor:
@@ -518,13 +507,22 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 
 
 __all__ += [
-    "adaptive_avg_pool2d",
-    "avg_pool2d",
-    "conv1d",
-    "conv2d",
-    "conv_transpose2d",
     "dropout2d",
     "embedding",
-    "max_pool1d",
-    "max_pool2d",
 ]
+
+
+# The convolution and pooling ops are the core's (`F.conv2d is ae.ops.conv2d`); they, and the
+# attention functions, load on first use.
+_LAZY = {
+    "autograd_engine.ops.conv": ("conv1d", "conv2d", "conv_transpose2d"),
+    "autograd_engine.ops.pool": (
+        "adaptive_avg_pool2d",
+        "avg_pool2d",
+        "max_pool1d",
+        "max_pool2d",
+    ),
+    "nn.attention": ("multi_head_attention_forward", "scaled_dot_product_attention"),
+}
+__getattr__, __dir__ = lazy.exports(__name__, _LAZY)
+__all__ += [name for names in _LAZY.values() for name in names]

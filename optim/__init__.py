@@ -3,14 +3,16 @@
 >>> import optim
 >>> opt = optim.Adam(model.parameters(), lr=1e-3)  # doctest: +SKIP
 >>> sched = optim.lr_scheduler.StepLR(opt, step_size=10)  # doctest: +SKIP
+
+The schedules and L-BFGS load on first use.
 """
 
-from . import lr_scheduler
+from autograd_engine import lazy
+
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
-from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
@@ -29,3 +31,5 @@ __all__ = [
     "RMSprop",
     "lr_scheduler",
 ]
+
+__getattr__, __dir__ = lazy.exports(__name__, {".lbfgs": ("LBFGS",), ".lr_scheduler": ()})

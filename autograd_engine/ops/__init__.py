@@ -1,17 +1,18 @@
-"""All differentiable (and a few non-differentiable) operations, as functions on tensors."""
+"""All differentiable (and a few non-differentiable) operations, as functions on tensors.
 
+The convolution, pooling and recurrent ops (and their kernels) load on first use.
+"""
+
+from .. import lazy
 from . import (
     activations,
     arithmetic,
     compare,
     composite,
-    conv,
     elementwise,
     indexing,
     linalg,
     loss,
-    pool,
-    recurrent,
     reduce,
     shape,
     special,
@@ -67,7 +68,6 @@ from .composite import (
     triu,
     view_as,
 )
-from .conv import conv1d, conv2d, conv_transpose2d
 from .elementwise import (
     abs,
     clamp,
@@ -93,8 +93,6 @@ from .loss import (
     softmax_cross_entropy,
     softmax_cross_entropy_backward,
 )
-from .pool import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
-from .recurrent import gru_cell, lstm_cell
 from .reduce import (
     ValuesIndices,
     amax,
@@ -381,3 +379,12 @@ __all__ = [
     "view_as",
     "where",
 ]
+
+__getattr__, __dir__ = lazy.exports(
+    __name__,
+    {
+        ".conv": ("conv1d", "conv2d", "conv_transpose2d"),
+        ".pool": ("adaptive_avg_pool2d", "avg_pool2d", "max_pool1d", "max_pool2d"),
+        ".recurrent": ("gru_cell", "lstm_cell"),
+    },
+)

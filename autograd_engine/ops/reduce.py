@@ -323,6 +323,8 @@ def sum(
     axis: Axis = None,
     keepdims: bool | None = None,
 ) -> Tensor:
+    if dim is None and axis is None and keepdims is None and type(x) is Tensor:  # x.sum()
+        return Sum.apply(x, tuple(range(x._data.ndim)), bool(keepdim))
     x = as_tensor(x)
     return Sum.apply(x, _dims("sum", x, dim, axis), _keep("sum", keepdim, keepdims))
 

@@ -12,8 +12,6 @@ import gzip
 import hashlib
 import os
 import shutil
-import urllib.error
-import urllib.request
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -41,10 +39,12 @@ def content_sha256(path: str | os.PathLike[str]) -> str:
 
 
 def _copy_response(url: str, out: BinaryIO, timeout: float) -> None:
+    import urllib.request  # here, not at the top: HTTP and e-mail parsing cost `import nn` 10 ms
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             shutil.copyfileobj(response, out, CHUNK)
-    except urllib.error.URLError as e:  # includes HTTPError (404, ...)
+    except urllib.request.URLError as e:  # includes HTTPError (404, ...)
         raise DatasetNotFoundError(f"could not download {url}: {e}") from e
 
 

@@ -1,4 +1,9 @@
-"""Layers, activations and losses as modules."""
+"""Layers, activations and losses as modules.
+
+The convolution, recurrent, attention and transformer layers load on first use.
+"""
+
+from autograd_engine import lazy
 
 from .activation import (
     CELU,
@@ -25,18 +30,6 @@ from .activation import (
     Tanh,
     Tanhshrink,
 )
-from .attention import MultiheadAttention
-from .conv import (
-    AdaptiveAvgPool2d,
-    AvgPool2d,
-    Conv1d,
-    Conv2d,
-    ConvTranspose2d,
-    Dropout2d,
-    Embedding,
-    MaxPool1d,
-    MaxPool2d,
-)
 from .dropout import Dropout
 from .linear import Linear
 from .loss import (
@@ -52,24 +45,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .recurrent import (
-    GRU,
-    LSTM,
-    RNN,
-    GRUCell,
-    LSTMCell,
-    RNNBase,
-    RNNCell,
-    RNNCellBase,
-)
 from .structure import Flatten, Identity, Residual, Unflatten
-from .transformer import (
-    Transformer,
-    TransformerDecoder,
-    TransformerDecoderLayer,
-    TransformerEncoder,
-    TransformerEncoderLayer,
-)
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -142,3 +118,38 @@ __all__ = [
     "UpsamplingBilinear2d",
     "UpsamplingNearest2d",
 ]
+
+__getattr__, __dir__ = lazy.exports(
+    __name__,
+    {
+        ".attention": ("MultiheadAttention",),
+        ".conv": (
+            "AdaptiveAvgPool2d",
+            "AvgPool2d",
+            "Conv1d",
+            "Conv2d",
+            "ConvTranspose2d",
+            "Dropout2d",
+            "Embedding",
+            "MaxPool1d",
+            "MaxPool2d",
+        ),
+        ".recurrent": (
+            "GRU",
+            "LSTM",
+            "RNN",
+            "GRUCell",
+            "LSTMCell",
+            "RNNBase",
+            "RNNCell",
+            "RNNCellBase",
+        ),
+        ".transformer": (
+            "Transformer",
+            "TransformerDecoder",
+            "TransformerDecoderLayer",
+            "TransformerEncoder",
+            "TransformerEncoderLayer",
+        ),
+    },
+)

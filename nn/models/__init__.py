@@ -2,19 +2,19 @@
 character-level language model, autoencoders, the VAE and the GAN.
 
 Each is a `Module`; the classical ones (`Perceptron`, `LDA`, `LogisticRegression`) also have
-their own `fit`, the rest train with `nn.training.fit` (the GAN with its `train_step`).
+their own `fit`, the rest train with `nn.training.fit` (the GAN with its `train_step`). The
+convolutional and recurrent models load on first use.
 """
 
+from autograd_engine import lazy
+
 from .autoencoder import Autoencoder, DenoisingAutoencoder
-from .charlm import CharLSTM
 from .classifier import Classifier
-from .cnn import LeNet5
 from .gan import GAN
 from .lda import LDA
 from .logistic import LogisticRegression
 from .mlp import MLP
 from .perceptron import NotSeparableWarning, Perceptron
-from .recurrent import RecurrentClassifier
 from .vae import VAE, VAEOutput
 
 __all__ = [
@@ -33,3 +33,8 @@ __all__ = [
     "RecurrentClassifier",
     "VAEOutput",
 ]
+
+__getattr__, __dir__ = lazy.exports(
+    __name__,
+    {".charlm": ("CharLSTM",), ".cnn": ("LeNet5",), ".recurrent": ("RecurrentClassifier",)},
+)
