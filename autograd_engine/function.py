@@ -139,8 +139,11 @@ class Node:
     def needs_input_grad(self) -> tuple[bool, ...]:
         """For each forward argument, whether its gradient is needed (known in forward too)."""
         nexts = self.next_functions
-        if len(nexts) == 2:  # most ops that read it are binary (mul, matmul): no loop
+        n = len(nexts)  # the ops that read it most take 2 or 3 (mul, matmul, linear): no loop
+        if n == 2:
             return (nexts[0] is not None, nexts[1] is not None)
+        if n == 3:
+            return (nexts[0] is not None, nexts[1] is not None, nexts[2] is not None)
         return tuple([f is not None for f in nexts])
 
     def _pack(self, args: tuple, out: Any, result: Tensor) -> None:
