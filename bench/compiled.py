@@ -1,4 +1,5 @@
-"""Section 10, compiled training step: `ae.compile` against the eager step, PyTorch and JAX.
+"""Section 10, compiled training step: `ae.compile` against the eager step, PyTorch and JAX
+(MLPs, the expression and section 9's LSTM classifier).
 
 One thread for everything (Numba, BLAS, PyTorch). A compiled step is recorded on its first two
 calls (eager calls that also record); that capture time is reported apart, never part of a
@@ -14,8 +15,10 @@ from collections.abc import Callable
 import numpy as np
 
 import autograd_engine as ae
+import nn.functional as F
+import optim
 
-from . import plots
+from . import nets, plots
 from .config import Config
 from .nets import one_thread
 from .peers import MICROGRAD_NOTE, has_micrograd, jax_or_none, torch_or_none
@@ -37,6 +40,7 @@ SMALL_SGD = Spec((2, 64, 64, 1), "mse", "sgd")
 VS_TORCH_BATCH_1 = 2.0  # issue 17: compiled MNIST_SGD at batch 1 at least 2x PyTorch
 SMALL_VS_TORCH = 3.0  # compiled 2-64-64-1 MLP at least 3x PyTorch
 VS_JAX = 1.0  # compiled MNIST_SGD at least JAX's jit at every batch size
+LSTM_VS_TORCH = 1.5  # the compiled LSTM step (section 9's model) at least 1.5x PyTorch
 
 
 def engine_steps(spec: Spec, size: int) -> tuple[dict[str, Callable[[], object]], float]:
@@ -112,6 +116,32 @@ def jax_step(spec: Spec, size: int) -> tuple[Callable[[], object], float] | None
     return run, timed(run)[1]
 
 
+def lstm_cases(n: int, steps: int, hidden: int) -> tuple[dict[str, Callable[[], object]], float]:
+    """Section 9's LSTM classifier step (input 28, SGD): eager and compiled on twin models,
+    PyTorch's twin, and the capture seconds."""
+    x, y = nets.batch((n, steps, 28))
+    tx, ty = ae.tensor(x), ae.tensor(y)
+    models = [nets.recurrent("lstm", 28, hidden) for _ in range(2)]
+    eager, compiled = (
+        make_step(m, optim.SGD(m.parameters(), lr=nets.LR), F.cross_entropy) for m in models
+    )
+    compiled = ae.compile(compiled)
+    eager(tx, ty)
+    capture = timed(lambda: compiled(tx, ty))[1] + timed(lambda: compiled(tx, ty))[1]
+    eager(tx, ty)
+    for _ in range(3):
+        eager(tx, ty)
+        compiled(tx, ty)
+    assert compiled.replays == 3, compiled.eager_reason
+    for p, q in zip(models[0].parameters(), models[1].parameters()):
+        assert np.array_equal(p.numpy(), q.numpy()), "LSTM: compiled weights differ"
+    cases = {"eager": lambda: eager(tx, ty), "compiled": lambda: compiled(tx, ty)}
+    theirs = nets.steps(nets.recurrent("lstm", 28, hidden), x, y).get("torch")
+    if theirs is not None:
+        cases["torch"] = theirs
+    return cases, capture
+
+
 def chain_cases() -> tuple[dict[str, Callable[[], object]], float]:
     """`(x * y + z).sum().backward()` on one-element tensors: eager, compiled, PyTorch."""
     x, y, z = (ae.tensor([v], requires_grad=True) for v in (2.0, 3.0, 4.0))
@@ -183,6 +213,27 @@ def run(cfg: Config) -> Section:
                 targets.append(
                     Target.at_least(f"{spec}, batch {size}, compiled vs JAX", vs_jax, VS_JAX)
                 )
+        n, steps, hidden = cfg.pick(64, 8), cfg.pick(28, 7), cfg.pick(128, 32)
+        lstm, lstm_capture = lstm_cases(n, steps, hidden)
+        m = {k: v.median for k, v in measure(lstm, cfg.budget(rounds=cfg.pick(11, 3))).items()}
+        vs_torch = m.get("torch", math.nan) / m["compiled"]
+        rows.append(
+            [
+                f"LSTM {steps} steps, hidden {hidden} (section 9)",
+                str(n),
+                us(m["eager"]),
+                us(m["compiled"]),
+                us(m.get("torch", math.nan)),
+                "-",
+                times(m["eager"] / m["compiled"]),
+                times(vs_torch),
+                "-",
+                ms(lstm_capture),
+            ]
+        )
+        if "torch" in m:
+            what = f"LSTM step, batch {n}, hidden {hidden}, T = {steps}, compiled vs PyTorch"
+            targets.append(Target.at_least(what, vs_torch, LSTM_VS_TORCH))
         chain, chain_capture = chain_cases()
         c = {k: v.median for k, v in measure(chain, cfg.budget()).items()}
         rows.append(
