@@ -60,7 +60,8 @@ class Module:
         if self._hooked:
             if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks:
                 ae.compiler.graph_break(f"{type(self).__name__} has hooks, which a replay skips")
-            return self._scope.run(self._call_with_hooks, args, kwargs)
+                return self._scope.run(self._call_with_hooks, args, kwargs)
+            object.__setattr__(self, "_hooked", False)  # every hook was removed: the fast path
         return self._scope.run(self.forward, *args, **kwargs)
 
     # ------------------------------------------------------------------ hooks

@@ -341,3 +341,21 @@ def test_training_loop_reduces_the_loss():
             for p in model.parameters():
                 p -= 0.5 * p.grad
     assert loss.item() < 0.5 * first
+
+
+def test_removing_every_hook_restores_the_plain_call():
+    """A removed hook is never called again, and once a module's registries are empty its
+    calls go back to the path without hook handling."""
+    layer = nn.Linear(3, 2)
+    seen = []
+    handle = layer.register_forward_hook(lambda mod, args, out: seen.append(out.shape))
+    x = ae.randn(4, 3)
+    expected = layer.forward(x).numpy()
+    np.testing.assert_array_equal(layer(x).numpy(), expected)
+    handle.remove()
+    np.testing.assert_array_equal(layer(x).numpy(), expected)
+    assert seen == [(4, 2)]
+    assert not layer._hooked
+    layer.register_forward_pre_hook(lambda mod, args: seen.append("pre"))
+    layer(x)
+    assert seen == [(4, 2), "pre"] and layer._hooked
