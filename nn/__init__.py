@@ -10,7 +10,7 @@ in `nn.onnx`.
 
 from autograd_engine import lazy
 
-from . import data, functional, init, losses, metrics, models, training, utils
+from . import data, functional, init, layers, losses, metrics, models, training, utils
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (
     CELU,
@@ -157,32 +157,5 @@ __all__ = [
 # Convolution, recurrent, attention and transformer layers load on first use (as nn.onnx).
 __getattr__, __dir__ = lazy.exports(
     __name__,
-    {
-        ".layers": (
-            "MultiheadAttention",
-            "AdaptiveAvgPool2d",
-            "AvgPool2d",
-            "Conv1d",
-            "Conv2d",
-            "ConvTranspose2d",
-            "Dropout2d",
-            "Embedding",
-            "MaxPool1d",
-            "MaxPool2d",
-            "GRU",
-            "LSTM",
-            "RNN",
-            "GRUCell",
-            "LSTMCell",
-            "RNNBase",
-            "RNNCell",
-            "RNNCellBase",
-            "Transformer",
-            "TransformerDecoder",
-            "TransformerDecoderLayer",
-            "TransformerEncoder",
-            "TransformerEncoderLayer",
-        ),
-        ".onnx": (),
-    },
+    {".layers": tuple(name for names in layers.DEFERRED.values() for name in names), ".onnx": ()},
 )

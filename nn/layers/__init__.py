@@ -119,37 +119,36 @@ __all__ = [
     "UpsamplingNearest2d",
 ]
 
-__getattr__, __dir__ = lazy.exports(
-    __name__,
-    {
-        ".attention": ("MultiheadAttention",),
-        ".conv": (
-            "AdaptiveAvgPool2d",
-            "AvgPool2d",
-            "Conv1d",
-            "Conv2d",
-            "ConvTranspose2d",
-            "Dropout2d",
-            "Embedding",
-            "MaxPool1d",
-            "MaxPool2d",
-        ),
-        ".recurrent": (
-            "GRU",
-            "LSTM",
-            "RNN",
-            "GRUCell",
-            "LSTMCell",
-            "RNNBase",
-            "RNNCell",
-            "RNNCellBase",
-        ),
-        ".transformer": (
-            "Transformer",
-            "TransformerDecoder",
-            "TransformerDecoderLayer",
-            "TransformerEncoder",
-            "TransformerEncoderLayer",
-        ),
-    },
-)
+# The modules that load on first use, with the names each one exports (nn re-exports them).
+DEFERRED = {
+    ".attention": ("MultiheadAttention",),
+    ".conv": (
+        "AdaptiveAvgPool2d",
+        "AvgPool2d",
+        "Conv1d",
+        "Conv2d",
+        "ConvTranspose2d",
+        "Dropout2d",
+        "Embedding",
+        "MaxPool1d",
+        "MaxPool2d",
+    ),
+    ".recurrent": (
+        "GRU",
+        "LSTM",
+        "RNN",
+        "GRUCell",
+        "LSTMCell",
+        "RNNBase",
+        "RNNCell",
+        "RNNCellBase",
+    ),
+    ".transformer": (
+        "Transformer",
+        "TransformerDecoder",
+        "TransformerDecoderLayer",
+        "TransformerEncoder",
+        "TransformerEncoderLayer",
+    ),
+}
+__getattr__, __dir__ = lazy.exports(__name__, DEFERRED)
