@@ -43,6 +43,25 @@ VS_JAX = 1.0  # compiled MNIST_SGD at least JAX's jit at every batch size
 LSTM_VS_TORCH = 1.5  # the compiled LSTM step (section 9's model) at least 1.5x PyTorch
 
 
+def compiled_twins(
+    models: list, steps: list, tx: ae.Tensor, ty: ae.Tensor, label: str
+) -> tuple[dict[str, Callable[[], object]], float]:
+    """Time cases for the eager step (steps[0] on models[0]) and the compiled one (steps[1]
+    on its twin models[1]), and the capture seconds, after checking that three compiled
+    steps leave the eager steps' weights bit for bit."""
+    eager, compiled = steps[0], ae.compile(steps[1])
+    eager(tx, ty)  # the kernels' first calls (Numba cache loading) are not capture time
+    eager(tx, ty)
+    capture = timed(lambda: compiled(tx, ty))[1] + timed(lambda: compiled(tx, ty))[1]
+    for _ in range(3):
+        eager(tx, ty)
+        compiled(tx, ty)
+    assert compiled.replays == 3, compiled.eager_reason
+    for p, q in zip(models[0].parameters(), models[1].parameters()):
+        assert np.array_equal(p.numpy(), q.numpy()), f"{label}: compiled weights differ"
+    return {"eager": lambda: eager(tx, ty), "compiled": lambda: compiled(tx, ty)}, capture
+
+
 def engine_steps(spec: Spec, size: int) -> tuple[dict[str, Callable[[], object]], float]:
     """The eager and compiled steps on twin models and one batch, and the capture seconds."""
     x, y = batch(spec, size, np.random.default_rng(0))
@@ -53,17 +72,7 @@ def engine_steps(spec: Spec, size: int) -> tuple[dict[str, Callable[[], object]]
         model = engine_model(spec.widths, spec.dtype)
         models.append(model)
         steps.append(make_step(model, *engine_training(spec, model)))
-    eager, compiled = steps[0], ae.compile(steps[1])
-    eager(tx, ty)  # the kernels' first calls (Numba cache loading) are not capture time
-    eager(tx, ty)
-    capture = timed(lambda: compiled(tx, ty))[1] + timed(lambda: compiled(tx, ty))[1]
-    for _ in range(3):
-        eager(tx, ty)
-        compiled(tx, ty)
-    assert compiled.replays == 3, compiled.eager_reason
-    for p, q in zip(models[0].parameters(), models[1].parameters()):
-        assert np.array_equal(p.numpy(), q.numpy()), f"{spec}: compiled weights differ"
-    return {"eager": lambda: eager(tx, ty), "compiled": lambda: compiled(tx, ty)}, capture
+    return compiled_twins(models, steps, tx, ty, str(spec))
 
 
 def torch_step(spec: Spec, size: int) -> Callable[[], object] | None:
@@ -120,26 +129,31 @@ def lstm_cases(n: int, steps: int, hidden: int) -> tuple[dict[str, Callable[[], 
     """Section 9's LSTM classifier step (input 28, SGD): eager and compiled on twin models,
     PyTorch's twin, and the capture seconds."""
     x, y = nets.batch((n, steps, 28))
-    tx, ty = ae.tensor(x), ae.tensor(y)
     models = [nets.recurrent("lstm", 28, hidden) for _ in range(2)]
-    eager, compiled = (
-        make_step(m, optim.SGD(m.parameters(), lr=nets.LR), F.cross_entropy) for m in models
-    )
-    compiled = ae.compile(compiled)
-    eager(tx, ty)
-    capture = timed(lambda: compiled(tx, ty))[1] + timed(lambda: compiled(tx, ty))[1]
-    eager(tx, ty)
-    for _ in range(3):
-        eager(tx, ty)
-        compiled(tx, ty)
-    assert compiled.replays == 3, compiled.eager_reason
-    for p, q in zip(models[0].parameters(), models[1].parameters()):
-        assert np.array_equal(p.numpy(), q.numpy()), "LSTM: compiled weights differ"
-    cases = {"eager": lambda: eager(tx, ty), "compiled": lambda: compiled(tx, ty)}
+    twins = [make_step(m, optim.SGD(m.parameters(), lr=nets.LR), F.cross_entropy) for m in models]
+    cases, capture = compiled_twins(models, twins, ae.tensor(x), ae.tensor(y), "LSTM")
     theirs = nets.steps(nets.recurrent("lstm", 28, hidden), x, y).get("torch")
     if theirs is not None:
         cases["torch"] = theirs
     return cases, capture
+
+
+def row(case: str, batch: str, m: dict[str, float], capture: float, jax: str = "-") -> list[str]:
+    """A table row from the medians `m` of "eager", "compiled" and the peers that ran; `jax`
+    fills the JAX cells when JAX did not run."""
+    compiled = m["compiled"]
+    return [
+        case,
+        batch,
+        us(m["eager"]),
+        us(compiled),
+        us(m.get("torch", math.nan)),
+        us(m["jax"]) if "jax" in m else jax,
+        times(m["eager"] / compiled),
+        times(m.get("torch", math.nan) / compiled),
+        times(m["jax"] / compiled) if "jax" in m else "-",
+        ms(capture),
+    ]
 
 
 def chain_cases() -> tuple[dict[str, Callable[[], object]], float]:
@@ -183,20 +197,7 @@ def run(cfg: Config) -> Section:
             results[spec, size] = m
             vs_torch = m.get("torch", math.nan) / m["compiled"]
             vs_jax = m.get("jax", math.nan) / m["compiled"]
-            rows.append(
-                [
-                    str(spec),
-                    str(size),
-                    us(m["eager"]),
-                    us(m["compiled"]),
-                    us(m.get("torch", math.nan)),
-                    us(m["jax"]) if "jax" in m else "not installed",
-                    times(m["eager"] / m["compiled"]),
-                    times(vs_torch),
-                    times(vs_jax) if "jax" in m else "-",
-                    ms(capture),
-                ]
-            )
+            rows.append(row(str(spec), str(size), m, capture, jax="not installed"))
             if spec == MNIST_SGD and size == 1:
                 targets.append(
                     Target.at_least(
@@ -218,38 +219,14 @@ def run(cfg: Config) -> Section:
         m = {k: v.median for k, v in measure(lstm, cfg.budget(rounds=cfg.pick(11, 3))).items()}
         vs_torch = m.get("torch", math.nan) / m["compiled"]
         rows.append(
-            [
-                f"LSTM {steps} steps, hidden {hidden} (section 9)",
-                str(n),
-                us(m["eager"]),
-                us(m["compiled"]),
-                us(m.get("torch", math.nan)),
-                "-",
-                times(m["eager"] / m["compiled"]),
-                times(vs_torch),
-                "-",
-                ms(lstm_capture),
-            ]
+            row(f"LSTM {steps} steps, hidden {hidden} (section 9)", str(n), m, lstm_capture)
         )
         if "torch" in m:
             what = f"LSTM step, batch {n}, hidden {hidden}, T = {steps}, compiled vs PyTorch"
             targets.append(Target.at_least(what, vs_torch, LSTM_VS_TORCH))
         chain, chain_capture = chain_cases()
         c = {k: v.median for k, v in measure(chain, cfg.budget()).items()}
-        rows.append(
-            [
-                "(x * y + z).sum().backward()",
-                "1 element",
-                us(c["eager"]),
-                us(c["compiled"]),
-                us(c.get("torch", math.nan)),
-                "-",
-                times(c["eager"] / c["compiled"]),
-                times(c.get("torch", math.nan) / c["compiled"]),
-                "-",
-                ms(chain_capture),
-            ]
-        )
+        rows.append(row("(x * y + z).sum().backward()", "1 element", c, chain_capture))
         if "micrograd" in c:
             targets.append(
                 Target.at_most(
