@@ -139,16 +139,7 @@ def test_autoencoder() -> None:
 
     def build() -> tuple:
         model = Autoencoder.from_sizes([20, 8, 3])
-        opt = optim.Adam(model.parameters(), lr=1e-2)
-
-        def step(x: ae.Tensor, target: ae.Tensor) -> ae.Tensor:
-            opt.zero_grad()
-            loss = model.loss(model(x), target)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return model, step
+        return model, training_step(model, optim.Adam(model.parameters(), lr=1e-2), model.loss)
 
     eager, compiled = twins(build)
     run_twins(eager, compiled, [(x, x)], steps=6)
@@ -369,16 +360,7 @@ def test_vae_draws_its_noise_anew_on_each_replay() -> None:
 
     def build() -> tuple:
         model = VAE.from_sizes([12, 6, 2])
-        opt = optim.Adam(model.parameters(), lr=1e-2)
-
-        def step(x: ae.Tensor, target: ae.Tensor) -> ae.Tensor:
-            opt.zero_grad()
-            loss = model.loss(model(x), target)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return model, step
+        return model, training_step(model, optim.Adam(model.parameters(), lr=1e-2), model.loss)
 
     (model_e, step_e), (model_c, step_c) = twins(build)
     fast = ae.compile(step_c)
