@@ -20,9 +20,9 @@ import numpy as np
 from . import forward_ad
 from .errors import AnomalyError, ArgumentValueError, BackwardError, DTypeError, ShapeError
 from .function import Function, Node, check_gradient_finite
-from .grad_mode import CAPTURES, THREAD
+from .grad_mode import THREAD
 from .ops.shape import clone, sum_to
-from .tensor import AccumulateGrad, Tensor
+from .tensor import AccumulateGrad, Tensor, made_constant
 
 
 def backward(
@@ -103,11 +103,13 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
             )
         ones = np.empty(tensor._data.shape, tensor._data.dtype)
         ones.fill(1)  # cheaper than np.ones for the one-element case
-        return _made(Tensor._make(ones, False, None))
+        return made_constant(Tensor._make(ones, False, None))
     g = (
         gradient
         if isinstance(gradient, Tensor)
-        else _made(Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None))
+        else made_constant(
+            Tensor._make(np.asarray(gradient, dtype=tensor._data.dtype), False, None)
+        )
     )
     if g.shape != tensor.shape:
         raise ShapeError(
@@ -117,13 +119,6 @@ def _root_gradient(tensor: Tensor, gradient: object, op: str) -> Tensor:
     if g.dtype != tensor.dtype:  # as PyTorch: a float32 gradient of a float64 output is cast
         g = g.to(tensor.dtype)
     return g
-
-
-def _made(t: Tensor) -> Tensor:
-    """t, noted as a constant made in the call by an `ae.compile` capture, if one runs."""
-    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
-        rec.made_tensor(t)
-    return t
 
 
 def _target_key(x: Tensor) -> Node | AccumulateGrad:

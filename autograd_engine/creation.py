@@ -13,7 +13,7 @@ from .device import check_device
 from .errors import ArgumentError, ArgumentValueError
 from .grad_mode import CAPTURES, THREAD
 from .random import numpy_generator
-from .tensor import Tensor
+from .tensor import Tensor, made_constant
 
 F = TypeVar("F", bound=Callable[..., Tensor])
 
@@ -43,9 +43,7 @@ def _dtype_or_default(dtype: Any) -> np.dtype:
 
 
 def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(array, False, None)
-    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
-        rec.made_tensor(t)  # a constant an `ae.compile` program may keep
+    t = made_constant(Tensor._make(array, False, None))
     if requires_grad:
         t.requires_grad = True
     return t

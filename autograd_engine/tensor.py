@@ -148,8 +148,7 @@ class Tensor:
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
-        if CAPTURES.running and (rec := THREAD.state.capture) is not None:
-            rec.made_tensor(self)  # a constant an `ae.compile` program may keep
+        made_constant(self)
 
     @staticmethod
     def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None) -> Tensor:
@@ -775,6 +774,14 @@ def _note(t: Tensor, op: str, caller: str = "") -> None:
     repeat it, so the capture gives up unless an opaque call (`compiler.disable`) runs it."""
     if (rec := THREAD.state.capture) is not None:
         rec.touch(t, op, caller)
+
+
+def made_constant(t: Tensor) -> Tensor:
+    """t, after telling an `ae.compile` capture running in this thread (if any) that it is a
+    constant made inside the captured call, which a replay keeps."""
+    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
+        rec.made_tensor(t)
+    return t
 
 
 def _read_only(op: str, t: Tensor) -> InplaceError:

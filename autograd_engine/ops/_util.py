@@ -10,8 +10,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import ArgumentError, DTypeError, IndexOutOfRangeError, ShapeError
 from ..function import Function
-from ..grad_mode import CAPTURES, THREAD
-from ..tensor import Tensor
+from ..tensor import Tensor, made_constant
 
 
 class Primitive(Function):
@@ -61,10 +60,7 @@ def operand(x: Any, like: Tensor) -> Tensor | int | float | bool:
         arr = arr.astype(like._data.dtype, copy=False)
     elif kind == "f":
         arr = arr.astype(dtypes.get_default_dtype(), copy=False)
-    t = Tensor._make(arr, False, None)
-    if CAPTURES.running and (rec := THREAD.state.capture) is not None:
-        rec.made_tensor(t)  # a constant an `ae.compile` program may keep
-    return t
+    return made_constant(Tensor._make(arr, False, None))
 
 
 def binary(a: Any, b: Any) -> tuple[Any, Any]:
