@@ -365,27 +365,21 @@ def _describe(item: tuple) -> str:
 
 # ------------------------------------------------------------------ code generation
 class _Ctx:
-    """The context of one op in a replay: what forward saves, read back as plain arrays."""
+    """The context of one op in a replay: what forward saves, read back as plain arrays.
+    The rest of a graph node's interface is Node's own."""
 
     _saved: tuple = ()
     fn: type
     next_functions: tuple
     input_meta: tuple
 
-    def save_for_backward(self, *values: Any) -> None:
-        self._saved = values
+    save_for_backward = Node.save_for_backward
+    needs_input_grad = Node.needs_input_grad
+    name = Node.name
 
     @property
     def saved_tensors(self) -> tuple:
         return self._saved
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        return tuple([f is not None for f in self.next_functions])
-
-    @property
-    def name(self) -> str:
-        return self.fn.op_name()
 
 
 def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
