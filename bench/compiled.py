@@ -1,5 +1,5 @@
-"""Section 10, compiled training step: `ae.compile` against the eager step, PyTorch and JAX
-(MLPs, the expression and section 9's LSTM classifier).
+"""Section 10, compiled training step: `ae.compile` against the eager step, PyTorch, JAX's jit
+and tinygrad's TinyJit (MLPs, the expression and section 9's LSTM classifier).
 
 One thread for everything (Numba, BLAS, PyTorch). A compiled step is recorded on its first two
 calls (eager calls that also record); that capture time is reported apart, never part of a
@@ -21,7 +21,14 @@ import optim
 from . import nets, plots
 from .config import Config
 from .nets import one_thread
-from .peers import MICROGRAD_NOTE, has_micrograd, jax_or_none, torch_or_none
+from .peers import (
+    MICROGRAD_NOTE,
+    TINYGRAD_NOTE,
+    has_micrograd,
+    jax_or_none,
+    tinygrad_or_none,
+    torch_or_none,
+)
 from .profiling import profile
 from .report import Section, Target, ms, times, us
 from .timing import measure, timed
@@ -125,6 +132,51 @@ def jax_step(spec: Spec, size: int) -> tuple[Callable[[], object], float] | None
     return run, timed(run)[1]
 
 
+def tinygrad_step(spec: Spec, size: int) -> Callable[[], object] | None:
+    """The whole SGD step under tinygrad's `TinyJit` on its CPU device (forward, loss,
+    backward, update), from the engine's initial weights; None without tinygrad or clang."""
+    tinygrad = tinygrad_or_none()
+    if tinygrad is None:
+        return None
+    from tinygrad import Device, Tensor, TinyJit
+    from tinygrad.helpers import Context
+    from tinygrad.nn.optim import SGD
+
+    ae.manual_seed(0)
+    params = [Tensor(p.numpy().copy()) for p in engine_model(spec.widths, spec.dtype).parameters()]
+    opt = SGD(params, lr=spec.lr)
+    x, y = batch(spec, size, np.random.default_rng(0))
+    tx, ty = Tensor(x), Tensor(y.astype(np.int32) if spec.loss != "mse" else y)
+
+    @TinyJit
+    def step(x: object, y: object) -> object:
+        with Context(TRAINING=1):
+            opt.zero_grad()
+            h = x
+            for i in range(0, len(params), 2):
+                h = h.linear(params[i].T, params[i + 1])
+                if i + 2 < len(params):
+                    h = h.relu()
+            loss = (
+                ((h - y) ** 2).mean()
+                if spec.loss == "mse"
+                else h.sparse_categorical_crossentropy(y)
+            )
+            loss.backward()
+            opt.step()
+            return loss.realize()
+
+    device = Device[Device.DEFAULT]
+
+    def run() -> None:
+        step(tx, ty)
+        device.synchronize()
+
+    for _ in range(3):  # TinyJit captures on its second call and replays from the third
+        run()
+    return run
+
+
 def lstm_cases(n: int, steps: int, hidden: int) -> tuple[dict[str, Callable[[], object]], float]:
     """Section 9's LSTM classifier step (input 28, SGD): eager and compiled on twin models,
     PyTorch's twin, and the capture seconds."""
@@ -149,9 +201,11 @@ def row(case: str, batch: str, m: dict[str, float], capture: float, jax: str = "
         us(compiled),
         us(m.get("torch", math.nan)),
         us(m["jax"]) if "jax" in m else jax,
+        us(m["tinygrad"]) if "tinygrad" in m else "-",
         times(m["eager"] / compiled),
         times(m.get("torch", math.nan) / compiled),
         times(m["jax"] / compiled) if "jax" in m else "-",
+        times(m["tinygrad"] / compiled) if "tinygrad" in m else "-",
         ms(capture),
     ]
 
@@ -193,6 +247,9 @@ def run(cfg: Config) -> Section:
             jitted = jax_step(spec, size)
             if jitted is not None:
                 cases["jax"] = jitted[0]
+            tiny = tinygrad_step(spec, size)
+            if tiny is not None:
+                cases["tinygrad"] = tiny
             m = {k: v.median for k, v in measure(cases, cfg.budget()).items()}
             results[spec, size] = m
             vs_torch = m.get("torch", math.nan) / m["compiled"]
@@ -252,11 +309,20 @@ def run(cfg: Config) -> Section:
             "JAX is not installed: its column is empty and the `>= 1.0x JAX` targets of "
             "issue 17 are not measured (`pip install jax` to add them)."
         )
+    if tinygrad_or_none() is None:
+        notes.append(TINYGRAD_NOTE)
+    else:
+        notes.append(
+            "tinygrad: the MLP steps under TinyJit on its CPU device (clang-compiled kernels, "
+            "NUM_CPU_THREADS=1), from the engine's initial weights; its kernel compilation in "
+            "the first calls is not timed."
+        )
     if not has_micrograd():
         notes.append(MICROGRAD_NOTE)
     section = Section(
         "compiled",
-        "10. Compiled training step (ae.compile) against eager, PyTorch and JAX, one thread",
+        "10. Compiled training step (ae.compile) against eager, PyTorch, JAX and tinygrad, "
+        "one thread",
         [
             "case",
             "batch",
@@ -264,9 +330,11 @@ def run(cfg: Config) -> Section:
             "compiled us",
             "PyTorch us",
             "JAX jit us",
+            "tinygrad TinyJit us",
             "compiled vs eager",
             "compiled vs PyTorch",
             "compiled vs JAX",
+            "compiled vs tinygrad",
             "capture ms",
         ],
         rows,
@@ -275,7 +343,7 @@ def run(cfg: Config) -> Section:
     )
     fig, axes = plots.figure(1)
     groups = [f"{spec.widths[0]}-...-{spec.widths[-1]}, b{size}" for spec, size in configs]
-    peers = ("eager", "compiled", "torch", "jax")
+    peers = ("eager", "compiled", "torch", "jax", "tinygrad")
     series = {
         p: [results[c].get(p, math.nan) * 1e6 for c in configs]
         for p in peers

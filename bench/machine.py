@@ -37,8 +37,16 @@ def simd() -> str:
 
 
 def numpy_blas() -> str:
+    """NumPy's BLAS, with the kernels OpenBLAS chose (AVX2 "Haswell", AVX-512 "SkylakeX", ...)
+    and the OPENBLAS_CORETYPE that forced them, if set: the products' speed depends on both."""
+    from threadpoolctl import threadpool_info
+
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-    return f"{blas['name']} {blas['version']}"
+    arch = next((i.get("architecture") for i in threadpool_info() if i["user_api"] == "blas"), None)
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    kernels = f", {arch} kernels" if arch else ""
+    kernels += f" (OPENBLAS_CORETYPE={forced})" if forced else ""
+    return f"{blas['name']} {blas['version']}{kernels}"
 
 
 def torch_blas(torch) -> str:

@@ -1,10 +1,11 @@
-"""Optional peers (PyTorch, JAX, micrograd) and the thread counts shared with them."""
+"""Optional peers (PyTorch, JAX, tinygrad, micrograd) and the thread counts shared with them."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 import os
+import shutil
 from types import ModuleType
 
 import numba
@@ -26,6 +27,23 @@ def jax_or_none() -> ModuleType | None:
     thread each; a caller's own XLA_FLAGS win."""
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     return optional("jax")
+
+
+def tinygrad_or_none() -> ModuleType | None:
+    """tinygrad if installed and Debian's `clang` (its CPU device's compiler) is on PATH, else
+    None. Its CPU device runs each kernel on one thread (NUM_CPU_THREADS, read when tinygrad
+    loads) on the CPU (DEV); a caller's own settings win."""
+    if shutil.which("clang") is None:
+        return None
+    os.environ.setdefault("NUM_CPU_THREADS", "1")
+    os.environ.setdefault("DEV", "CPU")
+    return optional("tinygrad")
+
+
+TINYGRAD_NOTE = (
+    "tinygrad is not installed, or Debian's clang (its CPU compiler) is missing: its column is "
+    "empty (`apt-get install clang; pip install tinygrad`)."
+)
 
 
 def has_micrograd() -> bool:
