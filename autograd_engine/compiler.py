@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from . import fusion
 from .autograd import _accumulate, _add, _call_backward, _target_key
 from .errors import CaptureError
 from .function import Node
@@ -104,6 +105,7 @@ class _Recorder:
         self.grads: dict[Any, int] = {}  # node or accumulator -> slot of its pending gradient
         self.modules: dict[int, Any] = {}
         self.made: set[int] = set()  # ids of the constant tensors made in the call (`made`)
+        self.meta: dict[int, tuple] = {}  # slot -> (shape, dtype) of its C-contiguous array
         self.count = itertools.count()
         self.inputs = inputs
         for t in inputs:
@@ -113,7 +115,13 @@ class _Recorder:
         n = next(self.count)
         self.slots[id(array)] = n
         self.keep.append(array)
+        self._meta(n, array)
         return n
+
+    def _meta(self, slot: int, array: Any) -> None:
+        """Note a slot's shape and dtype for fusion (fusion.py), if its array is C-contiguous."""
+        if isinstance(array, np.ndarray) and array.flags.c_contiguous:
+            self.meta[slot] = (array.shape, array.dtype)
 
     def ref(self, value: Any) -> tuple:
         """How a replay finds an op's argument: ("s", slot), ("x", external), ("k", const)."""
@@ -224,6 +232,7 @@ class _Recorder:
         for tensor, g in roots:  # the implicit ones: a tensor made anew, frozen by _agree
             slot = next(self.count)
             self.items.append(("copy", self.ref(g), slot))
+            self._meta(slot, g._data if isinstance(g, Tensor) else g)
             self._pend(_target_key(tensor), slot)
         return self
 
@@ -231,6 +240,8 @@ class _Recorder:
         if node in self.grads:
             total = next(self.count)
             self.items.append(("add", self.grads[node], slot, total))
+            if self.meta.get(self.grads[node], ()) == self.meta.get(slot):  # a + b: the same
+                self.meta[total] = self.meta[slot]
             self.grads[node] = total
         else:
             self.grads[node] = slot
@@ -260,6 +271,7 @@ class _Recorder:
             slot = next(self.count)
             meta = node.input_meta[i]
             outs.append((slot, meta if conformed[i] else None))
+            self._meta(slot, gi)
         self.items.append(("bwd", index, self.grads.pop(node), tuple(outs)))
         for child, out in zip(node.next_functions, outs):
             if out is not None:
@@ -396,12 +408,15 @@ def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
 _MISS = object()  # a program's answer when one of its guards fails
 
 
-def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]], Any]:
-    """One Python function that replays the recording on the arrays of new arguments."""
+def _generate(
+    rec: _Recorder, spec: Any, fn: Callable, fuse: bool = True
+) -> Callable[[list[Tensor]], Any]:
+    """One Python function that replays the recording on the arrays of new arguments, with
+    runs of elementwise ops fused into one kernel each when `fuse` (fusion.py)."""
     ns: dict[str, Any] = {
         "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
         "_acc": _accumulate, "_conform": _conform, "_make": Tensor._make,
-        "_THREAD": THREAD, "_MISS": _MISS,
+        "_THREAD": THREAD, "_MISS": _MISS, "_empty": np.empty,
     }  # fmt: skip
     n_in = len(rec.inputs)
     for i, t in enumerate(rec.externals):
@@ -449,22 +464,52 @@ def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]
             continue
         if not isinstance(held, int | float | complex | str | bytes | bool | type(None)):
             guards.append(f"{const(cell)}.cell_contents is not {const(held)}")
+
+    def context(item: tuple) -> str:
+        """A new context object for a forward item's op."""
+        _, cls, _, _, flags, meta, _ = item
+        ctx = type(f"{cls.__name__}Context", (_Ctx,), {})
+        ctx.fn, ctx.next_functions, ctx.input_meta = cls, flags, meta
+        return f"_new({const(ctx)})"
+
+    groups = fusion.plan(rec, value, set(_slots_of(spec))) if fuse else {}
+    fused = {i for g in groups.values() for i in range(g.start, g.stop)}
+    read_contexts = {  # the forward contexts a backward reads: an op's own, or a kernel's
+        item[1] for i, item in enumerate(rec.items) if item[0] == "bwd" and i not in fused
+    } | {
+        int(m) for g in groups.values() for m in re.findall(r"\bc(\d+)\.", " ".join(g.trace.inputs))
+    }
     body = [f"s{i} = inputs[{i}]._data" for i in range(n_in)]
     in_backward = False
+    skip = 0
     for index, item in enumerate(rec.items):
+        if index < skip:  # replaced by a fused kernel
+            continue
         kind = item[0]
         backward = kind in ("bwd", "add", "acc", "copy")
         if backward != in_backward:  # the engine's backward runs with grad mode off
             body.append(f"_STATE.grad_enabled = {'False' if backward else '_grad_mode'}")
             in_backward = backward
+        group = groups.get(index)
+        if group is not None:
+            dtype = const(group.trace.dtype)
+            for slot, _ in group.outputs:
+                body.append(f"s{slot} = _empty({group.shape!r}, {dtype})")
+            args = [f"s{slot}" for slot, _ in group.outputs] + list(group.trace.inputs)
+            body.append(f"{const(group.kernel)}({', '.join(args)})")
+            for fwd, saved in group.saved.items():
+                if fwd not in read_contexts:
+                    continue
+                body.append(f"c{fwd} = {context(rec.items[fwd])}")
+                body.append(f"c{fwd}._saved = {saved}")
+            skip = group.stop
+            continue
         if kind == "fwd":
-            _, cls, refs, kw, flags, meta, out = item
-            ctx = type(f"{cls.__name__}Context", (_Ctx,), {})
-            ctx.fn, ctx.next_functions, ctx.input_meta = cls, flags, meta
+            _, cls, refs, kw, _, _, out = item
             args = [f"c{index}"] + [value(r) for r in refs]
             if kw is not None:
                 args.append(f"**{value(kw)}")
-            body.append(f"c{index} = _new({const(ctx)})")
+            body.append(f"c{index} = {context(item)}")
             body.append(f"s{out} = {const(cls.forward)}({', '.join(args)})")
             body.append(f"if type(s{out}) is not _nd: s{out} = _asarray(s{out})")
         elif kind == "bwd":
@@ -508,6 +553,7 @@ def _generate(rec: _Recorder, spec: Any, fn: Callable) -> Callable[[list[Tensor]
     exec(builtins.compile(source, "<ae.compile program>", "exec"), ns)
     program = ns["program"]
     program.source = source
+    program.groups = list(groups.values())
     return program
 
 
@@ -530,6 +576,20 @@ def _with_dels(body: list[str]) -> list[str]:
         if i in ends and not line.startswith("return"):
             out.append("del " + ", ".join(sorted(ends[i])))
     return out
+
+
+def _slots_of(spec: tuple) -> Iterator[int]:
+    """The slots a recorded return value reads."""
+    kind, what = spec
+    if kind in ("t", "py"):
+        if what[0] == "s":
+            yield what[1]
+    elif kind == "dict":
+        for _, v in what:
+            yield from _slots_of(v)
+    else:
+        for v in what[1]:
+            yield from _slots_of(v)
 
 
 def _build(spec: tuple, value: Callable, tensor: Callable, const: Callable) -> str:
@@ -579,9 +639,10 @@ class CompiledFunction:
     """What `compile(fn)` returns: call it as `fn`. `recordings`, `replays` and `programs`
     tell what happened; `eager_reason` says why it runs eagerly, if it does."""
 
-    def __init__(self, fn: Callable, fullgraph: bool, cache_size: int) -> None:
+    def __init__(self, fn: Callable, fullgraph: bool, cache_size: int, fuse: bool = True) -> None:
         functools.update_wrapper(self, fn)
         self.fn = fn
+        self.fuse = fuse
         self.fullgraph = fullgraph
         self.cache_size = cache_size
         self.programs: dict[Any, list[Callable]] = {}
@@ -644,7 +705,7 @@ class CompiledFunction:
         if reason is None and earlier[1] != spec:
             reason = "the return value has a different structure"
         if reason is None:
-            self.programs.setdefault(key[0], []).append(_generate(*earlier, self.fn))
+            self.programs.setdefault(key[0], []).append(_generate(*earlier, self.fn, self.fuse))
         else:
             self._pending[key] = (rec, spec)  # perhaps the next call agrees with this one
             self._mismatches += 1
@@ -673,15 +734,18 @@ def compile(  # torch.compile's name
     fullgraph: bool = False,
     cache_size: int = 8,
     disable: bool = False,
+    fuse: bool = True,
 ) -> Any:
     """Capture `fn`'s array work on its first calls and replay it on later ones (see the
     module docstring). Use as `step = ae.compile(train_step)` or as `@ae.compile` /
     `@ae.compile(fullgraph=True)`. `fullgraph=True` raises CaptureError where the default
-    falls back to eager mode with a warning; `disable=True` returns `fn` itself."""
+    falls back to eager mode with a warning; `disable=True` returns `fn` itself. `fuse=False`
+    (the engine's own option) replays every op with its own kernel instead of fusing runs of
+    elementwise ops (fusion.py)."""
     if fn is None:
         return functools.partial(
-            compile, fullgraph=fullgraph, cache_size=cache_size, disable=disable
+            compile, fullgraph=fullgraph, cache_size=cache_size, disable=disable, fuse=fuse
         )
     if disable:
         return fn
-    return CompiledFunction(fn, fullgraph, cache_size)
+    return CompiledFunction(fn, fullgraph, cache_size, fuse)

@@ -188,6 +188,9 @@ class Function:
     """
 
     raw_backward = False
+    # Set by the elementwise ops whose forward and backward use only + - * / and unary minus
+    # on arrays of one shape: `ae.compile` traces them into fused loops (fusion.py).
+    fusable = False
     # Forward mode (forward_ad.py) calls `jvp(ctx, *tangents)`, one tangent array (or None)
     # per forward argument, with `ctx.inputs` / `ctx.output` holding forward's arrays; it
     # returns the output's tangent. Functions without it are reverse-mode only.

@@ -17,6 +17,7 @@ from ._util import Primitive, as_tensor, binary, operand, true_division, value
 
 
 class Add(Primitive):
+    fusable = True  # forward and backward use only + - * / (fusion.py traces them)
     name = "add"
     symbol = "+"
 
@@ -34,6 +35,7 @@ class Add(Primitive):
 
 
 class Sub(Primitive):
+    fusable = True  # forward and backward use only + - * / (fusion.py traces them)
     name = "sub"
     symbol = "-"
 
@@ -51,6 +53,7 @@ class Sub(Primitive):
 
 
 class Mul(Primitive):
+    fusable = True  # forward and backward use only + - * / (fusion.py traces them)
     name = "mul"
     symbol = "×"
 
@@ -73,6 +76,7 @@ class Mul(Primitive):
 
 
 class Div(Primitive):
+    fusable = True  # forward and backward use only + - * / (fusion.py traces them)
     name = "div"
     symbol = "/"
 
@@ -95,6 +99,7 @@ class Div(Primitive):
 
 
 class Neg(Primitive):
+    fusable = True  # forward and backward use only + - * / (fusion.py traces them)
     name = "neg"
     symbol = "-"
 

@@ -1,0 +1,405 @@
+"""Elementwise fusion for `compile`: a run of elementwise ops becomes one generated Numba loop.
+
+Eagerly, `(a * b + c) / d` makes one pass over memory per op and writes every intermediate
+array. A replay (compiler.py) can do better: consecutive recorded ops that are elementwise on
+arrays of one shape and dtype (forward ops, their backward formulas and the gradient sums
+between them) run as one loop that reads each input once, keeps intermediates in registers and
+writes only the arrays used later (by other ops, by a backward, or returned).
+
+The loop body is not written by hand per op: an op whose forward and backward use only `+ - *
+/` and unary minus says so (`fusable = True` on its Function) and is *traced*: its own forward
+and backward run on symbolic scalars (`Sym`), which write one line of the loop per operation.
+So each derivative stays written once, and the loop evaluates the same operations in the same
+order and dtype as NumPy does (Python numbers become the arrays' dtype, as NumPy's promotion
+makes them), without reassociation or fused multiply-add: fused results are bitwise those of
+eager mode.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from .function import Node
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class Unfusable(Exception):
+    """A traced op did something a fused loop cannot (another operation, a branch on a value)."""
+
+
+class Trace:
+    """The loop body being written: one line per operation on scalars of `dtype`."""
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.lines: list[str] = []
+        self.inputs: dict[str, Sym] = {}  # program expression -> the scalar read from it
+
+    def emit(self, code: str) -> Sym:
+        sym = Sym(self, f"t{len(self.lines)}")
+        self.lines.append(f"{sym.name} = {code}")
+        return sym
+
+    def operand(self, v: Any) -> str:
+        """The loop's name for an operand: a Sym of this trace or a finite Python number."""
+        if isinstance(v, Sym) and v.trace is self:
+            return v.name
+        if type(v) in (int, float) and math.isfinite(v):
+            return f"np.{self.dtype.name}({v!r})"  # NumPy makes a Python number the array dtype
+        raise Unfusable(f"an operand of type {type(v).__name__}")
+
+    def load(self, expr: str) -> Sym:
+        """The scalar read from the program's array `expr` (one kernel argument each)."""
+        if expr not in self.inputs:
+            self.inputs[expr] = Sym(self, f"a{len(self.inputs)}")
+        return self.inputs[expr]
+
+
+class Sym:
+    """A scalar of a trace: arithmetic on it writes a line of the loop."""
+
+    __slots__ = ("name", "trace")
+    __array_ufunc__ = None  # a NumPy function given a Sym raises TypeError: not fusable
+
+    def __init__(self, trace: Trace, name: str) -> None:
+        self.trace, self.name = trace, name
+
+    def _binary(self, other: Any, op: str, reflected: bool = False) -> Sym:
+        t = self.trace
+        a, b = self.name, t.operand(other)
+        return t.emit(f"{b} {op} {a}" if reflected else f"{a} {op} {b}")
+
+    def __add__(self, other: Any) -> Sym:
+        return self._binary(other, "+")
+
+    def __radd__(self, other: Any) -> Sym:
+        return self._binary(other, "+", True)
+
+    def __sub__(self, other: Any) -> Sym:
+        return self._binary(other, "-")
+
+    def __rsub__(self, other: Any) -> Sym:
+        return self._binary(other, "-", True)
+
+    def __mul__(self, other: Any) -> Sym:
+        return self._binary(other, "*")
+
+    def __rmul__(self, other: Any) -> Sym:
+        return self._binary(other, "*", True)
+
+    def __truediv__(self, other: Any) -> Sym:
+        return self._binary(other, "/")
+
+    def __rtruediv__(self, other: Any) -> Sym:
+        return self._binary(other, "/", True)
+
+    def __neg__(self) -> Sym:
+        return self.trace.emit(f"-{self.name}")
+
+    def __bool__(self) -> bool:
+        raise Unfusable("a branch on a traced value")
+
+    def __getattr__(self, name: str) -> Any:  # .shape, .reshape, ...: not a scalar's
+        raise Unfusable(f"the attribute {name!r}")
+
+
+class _TracedCtx:
+    """The context a traced forward or backward sees: Node's own interface on Syms."""
+
+    __slots__ = ("_saved", "next_functions")
+    save_for_backward = Node.save_for_backward
+    needs_input_grad = Node.needs_input_grad
+
+    def __init__(self, flags: tuple, saved: tuple = ()) -> None:
+        self.next_functions, self._saved = flags, saved
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self._saved
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass
+class Group:
+    """Items [start, stop) of a recording that one kernel replaces."""
+
+    start: int
+    stop: int
+    trace: Trace
+    outputs: list[tuple[int, str]] = field(default_factory=list)  # (slot, the Sym's name)
+    saved: dict[int, str] = field(default_factory=dict)  # fwd item -> its ctx._saved code
+    ops: list[str] = field(default_factory=list)
+    shape: tuple = ()
+    kernel: Callable | None = None
+
+
+class _Planner:
+    """Finds the runs of fusable items of a recording (compiler._Recorder) and traces them."""
+
+    def __init__(self, rec: Any, value: Callable[[tuple], str], returned: set[int]) -> None:
+        self.rec, self.value = rec, value
+        self.items = rec.items
+        # item index -> the slots it reads; the return value reads at len(items)
+        self.readers: dict[int, list[int]] = {}
+        for i, item in enumerate(self.items):
+            for slot in _reads(item):
+                self.readers.setdefault(slot, []).append(i)
+        for slot in returned:
+            self.readers.setdefault(slot, []).append(len(self.items))
+        self.backward_of = {item[1]: i for i, item in enumerate(self.items) if item[0] == "bwd"}
+        # fused forward item -> the program's expressions of what it saves: its backward reads
+        # them directly instead of through a context object
+        self.saved_code: dict[int, list[str]] = {}
+
+    # --------------------------------------------------------------- operands
+    def _meta(self, ref: tuple) -> tuple | None:
+        """(shape, dtype) of an array operand that is C-contiguous, else None."""
+        kind, n = ref
+        if kind == "s":
+            return self.rec.meta.get(n)
+        a = self.rec.externals[n]._data if kind == "x" else self.rec.consts[n]
+        if isinstance(a, np.ndarray) and a.flags.c_contiguous:
+            return a.shape, a.dtype
+        return None
+
+    def _elementwise(self, item: tuple) -> tuple | None:
+        """(shape, dtype) of a forward item of a fusable op whose array operands all have its
+        output's shape and a float dtype, else None."""
+        _, cls, refs, kw, _, _, out = item
+        if not getattr(cls, "fusable", False) or kw is not None:
+            return None
+        meta = self.rec.meta.get(out)
+        if meta is None or meta[1] not in _FLOATS:
+            return None
+        for ref in refs:
+            if ref[0] == "k" and type(self.rec.consts[ref[1]]) in (int, float):
+                continue
+            if self._meta(ref) != meta:
+                return None
+        return meta
+
+    def _argument(self, trace: Trace, ref: tuple, env: dict) -> Any:
+        if ref[0] == "s" and ref[1] in env:
+            return env[ref[1]]
+        if ref[0] == "k" and type(self.rec.consts[ref[1]]) in (int, float):
+            return self.rec.consts[ref[1]]
+        return trace.load(self.value(ref))
+
+    # --------------------------------------------------------------- tracing items
+    def _forward(self, trace: Trace, index: int, env: dict, group: Group) -> None:
+        _, cls, refs, _, flags, _, out = self.items[index]
+        args = [self._argument(trace, r, env) for r in refs]
+        ctx = _TracedCtx(flags)
+        result = cls.forward(ctx, *args)
+        if not isinstance(result, Sym):
+            raise Unfusable("a forward that returns an operand or a number")
+        env[out] = result
+        group.ops.append(cls.op_name())
+        if index not in self.backward_of:  # no backward reads its context
+            return
+        saved = []
+        for v in ctx._saved:
+            if v is None:
+                saved.append("None")
+            elif v is result:
+                saved.append(f"s{out}")
+            else:
+                k = next((k for k, a in enumerate(args) if a is v), None)
+                if k is None:
+                    raise Unfusable("a forward that saves a computed value")
+                saved.append(self.value(refs[k]))
+        group.saved[index] = f"({', '.join(saved)}{',' if len(saved) == 1 else ''})"
+        self.saved_code[index] = saved
+
+    def _saved_kinds(self, fwd: int) -> list[Any]:
+        """What the forward item `fwd` saves, traced alone: None, a number, or True for an
+        array (read back from its context at replay)."""
+        _, cls, refs, _, flags, _, _ = self.items[fwd]
+        trace = Trace(self.rec.meta[self.items[fwd][6]][1])
+        args = [
+            self.rec.consts[r[1]]
+            if r[0] == "k" and type(self.rec.consts[r[1]]) in (int, float)
+            else trace.load(str(i))
+            for i, r in enumerate(refs)
+        ]
+        ctx = _TracedCtx(flags)
+        cls.forward(ctx, *args)
+        return [v if v is None or type(v) in (int, float) else True for v in ctx._saved]
+
+    def _backward(self, trace: Trace, index: int, env: dict, group: Group) -> None:
+        _, fwd, g, outs = self.items[index]
+        item = self.items[fwd]
+        if item[0] != "fwd" or self._elementwise(item) != (group.shape, trace.dtype):
+            raise Unfusable("the backward of an op that is not fused")
+        if any(out is not None and out[1] is not None for out in outs):
+            raise Unfusable("a gradient summed back to a broadcast input")
+        code = self.saved_code.get(fwd)
+        saved = tuple(
+            trace.load(code[j] if code else f"c{fwd}._saved[{j}]") if kind is True else kind
+            for j, kind in enumerate(self._saved_kinds(fwd))
+        )
+        if g not in env and self.rec.meta.get(g) != (group.shape, trace.dtype):
+            raise Unfusable("an upstream gradient of another shape or layout")
+        grad = env[g] if g in env else trace.load(f"s{g}")
+        result = item[1].backward(_TracedCtx(item[4], saved), grad)
+        result = result if isinstance(result, tuple) else (result,)
+        for r, out in zip(result, outs):
+            if out is None:
+                continue
+            if not isinstance(r, Sym):
+                raise Unfusable("a backward that returns a number")
+            env[out[0]] = r
+        group.ops.append(f"{item[1].op_name()} backward")
+
+    def _add(self, trace: Trace, index: int, env: dict, group: Group) -> None:
+        _, a, b, total = self.items[index]
+        for slot in (a, b):
+            if self.rec.meta.get(slot) != (group.shape, trace.dtype):
+                raise Unfusable("a gradient sum of other shapes")
+        x = env[a] if a in env else trace.load(f"s{a}")
+        y = env[b] if b in env else trace.load(f"s{b}")
+        env[total] = x + y
+        group.ops.append("gradient sum")
+
+    # --------------------------------------------------------------- groups
+    def _start(self, index: int) -> tuple | None:
+        """(shape, dtype) if a group may start at item `index`."""
+        item = self.items[index]
+        if item[0] == "fwd":
+            return self._elementwise(item)
+        if item[0] == "bwd" and self.items[item[1]][0] == "fwd":
+            return self._elementwise(self.items[item[1]])
+        if item[0] == "add":
+            meta = self.rec.meta.get(item[1])
+            if meta is not None and meta[1] in _FLOATS and self.rec.meta.get(item[2]) == meta:
+                return meta
+        return None
+
+    def groups(self) -> list[Group]:
+        found = []
+        i = 0
+        while i < len(self.items):
+            meta = self._start(i)
+            if meta is None:
+                i += 1
+                continue
+            group = self._grow(i, meta)
+            if group is not None:
+                found.append(group)
+                i = group.stop
+            else:
+                i += 1
+        return found
+
+    def _grow(self, start: int, meta: tuple) -> Group | None:
+        """The longest run from `start` that traces, if it computes at least two operations."""
+        trace = Trace(meta[1])
+        group = Group(start, start, trace, shape=meta[0])
+        env: dict[int, Sym] = {}
+        phase = self.items[start][0] == "fwd"
+        steps = {"fwd": self._forward, "bwd": self._backward, "add": self._add}
+        for index in range(start, len(self.items)):
+            kind = self.items[index][0]
+            if kind not in steps or (kind == "fwd") != phase:
+                break
+            if kind == "fwd" and self._elementwise(self.items[index]) != meta:
+                break
+            lines, names, ops = len(trace.lines), dict(env), len(group.ops)
+            saved, inputs = dict(group.saved), dict(trace.inputs)
+            try:
+                steps[kind](trace, index, env, group)
+            except (Unfusable, TypeError, AttributeError, KeyError, IndexError):
+                del trace.lines[lines:]  # undo the item's half-written lines
+                env.clear()
+                env.update(names)
+                del group.ops[ops:]
+                group.saved, trace.inputs = saved, inputs
+                break
+            group.stop = index + 1
+        if len(trace.lines) < 2:
+            return None
+        defined = {slot: sym for slot, sym in env.items() if _defined_in(slot, group, self)}
+        for slot, sym in sorted(defined.items()):
+            readers = self.readers.get(slot, [])
+            name = re.compile(rf"\bs{slot}\b")
+            kept = any(not group.start <= r < group.stop for r in readers) or any(
+                name.search(code) for code in group.saved.values()
+            )
+            if kept:
+                group.outputs.append((slot, sym.name))
+        if not group.outputs:
+            return None
+        group.kernel = _compile(_source(group))
+        return group
+
+
+def _defined_in(slot: int, group: Group, planner: _Planner) -> bool:
+    """Whether the group's items write the slot (rather than read it)."""
+    for item in planner.items[group.start : group.stop]:
+        if item[0] == "fwd" and item[6] == slot:
+            return True
+        if item[0] == "bwd" and any(out is not None and out[0] == slot for out in item[3]):
+            return True
+        if item[0] == "add" and item[3] == slot:
+            return True
+    return False
+
+
+def _reads(item: tuple) -> list[int]:
+    """The slots an item reads."""
+    kind = item[0]
+    if kind == "fwd":
+        return [n for k, n in item[2] if k == "s"]
+    if kind == "bwd":
+        return [item[2]]
+    if kind == "add":
+        return [item[1], item[2]]
+    if kind == "acc":
+        return [item[2]] + ([item[1][1]] if item[1][0] == "s" else [])
+    if kind == "copy":
+        return [item[1][1]] if item[1][0] == "s" else []
+    if kind == "call":
+        refs = [r for _, r in item[2]] + [r for _, (_, r) in item[3]]
+        return [n for k, n in refs if k == "s"]
+    return []
+
+
+# ------------------------------------------------------------------ kernels
+def _source(group: Group) -> str:
+    """The kernel: outputs first, then the inputs, all of one shape; one flat loop."""
+    trace = group.trace
+    outs = [f"o{k}" for k in range(len(group.outputs))]
+    ins = [sym.name for sym in trace.inputs.values()]
+    lines = [f"def fused({', '.join(outs + ['i' + n for n in ins])}):"]
+    lines += [f"    {o}f = {o}.reshape({o}.size)" for o in outs]
+    lines += [f"    i{n}f = i{n}.reshape(i{n}.size)" for n in ins]
+    lines.append(f"    for n in range({outs[0]}f.size):")
+    lines += [f"        {n} = i{n}f[n]" for n in ins]
+    lines += [f"        {line}" for line in trace.lines]
+    lines += [f"        {o}f[n] = {name}" for o, (_, name) in zip(outs, group.outputs)]
+    return "\n".join(lines)
+
+
+_KERNELS: dict[str, Callable] = {}  # source -> compiled kernel, shared by every program
+
+
+def _compile(source: str) -> Callable:
+    if source not in _KERNELS:
+        namespace: dict[str, Any] = {"np": np}
+        exec(compile(source, "<ae.compile fused kernel>", "exec"), namespace)
+        _KERNELS[source] = njit(error_model="numpy")(namespace["fused"])
+    return _KERNELS[source]
+
+
+def plan(rec: Any, value: Callable[[tuple], str], returned: set[int]) -> dict[int, Group]:
+    """The fused groups of a recording, by their first item. `value(ref)` is the program's
+    expression for an operand; `returned` the slots the return value reads."""
+    return {g.start: g for g in _Planner(rec, value, returned).groups()}
