@@ -554,7 +554,42 @@ def _generate(
     program = ns["program"]
     program.source = source
     program.groups = list(groups.values())
+    program.steps = _steps(rec, spec)
     return program
+
+
+def _steps(rec: _Recorder, spec: Any) -> list[tuple[str, tuple, tuple]]:
+    """What a program does, for drawings (viz/program.py): per recorded item its label, the
+    references it reads (("s", slot), ("x", external)) and the slots it writes; the return
+    value reads last, labelled "return"."""
+    steps = []
+    for item in rec.items:
+        kind = item[0]
+        if kind == "fwd":
+            reads = tuple(r for r in item[2] if r[0] in "sx")
+            steps.append((item[1].op_name(), reads, (item[6],)))
+        elif kind == "bwd":
+            writes = tuple(out[0] for out in item[3] if out is not None)
+            steps.append((f"{rec.items[item[1]][1].op_name()} backward", (("s", item[2]),), writes))
+        elif kind == "add":
+            steps.append(("gradient sum", (("s", item[1]), ("s", item[2])), (item[3],)))
+        elif kind == "acc":
+            steps.append(("accumulate .grad", (("s", item[2]), item[1]), ()))
+        elif kind == "copy":
+            steps.append(("gradient 1", tuple(r for r in (item[1],) if r[0] in "sx"), (item[2],)))
+        elif kind == "draw":
+            steps.append((getattr(item[1], "__name__", "random"), (), (item[4],)))
+        else:  # "call"
+            refs = [r for _, r in item[2]] + [r for _, (_, r) in item[3]]
+            steps.append(
+                (
+                    getattr(item[1], "__qualname__", "call"),
+                    tuple(r for r in refs if r[0] in "sx"),
+                    (),
+                )
+            )
+    steps.append(("return", tuple(("s", n) for n in _slots_of(spec)), ()))
+    return steps
 
 
 _NAME = re.compile(r"\b[sc]\d+\b")

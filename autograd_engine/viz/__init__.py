@@ -34,6 +34,7 @@ from .errors import (
 )
 from .graph import Graph, Params, Style, build, name_table
 from .modules import Collapse, fit
+from .program import build_program, program_of
 from .render import Drawing
 
 MAX_NODES = 400
@@ -118,7 +119,7 @@ def _drawing(
 
 
 def draw_graph(
-    *outputs: Tensor,
+    *outputs: Any,
     names: Mapping[str, Any] | None = None,
     params: Params = None,
     show_shapes: bool = True,
@@ -142,7 +143,20 @@ def draw_graph(
     one: "LSTM step t=3") or a depth to draw as single vertices. Above `max_nodes` vertices,
     modules are collapsed until it fits or `GraphTooLargeError` is raised. Every module call
     is a box of its own (a cell called in a loop: one per step).
+
+    `draw_graph(step, x, y)`, with `step = ae.compile(fn)` called at least twice on arguments
+    like x and y, draws the program its replays run (viz/program.py): each kernel call an
+    operation, each fused kernel a dashed box around the ops it replaces.
     """
+    from ..compiler import CompiledFunction
+
+    if outputs and isinstance(outputs[0], CompiledFunction):
+        program = program_of(outputs[0], outputs[1:])
+        graph = build_program(program, outputs[1:], name_table(names, params))
+        return _drawing(
+            graph, title, direction or FORWARD_DIRECTION, group_modules, collapse, max_nodes,
+            timeout, legend,
+        )  # fmt: skip
     _check(outputs, direction)
     style = Style(show_shapes, show_values, show_grads)
     graph = build(outputs, name_table(names, params), style)
