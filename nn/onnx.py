@@ -204,6 +204,16 @@ def _lenet5(g: _Graph, m: LeNet5, path: tuple[str, ...], x: str) -> str:
     """Images of any layout LeNet5.forward takes (flat rows too) reshaped to (N, C, H, W)."""
     size = m.input_size
     x = g.node("Reshape", [x, g.shape(path, -1, m.in_channels, size, size)], path)
+    if m.scale > 1:  # nearest neighbour: output pixel i reads input pixel floor(i / scale)
+        scales = g.constant(f"{_prefix(path)}scales", np.array([1, 1, m.scale, m.scale], "float32"))
+        x = g.node(
+            "Resize",
+            [x, "", scales],
+            (*path, "enlarge"),
+            mode="nearest",
+            coordinate_transformation_mode="asymmetric",
+            nearest_mode="floor",
+        )
     x = _convert(g, m.features, (*path, "features"), x)
     return _convert(g, m.classifier, (*path, "classifier"), x)
 

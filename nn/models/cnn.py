@@ -7,7 +7,7 @@ from __future__ import annotations
 import autograd_engine as ae
 
 from ..containers import Sequential
-from ..layers import AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d
+from ..layers import AvgPool2d, Conv2d, Flatten, Linear, MaxPool2d, Upsample
 from ..module import Module
 from .mlp import activation_layer
 
@@ -18,8 +18,10 @@ class LeNet5(Module):
     The original reads 32 x 32 images with unpadded convolutions (32 -> 28 -> 14 -> 10 -> 5).
     Smaller images get padding 2 ('same') on a convolution whose input would otherwise leave
     less than a 5 x 5 map (pad 2 on the first for 28 x 28 MNIST, the classic adaptation; on
-    both for 8 x 8 digits). `activation` "relu" (default), "tanh" (the original), ...;
-    `pooling` "max" (default) or "avg" (the original's subsampling).
+    both for 8 x 8 digits). `scale` > 1 enlarges the images first (nearest neighbour: each
+    pixel a scale x scale block), so 8 x 8 digits with scale 4 meet the original 32 x 32
+    network. `activation` "relu" (default), "tanh" (the original), ...; `pooling` "max"
+    (default) or "avg" (the original's subsampling).
 
     >>> _ = ae.manual_seed(0)
     >>> LeNet5()(ae.randn(2, 1, 28, 28)).shape
@@ -33,18 +35,23 @@ class LeNet5(Module):
         input_size: int = 28,
         activation: str = "relu",
         pooling: str = "max",
+        scale: int = 1,
     ) -> None:
         super().__init__()
         if pooling not in ("max", "avg"):
             raise ValueError(f"LeNet5: pooling must be 'max' or 'avg', got {pooling!r}")
+        if not isinstance(scale, int) or scale < 1:
+            raise ValueError(f"LeNet5: scale must be a positive int, got {scale!r}")
         pool = MaxPool2d if pooling == "max" else AvgPool2d
-        first = 0 if input_size >= 32 else 2
-        size = (input_size + 2 * first - 4) // 2
+        self.in_channels, self.input_size, self.scale = in_channels, input_size, scale
+        self.enlarge = Upsample(scale_factor=scale) if scale > 1 else None
+        side = input_size * scale  # what the first convolution reads
+        first = 0 if side >= 32 else 2
+        size = (side + 2 * first - 4) // 2
         second = 0 if size >= 10 else 2
         size = (size + 2 * second - 4) // 2
         if size < 1:
             raise ValueError(f"LeNet5: input_size {input_size} is too small (at least 4)")
-        self.in_channels, self.input_size = in_channels, input_size
         self.features = Sequential(
             Conv2d(in_channels, 6, 5, padding=first),
             activation_layer(activation),
@@ -69,4 +76,6 @@ class LeNet5(Module):
             x = x.reshape(x.shape[0], self.in_channels, self.input_size, self.input_size)
         elif x.ndim == 3:
             x = x.unsqueeze(1)
+        if self.enlarge is not None:
+            x = self.enlarge(x)
         return self.classifier(self.features(x))

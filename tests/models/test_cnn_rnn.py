@@ -58,6 +58,22 @@ def test_lenet5_layout(size, flat):
     assert names[:2] == ["features.0.weight", "features.0.bias"]
 
 
+def test_lenet5_scale_enlarges_the_images_to_the_original_32_by_32_network():
+    ae.manual_seed(0)
+    model = LeNet5(input_size=8, scale=4)
+    assert model.classifier[1].in_features == 400  # 32 -> 28 -> 14 -> 10 -> 5, unpadded
+    assert [name for name, _ in model.named_parameters()] == [
+        name for name, _ in LeNet5(input_size=32).named_parameters()
+    ]  # the same state_dict keys: the enlarging has no parameters
+    x = ae.randn(3, 8, 8)
+    block = np.kron(x.numpy(), np.ones((4, 4), "float32"))[:, None]  # each pixel a 4 x 4 block
+    expected = model.classifier(model.features(ae.tensor(block)))
+    np.testing.assert_array_equal(model(x).numpy(), expected.numpy())
+    np.testing.assert_array_equal(model(x.reshape(3, 64)).numpy(), expected.numpy())
+    with pytest.raises(ValueError, match="scale"):
+        LeNet5(input_size=8, scale=0)
+
+
 def test_recurrent_classifier_options():
     model = RecurrentClassifier("gru", 8, 6, 3, num_layers=2, bidirectional=True)
     assert model(ae.zeros(4, 1, 5, 8)).shape == (4, 3)

@@ -16,6 +16,7 @@ def _models():
     ae.manual_seed(0)
     models = {
         "lenet5-digits-flat": (LeNet5(input_size=8), (64,)),
+        "lenet5-digits-enlarged": (LeNet5(input_size=8, scale=4), (64,)),
         "lenet5-28": (LeNet5(), (1, 28, 28)),
         "lenet5-tanh-avg": (LeNet5(activation="tanh", pooling="avg", input_size=32), (32, 32)),
         "conv-layers": (
