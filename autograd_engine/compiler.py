@@ -449,11 +449,11 @@ def _generate(
 
     guards = []
     for i, t in enumerate(rec.externals):
-        a = t._data
+        a = t._data  # the same array object (a parameter updated in place) has not changed
         guards.append(
-            f"X{i}._requires_grad is not {t._requires_grad} or X{i}._data.shape != "
-            f"{a.shape!r} or X{i}._data.strides != {a.strides!r} or X{i}._data.dtype != "
-            f"{const(a.dtype)}"
+            f"X{i}._requires_grad is not {t._requires_grad} or (X{i}._data is not {const(a)} "
+            f"and (X{i}._data.shape != {a.shape!r} or X{i}._data.strides != {a.strides!r} or "
+            f"X{i}._data.dtype != {const(a.dtype)}))"
         )
     for module in rec.modules.values():
         guards.append(f"{const(module)}.training is not {bool(module.training)}")

@@ -113,6 +113,21 @@ def test_parameter_replaced_with_new_data_is_read_anew() -> None:
         assert_same(m1, m2)
 
 
+def test_parameter_data_of_another_layout_records_a_new_program() -> None:
+    # the guard's fast path is the parameter's array object; a new one is checked in full
+    (m1, _, s1), (m2, _, s2) = twins(sgd_mlp)
+    fast = ae.compile(s2)
+    (x, y), *_ = classification_batches(4, 6, 3)
+    for i in range(8):
+        if i == 4:
+            for m in (m1, m2):  # the same values, transposed in memory: other strides
+                m[0].weight.data = m[0].weight.detach().T.contiguous().T
+            assert not m2[0].weight.data.is_contiguous()
+        assert fast(x, y).item() == s1(x, y).item()
+        assert_same(m1, m2)
+    assert fast.recordings == 4 and fast.replays == 4  # two programs, each replayed twice
+
+
 def eager_twin_check(make_step, steps: int = 5) -> ae.compiler.CompiledFunction:
     """Compile a step that cannot be replayed: a warning, then eager results throughout."""
     (m1, _, s1), (m2, _, s2) = twins(make_step)
