@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from .function import Node
 
@@ -338,6 +339,9 @@ class _Planner:
         if not group.outputs:
             return None
         group.kernel = _compile(_source(group))
+        # compiled now, for arrays of the group's dtype and rank: part of the capture time
+        array = types.Array(numba.from_dtype(trace.dtype), len(group.shape), "C")
+        group.kernel.compile((array,) * (len(group.outputs) + len(trace.inputs)))
         return group
 
 
