@@ -109,6 +109,8 @@ class Sym:
         raise Unfusable("a branch on a traced value")
 
     def __getattr__(self, name: str) -> Any:  # .shape, .reshape, ...: not a scalar's
+        if name.startswith("__"):  # a protocol probe (NumPy's __array_interface__, ...)
+            raise AttributeError(name)
         raise Unfusable(f"the attribute {name!r}")
 
 
