@@ -6,15 +6,20 @@
 
 Each notebook runs in a fresh kernel from inside `notebooks/` (so relative paths work), with
 PYTHONHASHSEED fixed and no timing metadata written, so re-running gives the same file apart
-from wall-clock times. The notebooks seed their own generators (`ae.manual_seed`,
-`np.random.default_rng`) and run on one thread; tests/lectures/test_notebooks.py re-executes
-them and compares every printed number with the saved copy.
+from wall-clock times. On x86-64 the kernel's floating-point code paths are pinned to AVX2
+(`pinned_numerics`): OpenBLAS, NumPy and Numba otherwise pick AVX-512 code where the CPU has it,
+whose rounding differs, and a training loop turns a last-bit difference into another printed
+number; pinned, every x86-64 machine with AVX2 and FMA prints the saved numbers. The notebooks
+seed their own generators (`ae.manual_seed`, `np.random.default_rng`) and run on one thread;
+tests/lectures/test_notebooks.py re-executes them and compares every printed number with the
+saved copy.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -26,11 +31,31 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def pinned_numerics() -> dict[str, str]:
+    """Environment variables that give a notebook kernel the same floating-point code on every
+    x86-64 machine with AVX2: OpenBLAS's Haswell kernels, Numba code generated for Haswell (no
+    host extras), and NumPy's AVX2 loops (its AVX-512 dispatch targets turned off). None
+    elsewhere (other architectures have one code path each)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return {}
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__ as targets
+    except ImportError:  # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_dispatch__ as targets
+    wide = [t for t in targets if t.startswith("AVX512") or t == "X86_V4"]
+    return {
+        "OPENBLAS_CORETYPE": "Haswell",
+        "NUMBA_CPU_NAME": "haswell",
+        "NUMBA_CPU_FEATURES": "",
+        "NPY_DISABLE_CPU_FEATURES": " ".join(wide),
+    }
+
+
 def execute(path: Path, timeout: int = 600, kernel: str = "python3") -> nbformat.NotebookNode:
     """Run every cell of the notebook at `path` in a fresh kernel and return it with outputs."""
     nb = nbformat.read(path, as_version=4)
-    os.environ["PYTHONHASHSEED"] = "0"  # inherited by the kernel process
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env = dict(os.environ, PYTHONHASHSEED="0", **pinned_numerics())
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -38,7 +63,7 @@ def execute(path: Path, timeout: int = 600, kernel: str = "python3") -> nbformat
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    client.execute(env=env)  # the kernel's environment, not this process's
     return nb
 
 

@@ -1,7 +1,9 @@
 """Execute every lecture notebook and compare each number it prints with its saved output.
 
 The notebooks pin their seeds (`ae.manual_seed`, `np.random.default_rng`) and run on one thread
-(`ae.kernels.set_num_threads(1)`, kernels and BLAS alike), so a re-run prints the saved numbers.
+(`ae.kernels.set_num_threads(1)`, kernels and BLAS alike), and their kernels get the same AVX2
+code paths on every x86-64 machine (OpenBLAS, NumPy and Numba, `run_notebooks.pinned_numerics`),
+so a re-run prints the saved numbers.
 Every number in the text outputs of each code cell (printed lines and `repr`s) is compared with
 the number at the same place in the saved copy: they must agree within `RTOL` relative plus one
 unit of the last printed digit (a value on a rounding boundary may print either way); values
