@@ -17,6 +17,11 @@ Replay. The recording becomes one generated Python function that calls each op's
 and `backward` on plain arrays with a small context object: no Tensor, Node, grad-mode check
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
 mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
+Two fusions keep that: runs of elementwise ops become one loop each (fusion.py), and a weight
+whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_update`, as
+nn.Linear's) is updated during the backward, W -= lr G^T X, without a gradient array (one
+pass over W at batch 1); its `.grad` is then not materialised (it stays None after
+`zero_grad()`), while every other `.grad` is. `fuse=False` turns both off.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
 tensor arguments, the other arguments' values and grad mode; a program also checks the
@@ -288,7 +293,8 @@ class _Recorder:
         if where[0] == "s" and where[1] >= len(self.inputs):
             self.fail("a gradient accumulated into a tensor made inside the function")
             return
-        self.items.append(("acc", where, self.grads.pop(acc)))
+        was_none = acc.variable._grad is None  # the accumulation creates `.grad`
+        self.items.append(("acc", where, self.grads.pop(acc), was_none))
 
     def returned(self, value: Any) -> Any:
         """How a replay rebuilds the return value: tensors as refs, containers recursively."""
@@ -472,6 +478,23 @@ def _generate(
         ctx.fn, ctx.next_functions, ctx.input_meta = cls, flags, meta
         return f"_new({const(ctx)})"
 
+    def results(outs: tuple, skip: int = -1) -> list[str]:
+        """The lines that take a backward's gradients from `r` (conformed where recorded)."""
+        lines = []
+        for i, out in enumerate(outs):
+            if out is None or i == skip:
+                continue
+            slot, meta = out
+            if meta is None:
+                lines.append(f"s{slot} = r[{i}]")
+            else:
+                lines.append(f"s{slot} = _conform(r[{i}], {meta[0]!r}, {const(meta[1])})")
+        return lines
+
+    updates = _update_fusions(rec) if fuse else {}
+    folded = {  # the weight-gradient slots an update may take instead of `.grad`
+        rec.items[b][3][rec.items[rec.items[b][1]][1].weight_input][0] for b in updates
+    }
     groups = fusion.plan(rec, value, set(_slots_of(spec))) if fuse else {}
     fused = {i for g in groups.values() for i in range(g.start, g.stop)}
     read_contexts = {  # the forward contexts a backward reads: an op's own, or a kernel's
@@ -514,23 +537,32 @@ def _generate(
             body.append(f"if type(s{out}) is not _nd: s{out} = _asarray(s{out})")
         elif kind == "bwd":
             _, fwd, g, outs = item
-            body.append(f"r = {const(rec.items[fwd][1].backward)}(c{fwd}, s{g})")
-            body.append("if type(r) is not tuple: r = (r,)")
-            for i, out in enumerate(outs):
-                if out is None:
-                    continue
-                slot, meta = out
-                if meta is None:
-                    body.append(f"s{slot} = r[{i}]")
-                else:
-                    body.append(f"s{slot} = _conform(r[{i}], {meta[0]!r}, {const(meta[1])})")
-            body.append("del r")
+            call = f"r = {const(rec.items[fwd][1].backward)}(c{fwd}, s{g})"
+            call += "\nif type(r) is not tuple: r = (r,)"
+            if index not in updates:
+                body += [call, *results(outs), "del r"]
+                continue
+            # the weight's gradient goes straight into a plain SGD update when the optimizer
+            # still makes one and `.grad` is still None; otherwise the backward as recorded
+            w, opt = updates[index]
+            cls, k = rec.items[fwd][1], rec.items[fwd][1].weight_input
+            flags = rec.items[fwd][4]
+            masked = tuple(None if j == k else f for j, f in enumerate(flags))
+            fused = [f"c{fwd}.next_functions = {masked!r}", *call.split("\n")]
+            fused += results(outs, skip=k)
+            fused.append(f"{const(cls.sgd_update)}(c{fwd}, s{g}, X{w}._data, _lr)")
+            fused += [f"X{w}._vc[0] += 1", f"s{outs[k][0]} = None"]
+            block = [f"_lr = {const(opt)}.fused_rate(X{w}) if X{w}._grad is None else None"]
+            block += ["if _lr is not None:", *(f"    {x}" for x in fused), "else:"]
+            block += [f"    {x}" for x in (*call.split("\n"), *results(outs))]
+            body.append("\n".join([*block, "del r, _lr"]))
         elif kind == "add":
             _, a, b, total = item
             body.append(f"s{total} = _add(s{a}, s{b})")
         elif kind == "acc":
-            _, where, g = item
-            body.append(f"_acc({tensor(where)}, s{g}, False)")
+            _, where, g, _ = item
+            line = f"_acc({tensor(where)}, s{g}, False)"
+            body.append(f"if s{g} is not None: {line}" if g in folded else line)
         elif kind == "copy":
             _, ref, slot = item
             body.append(f"s{slot} = {value(ref)}")
@@ -547,13 +579,14 @@ def _generate(
     lines = ["def program(inputs):"]
     lines += [f"    if {g}: return _MISS" for g in guards]
     lines += ["    _STATE = _THREAD.state", "    _grad_mode = _STATE.grad_enabled", "    try:"]
-    lines += [f"        {line}" for line in _with_dels(body)]
+    lines += [f"        {part}" for line in _with_dels(body) for part in line.split("\n")]
     lines += ["    finally:", "        _STATE.grad_enabled = _grad_mode"]
     source = "\n".join(lines)
     exec(builtins.compile(source, "<ae.compile program>", "exec"), ns)
     program = ns["program"]
     program.source = source
     program.groups = list(groups.values())
+    program.folded = tuple(rec.externals[w] for w, _ in updates.values())  # .grad left None
     program.steps = _steps(rec, spec)
     return program
 
@@ -590,6 +623,48 @@ def _steps(rec: _Recorder, spec: Any) -> list[tuple[str, tuple, tuple]]:
             )
     steps.append(("return", tuple(("s", n) for n in _slots_of(spec)), ()))
     return steps
+
+
+def _update_fusions(rec: _Recorder) -> dict[int, tuple[int, Any]]:
+    """The backward items whose weight gradient can go straight into a plain SGD update, as
+    {item: (external index of the weight, optimizer)}. The op must offer `sgd_update`
+    (`weight_input` names the weight among its arguments); the weight must be a parameter
+    that only this op reads, its gradient must be read only by the accumulation that creates
+    its `.grad`, and the next opaque call after the backward must be the `step` of an
+    optimizer whose `fused_rate` covers the weight (checked again on every replay)."""
+    readers: dict[int, list[int]] = {}
+    users: dict[int, int] = {}  # external -> items other than accumulations that read it
+    for i, item in enumerate(rec.items):
+        for slot in fusion.reads(item):
+            readers.setdefault(slot, []).append(i)
+        refs = item[2] if item[0] == "fwd" else _refs(item) if item[0] == "call" else ()
+        for ref in refs:
+            if isinstance(ref, tuple) and ref and ref[0] == "x":
+                users[ref[1]] = users.get(ref[1], 0) + 1
+    found = {}
+    for b, item in enumerate(rec.items):
+        if item[0] != "bwd" or rec.items[item[1]][0] != "fwd":
+            continue
+        fwd = rec.items[item[1]]
+        k = getattr(fwd[1], "weight_input", None)
+        if k is None or k >= len(item[3]) or item[3][k] is None or item[3][k][1] is not None:
+            continue
+        ref, slot = fwd[2][k], item[3][k][0]
+        if ref[0] != "x" or users.get(ref[1]) != 1 or len(readers.get(slot, ())) != 1:
+            continue
+        acc = rec.items[readers[slot][0]]
+        if acc[0] != "acc" or acc[1] != ref or not acc[3]:
+            continue
+        call = next((rec.items[i] for i in range(b + 1, len(rec.items))
+                     if rec.items[i][0] == "call"), None)  # fmt: skip
+        if call is None or getattr(call[1], "__name__", "") != "step" or not call[2]:
+            continue
+        kind, (where, n) = call[2][0]
+        opt = rec.consts[n] if kind == "v" and where == "k" else None
+        rate = getattr(opt, "fused_rate", None)
+        if rate is not None and rate(rec.externals[ref[1]]) is not None:
+            found[b] = (ref[1], opt)
+    return found
 
 
 _NAME = re.compile(r"\b[sc]\d+\b")

@@ -153,7 +153,7 @@ class _Planner:
         # item index -> the slots it reads; the return value reads at len(items)
         self.readers: dict[int, list[int]] = {}
         for i, item in enumerate(self.items):
-            for slot in _reads(item):
+            for slot in reads(item):
                 self.readers.setdefault(slot, []).append(i)
         for slot in returned:
             self.readers.setdefault(slot, []).append(len(self.items))
@@ -359,7 +359,7 @@ def _defined_in(slot: int, group: Group, planner: _Planner) -> bool:
     return False
 
 
-def _reads(item: tuple) -> list[int]:
+def reads(item: tuple) -> list[int]:
     """The slots an item reads."""
     kind = item[0]
     if kind == "fwd":

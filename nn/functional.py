@@ -105,13 +105,26 @@ class _Linear(ae.Function):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         # dX = G W, dW = G^T X, db = sum of G's rows, with batch dimensions folded into one.
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         grad_x = _matmul(g, weight) if need_x else None
-        grad_w = None
-        if need_w:
-            grad_w = _matmul(g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1]))
-        grad_b = g2.sum(0) if need_b else None
+        grad_w = _matmul(*_Linear.weight_factors(x, g)) if need_w else None
+        grad_b = (g if g.ndim == 2 else g.reshape(-1, g.shape[-1])).sum(0) if need_b else None
         return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def weight_factors(x, g):
+        """dW = G^T X as its two factors (batch dimensions folded into one)."""
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        return g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+
+    # ae.compile may fuse the weight's gradient with a plain SGD update (compiler.py): the
+    # backward then runs without dW, and `sgd_update` applies W -= lr dW in one pass.
+    weight_input = 1
+
+    @staticmethod
+    def sgd_update(ctx, g, weight, lr):
+        """weight -= lr G^T X without making dW (one pass at batch 1)."""
+        x, _ = ctx.saved_tensors
+        ae.kernels.matmul_sub_(weight, *_Linear.weight_factors(x, g), lr=lr)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -119,6 +119,12 @@ class Optimizer:
                 else:
                     p.grad.detach_().zero_()
 
+    def fused_rate(self, param: Any) -> float | None:
+        """The learning rate if this optimizer's update of `param` is p -= lr * grad (plain
+        SGD), else None: `ae.compile` may then fold the gradient into the update (compiler.py),
+        and `step` skips the parameter, whose `.grad` it left at None."""
+        return None
+
     @ae.compiler.disable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; return `closure()` if given (it is

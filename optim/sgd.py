@@ -57,6 +57,13 @@ class SGD(Optimizer):
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"momentum_buffer": None}
 
+    def fused_rate(self, param: Any) -> float | None:
+        for group in self.param_groups:
+            if any(p is param for p in group["params"]):
+                plain = not (group["momentum"] or group["weight_decay"] or group["maximize"])
+                return float(group["lr"]) if plain else None
+        return None
+
     def _update_group(
         self,
         params: list[np.ndarray],

@@ -241,6 +241,7 @@ bce_with_logits_backward = register(
 )
 
 matmul = register("matmul", _linalg.matmul, "any")  # routes to BLAS itself (linalg.py)
+matmul_sub_ = register("matmul_sub_", _linalg.matmul_sub_, "any")  # checks its own inputs
 
 sgd_step_ = register("sgd_step_", _optim.sgd_step_, "any")  # checks in compiled code
 sgd_foreach_ = register("sgd_foreach_", _optim.sgd_foreach_, "optimizer_group")
@@ -268,6 +269,7 @@ __all__ = [
     "log_softmax_backward",
     "logsumexp",
     "matmul",
+    "matmul_sub_",
     "matmul_tiled",
     "register",
     "relu",

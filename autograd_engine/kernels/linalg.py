@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .optim import _sgd_plain
+
 _TILE = 64
 # The dtypes `outer` is compiled for; `is` also rejects non-native byte orders.
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
@@ -51,6 +53,35 @@ def outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
         row = out[i]
         for j in range(b.size):
             row[j] = ai * b[j]
+
+
+def matmul_sub_(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, lr: float) -> None:
+    """c -= lr * (a @ b) in place, for 2-D arrays: the update of plain SGD applied to a weight
+    gradient given as its two factors (ae.compile's fused gradient and update). With inner
+    dimension 1 (the batch-1 weight gradient, an outer product) it is one pass over c that
+    never makes the product; otherwise the product is made and then subtracted. Either way
+    each element goes through the roundings of `matmul` then `p -= lr * g`, so the result is
+    bitwise that of the unfused update."""
+    dtype = c.dtype
+    fits = (dtype is _F32 or dtype is _F64) and c.flags.c_contiguous
+    if fits and a.shape[-1] == 1 and a.dtype is dtype and b.dtype is dtype:
+        _outer_sub(a[:, 0], b[0], c, dtype.type(lr))
+        return
+    product = matmul(a, b)
+    if fits and product.dtype is dtype and product.flags.c_contiguous:
+        _sgd_plain(c.reshape(-1), product.reshape(-1), lr)  # the SGD step's own kernel
+    else:
+        c -= dtype.type(lr) * product
+
+
+@njit(cache=True, error_model="numpy")
+def _outer_sub(a: np.ndarray, b: np.ndarray, c: np.ndarray, lr: float) -> None:
+    """c[i, j] -= lr (a[i] b[j]), in the order `outer` and the SGD kernel round in."""
+    for i in range(a.size):
+        ai = a[i]
+        row = c[i]
+        for j in range(b.size):
+            row[j] -= lr * (ai * b[j])
 
 
 @njit(cache=True)

@@ -124,6 +124,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def matmul_sub_(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, lr: float) -> None:
+    c -= c.dtype.type(lr) * np.matmul(a, b)
+
+
 # --- optimizer updates, in place, following the torch.optim documentation ---------------------
 
 

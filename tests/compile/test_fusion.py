@@ -11,6 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_engine as ae
+import nn
+import nn.functional as F
+import optim
 from autograd_engine import fusion
 
 pytestmark = pytest.mark.filterwarnings("error::autograd_engine.compiler.CompileWarning")
@@ -169,3 +172,102 @@ def test_random_elementwise_programs_replay_bitwise(
     f = build(steps)
     got, _ = replay(f, inputs)
     assert_bitwise(got, eager(f, inputs))
+
+
+# ------------------------------------------------------------------ gradient into the update
+def sgd_twins(momentum: float = 0.0, set_to_none: bool = True) -> tuple:
+    """Two identical MLPs with SGD steps (the second to compile), and their optimizers."""
+    made = []
+    for _ in range(2):
+        ae.manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=momentum)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad(set_to_none=set_to_none)
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        made.append((model, opt, step))
+    return made
+
+
+def classes(n: int, seed: int = 0) -> tuple[ae.Tensor, ae.Tensor]:
+    rng = np.random.default_rng(seed)
+    return ae.tensor(rng.standard_normal((n, 6)).astype("float32")), ae.tensor(
+        rng.integers(0, 3, n)
+    )
+
+
+@pytest.mark.parametrize("batch", [1, 8])
+def test_plain_sgd_takes_the_weight_gradient_straight_into_the_update(batch: int) -> None:
+    (m1, _, s1), (m2, _, s2) = sgd_twins()
+    fast = ae.compile(s2)
+    x, y = classes(batch)
+    for _ in range(5):
+        assert s1(x, y).item() == fast(x, y).item()
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())  # bit for bit
+    (program,) = next(iter(fast.programs.values()))
+    assert {id(t) for t in program.folded} == {id(m2[0].weight), id(m2[2].weight)}
+    assert m2[0].weight.grad is None and m2[2].weight.grad is None  # not materialised
+    np.testing.assert_array_equal(m2[0].bias.grad.numpy(), m1[0].bias.grad.numpy())
+    for p, q in zip(m1.parameters(), m2.parameters()):  # updated in place: versions count
+        assert p._vc[0] == q._vc[0]
+
+
+def test_the_learning_rate_is_read_on_every_replay_and_other_updates_are_not_folded() -> None:
+    (m1, o1, s1), (m2, o2, s2) = sgd_twins()
+    fast = ae.compile(s2)
+    x, y = classes(4)
+    for i in range(8):
+        if i == 4:
+            for opt in (o1, o2):
+                opt.param_groups[0]["lr"] = 0.03
+        if i == 6:  # momentum from now on: the replay takes the recorded backward again
+            for opt in (o1, o2):
+                opt.param_groups[0]["momentum"] = 0.9
+        assert s1(x, y).item() == fast(x, y).item(), i
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert m2[0].weight.grad is not None  # the momentum steps materialise it again
+    np.testing.assert_array_equal(m2[0].weight.grad.numpy(), m1[0].weight.grad.numpy())
+
+
+@pytest.mark.parametrize("case", ["momentum", "zeroed grads", "fuse=False"])
+def test_no_folding_where_the_gradient_is_needed(case: str) -> None:
+    (m1, _, s1), (m2, _, s2) = sgd_twins(
+        momentum=0.9 if case == "momentum" else 0.0, set_to_none=case != "zeroed grads"
+    )
+    fast = ae.compile(s2, fuse=case != "fuse=False")
+    x, y = classes(4)
+    for _ in range(4):
+        s1(x, y)
+        fast(x, y)
+    (program,) = next(iter(fast.programs.values()))
+    assert program.folded == ()
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
+
+
+def test_a_weight_used_twice_is_not_folded() -> None:
+    ae.manual_seed(0)
+    layer = nn.Linear(5, 5)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+
+    @ae.compile
+    def step(x: ae.Tensor) -> ae.Tensor:
+        opt.zero_grad()
+        loss = layer(layer(x).tanh()).sum()  # the second backward reads the weight again
+        loss.backward()
+        opt.step()
+        return loss
+
+    x = ae.randn(3, 5)
+    for _ in range(4):
+        step(x)
+    (program,) = next(iter(step.programs.values()))
+    assert program.folded == ()

@@ -40,7 +40,7 @@ def test_new_batch_size_records_a_new_program() -> None:
     small, large = classification_batches(4, 6, 3)[0], classification_batches(9, 6, 3)[0]
     for x, y in [small] * 3 + [large] * 3 + [small] * 2:
         assert fast(x, y).item() == s1(x, y).item()
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
     assert len(fast.programs) == 2  # one cache key for each batch size
     assert fast.replays == 4
 
@@ -63,7 +63,7 @@ def test_eval_mode_is_guarded() -> None:
         expected = s1(x, y).item()
         ae.set_rng_state(state)
         assert fast(x, y).item() == expected
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
     assert fast.replays == 4  # one program per mode: 2 recordings each, then replays
 
 
@@ -76,14 +76,14 @@ def test_learning_rate_from_a_scheduler_is_read_on_each_replay() -> None:
     (x, y), *_ = classification_batches(4, 6, 3)
     for _ in range(8):
         assert fast(x, y).item() == s1(x, y).item()
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
         sched1.step()
         sched2.step()
     assert o2.param_groups[0]["lr"] == 0.05 * 0.5**4
     assert fast.replays == 6 and len(fast.programs) == 1
     o1.param_groups[0]["lr"] = o2.param_groups[0]["lr"] = 1.0  # set by hand: read as well
     assert fast(x, y).item() == s1(x, y).item()
-    assert_same(m1, m2)
+    assert_same(m1, m2, fast=fast)
 
 
 @pytest.mark.filterwarnings("error::autograd_engine.compiler.CompileWarning")
@@ -95,7 +95,7 @@ def test_requires_grad_toggled_records_a_new_program() -> None:
         for m in (m1, m2):
             m[0].weight.requires_grad_(not frozen)
         assert fast(x, y).item() == s1(x, y).item()
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
     assert len(fast.programs) == 1  # one key, with a program for each requires_grad pattern
     assert len(next(iter(fast.programs.values()))) == 2
 
@@ -110,7 +110,7 @@ def test_parameter_replaced_with_new_data_is_read_anew() -> None:
             for m in (m1, m2):
                 m[0].weight.data = ae.zeros(16, 6)
         assert fast(x, y).item() == s1(x, y).item()
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
 
 
 def test_parameter_data_of_another_layout_records_a_new_program() -> None:
@@ -124,7 +124,7 @@ def test_parameter_data_of_another_layout_records_a_new_program() -> None:
                 m[0].weight.data = m[0].weight.detach().T.contiguous().T
             assert not m2[0].weight.data.is_contiguous()
         assert fast(x, y).item() == s1(x, y).item()
-        assert_same(m1, m2)
+        assert_same(m1, m2, fast=fast)
     assert fast.recordings == 4 and fast.replays == 4  # two programs, each replayed twice
 
 
@@ -140,7 +140,7 @@ def eager_twin_check(make_step, steps: int = 5) -> ae.compiler.CompiledFunction:
             ae.set_rng_state(state)
             got = fast(x, y)
             assert got == expected
-            assert_same(m1, m2)
+            assert_same(m1, m2, fast=fast)
     assert fast.eager_reason is not None and fast.replays == 0
     return fast
 
@@ -349,7 +349,7 @@ def test_random_networks_and_guard_changes_match_eager(
             expected = s1(x, y).item()
             ae.set_rng_state(state)
             assert fast(x, y).item() == expected, action
-            assert_same(m1, m2, action)
+            assert_same(m1, m2, action, fast)
 
 
 def test_an_iterator_given_to_replayed_code_falls_back_to_eager() -> None:

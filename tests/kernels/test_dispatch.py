@@ -56,6 +56,7 @@ def examples(dtype) -> dict[str, tuple[tuple, dict]]:
         "bce_with_logits": ((x, t), {}),
         "bce_with_logits_backward": ((x, t, g), {}),
         "matmul": ((x, g.T), {}),
+        "matmul_sub_": ((x.copy(), g[:, :1], x[:1]), {"lr": 0.1}),
         "sgd_step_": ((*state(1),), {**SGD, "first_step": False}),
         "sgd_foreach_": (([x.copy(), x[:3].copy()], [g, g[:3]]), {"lr": 0.1}),
         "adam_step_": (
@@ -164,3 +165,15 @@ def test_the_blas_of_numba_kernels_loads_on_first_use_under_the_limit_in_force()
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("inner", [1, 7])
+def test_matmul_sub_is_the_sgd_step_on_the_product_bit_for_bit(dtype, inner):
+    """c -= lr (a @ b), as `matmul` then the SGD kernel would do it: ae.compile's fused weight
+    gradient and update must leave the weights eager mode leaves."""
+    a, b = G[:, :inner].astype(dtype), X[:inner].astype(dtype)
+    c, expected = X.astype(dtype), X.astype(dtype)
+    K.sgd_foreach_([expected], [K.matmul(a, b)], lr=0.05)
+    K.matmul_sub_(c, a, b, lr=0.05)
+    np.testing.assert_array_equal(c, expected)
