@@ -587,16 +587,29 @@ def _generate(
     program.source = source
     program.groups = list(groups.values())
     program.folded = tuple(rec.externals[w] for w, _ in updates.values())  # .grad left None
-    program.steps = _steps(rec, spec)
+    program.steps = _steps(rec, spec, set(updates))
     return program
 
 
-def _steps(rec: _Recorder, spec: Any) -> list[tuple[str, tuple, tuple]]:
+def _steps(rec: _Recorder, spec: Any, updates: set[int]) -> list[tuple[str, tuple, tuple]]:
     """What a program does, for drawings (viz/program.py): per recorded item its label, the
     references it reads (("s", slot), ("x", external)) and the slots it writes; the return
-    value reads last, labelled "return"."""
+    value reads last, labelled "return". `updates`: the backward items that also update their
+    weight (the fold of `_update_fusions`)."""
     steps = []
-    for item in rec.items:
+    folded: set[int] = set()
+    for index, item in enumerate(rec.items):
+        if index in updates:  # the weight's gradient goes into its update, not to `.grad`
+            fwd = rec.items[item[1]]
+            label = f"{fwd[1].op_name()} backward\n+ SGD update of its weight"
+            k = fwd[1].weight_input
+            writes = tuple(out[0] for i, out in enumerate(item[3]) if out is not None and i != k)
+            steps.append((label, (("s", item[2]), fwd[2][k]), writes))
+            folded.add(item[3][k][0])
+            continue
+        if item[0] == "acc" and item[2] in folded:
+            steps.append(("", (), ()))  # no `.grad` is made: nothing to draw
+            continue
         kind = item[0]
         if kind == "fwd":
             reads = tuple(r for r in item[2] if r[0] in "sx")

@@ -63,6 +63,8 @@ def build_program(program: Any, args: tuple, names: Names) -> Graph:
         label = (f"fused kernel {k + 1}: {len(g.trace.lines)} operations in one loop",)
         box.update(dict.fromkeys(range(g.start, g.stop), label))
     for index, (label, reads, writes) in enumerate(program.steps):
+        if not label:  # a step the replay leaves out (the `.grad` of a folded update)
+            continue
         if label == "return":
             vertex = graph.add(OUTPUT, ["output"])
         elif label == "accumulate .grad" and reads[1][0] == "x":
@@ -81,6 +83,10 @@ def build_program(program: Any, args: tuple, names: Names) -> Graph:
         graph.notes.append(
             f"{len(program.groups)} fused kernels (dashed boxes) replace "
             f"{sum(g.stop - g.start for g in program.groups)} of {len(program.steps) - 1} steps"
+        )
+    if program.folded:
+        graph.notes.append(
+            f"{len(program.folded)} weights updated in the backward (no .grad made for them)"
         )
     return graph
 
