@@ -644,7 +644,8 @@ def _update_fusions(rec: _Recorder) -> dict[int, tuple[int, Any]]:
     (`weight_input` names the weight among its arguments); the weight must be a parameter
     that only this op reads, its gradient must be read only by the accumulation that creates
     its `.grad`, and the next opaque call after the backward must be the `step` of an
-    optimizer whose `fused_rate` covers the weight (checked again on every replay)."""
+    optimizer whose `fused_rate` covers the weight (checked again on every replay). The op's
+    backward must run once (a second one, with retain_graph, would read the new weight)."""
     readers: dict[int, list[int]] = {}
     users: dict[int, int] = {}  # external -> items other than accumulations that read it
     for i, item in enumerate(rec.items):
@@ -654,10 +655,14 @@ def _update_fusions(rec: _Recorder) -> dict[int, tuple[int, Any]]:
         for ref in refs:
             if isinstance(ref, tuple) and ref and ref[0] == "x":
                 users[ref[1]] = users.get(ref[1], 0) + 1
+    backwards: dict[int, int] = {}  # forward item -> how many backward items read its context
+    for item in rec.items:
+        if item[0] == "bwd":
+            backwards[item[1]] = backwards.get(item[1], 0) + 1
     found = {}
     for b, item in enumerate(rec.items):
-        if item[0] != "bwd" or rec.items[item[1]][0] != "fwd":
-            continue
+        if item[0] != "bwd" or rec.items[item[1]][0] != "fwd" or backwards[item[1]] != 1:
+            continue  # a second backward (retain_graph) would read the updated weight
         fwd = rec.items[item[1]]
         k = getattr(fwd[1], "weight_input", None)
         if k is None or k >= len(item[3]) or item[3][k] is None or item[3][k][1] is not None:

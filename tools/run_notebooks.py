@@ -35,14 +35,17 @@ def pinned_numerics() -> dict[str, str]:
     """Environment variables that give a notebook kernel the same floating-point code on every
     x86-64 machine with AVX2: OpenBLAS's Haswell kernels, Numba code generated for Haswell (no
     host extras), and NumPy's AVX2 loops (its AVX-512 dispatch targets turned off). None
-    elsewhere (other architectures have one code path each)."""
+    elsewhere (other architectures, and x86-64 CPUs without AVX2 and FMA)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return {}
     try:
-        from numpy._core._multiarray_umath import __cpu_dispatch__ as targets
+        from numpy._core import _multiarray_umath as numpy_cpu
     except ImportError:  # NumPy 1.x
-        from numpy.core._multiarray_umath import __cpu_dispatch__ as targets
-    wide = [t for t in targets if t.startswith("AVX512") or t == "X86_V4"]
+        from numpy.core import _multiarray_umath as numpy_cpu
+    features = numpy_cpu.__cpu_features__
+    if not (features.get("AVX2") and features.get("FMA3")):
+        return {}  # a CPU older than Haswell: OpenBLAS's Haswell kernels would not run
+    wide = [t for t in numpy_cpu.__cpu_dispatch__ if t.startswith("AVX512") or t == "X86_V4"]
     return {
         "OPENBLAS_CORETYPE": "Haswell",
         "NUMBA_CPU_NAME": "haswell",

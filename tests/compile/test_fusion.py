@@ -271,3 +271,25 @@ def test_a_weight_used_twice_is_not_folded() -> None:
         step(x)
     (program,) = next(iter(step.programs.values()))
     assert program.folded == ()
+
+
+def test_a_second_backward_through_the_same_graph_is_not_folded() -> None:
+    (m1, _, _), (m2, o2, _) = sgd_twins()
+
+    def step(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward(retain_graph=True)
+        loss.backward()  # reads the weights the first backward saved
+        opt.step()
+        return loss
+
+    o1 = optim.SGD(m1.parameters(), lr=0.1)
+    fast = ae.compile(step)
+    x, y = classes(4)
+    for _ in range(4):
+        assert step(x, y, m1, o1).item() == fast(x, y, m2, o2).item()
+        for p, q in zip(m1.parameters(), m2.parameters()):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+    (program,) = next(iter(fast.programs.values()))
+    assert program.folded == ()

@@ -15,6 +15,7 @@ Lines reporting wall-clock time are skipped.
 import importlib.util
 import json
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -122,3 +123,37 @@ def test_saved_notebook_is_executed_and_small(path):
     stderr = [o.text for c in code for o in c.outputs if o.get("name") == "stderr"]
     assert not stderr, f"{path.name} writes to stderr (a warning?): {stderr[0][:300]}"
     assert path.stat().st_size < MAX_KIB * 1024
+
+
+def test_notebook_kernels_get_the_same_code_paths_on_every_x86_machine():
+    """The pins `tools/run_notebooks.py` gives a notebook kernel take effect in a new process:
+    OpenBLAS's Haswell kernels, NumPy without its AVX-512 loops, Numba code for Haswell."""
+    import platform
+    import subprocess
+    import sys
+
+    pins = _run_notebooks().pinned_numerics()
+    if not pins:
+        assert platform.machine().lower() not in ("x86_64", "amd64") or not _has_avx2()
+        return
+    probe = (
+        "import numpy, numba.core.config as c\n"
+        "from threadpoolctl import threadpool_info\n"
+        "try:\n    from numpy._core._multiarray_umath import __cpu_features__ as f\n"
+        "except ImportError:\n    from numpy.core._multiarray_umath import __cpu_features__ as f\n"
+        "print([i['architecture'] for i in threadpool_info() if i['user_api'] == 'blas'],"
+        " c.CPU_NAME, repr(c.CPU_FEATURES), f.get('X86_V4', f.get('AVX512F')))"
+    )
+    env = dict(os.environ, **pins)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["['Haswell']", "haswell", "''", "False"], out
+
+
+def _has_avx2() -> bool:
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    return bool(features.get("AVX2") and features.get("FMA3"))
