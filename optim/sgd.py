@@ -58,6 +58,9 @@ class SGD(Optimizer):
         return {"momentum_buffer": None}
 
     def fused_rate(self, param: Any) -> float | None:
+        cls = type(self)
+        if cls.step is not SGD.step or cls._update_group is not SGD._update_group:
+            return None  # a subclass with an update of its own
         for group in self.param_groups:
             if any(p is param for p in group["params"]):
                 plain = not (group["momentum"] or group["weight_decay"] or group["maximize"])

@@ -293,3 +293,15 @@ def test_a_second_backward_through_the_same_graph_is_not_folded() -> None:
             np.testing.assert_array_equal(p.numpy(), q.numpy())
     (program,) = next(iter(fast.programs.values()))
     assert program.folded == ()
+
+
+def test_a_subclass_with_its_own_update_is_not_folded() -> None:
+    class Halved(optim.SGD):
+        def _update_group(self, params, grads, states, group):
+            super()._update_group(params, [g / 2 for g in grads], states, group)
+
+    ae.manual_seed(0)
+    layer = nn.Linear(4, 2)
+    opt = Halved(layer.parameters(), lr=0.1)
+    assert opt.fused_rate(layer.weight) is None
+    assert optim.SGD(layer.parameters(), lr=0.1).fused_rate(layer.weight) == 0.1
