@@ -417,8 +417,9 @@ _MISS = object()  # a program's answer when one of its guards fails
 def _generate(
     rec: _Recorder, spec: Any, fn: Callable, fuse: bool = True
 ) -> Callable[[list[Tensor]], Any]:
-    """One Python function that replays the recording on the arrays of new arguments, with
-    runs of elementwise ops fused into one kernel each when `fuse` (fusion.py)."""
+    """One Python function that replays the recording on the arrays of new arguments. With
+    `fuse`, runs of elementwise ops become one kernel each (fusion.py) and weights that only a
+    plain SGD step reads are updated inside their backward (`_update_fusions`)."""
     ns: dict[str, Any] = {
         "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
         "_acc": _accumulate, "_conform": _conform, "_make": Tensor._make,
@@ -548,12 +549,12 @@ def _generate(
             cls, k = rec.items[fwd][1], rec.items[fwd][1].weight_input
             flags = rec.items[fwd][4]
             masked = tuple(None if j == k else f for j, f in enumerate(flags))
-            fused = [f"c{fwd}.next_functions = {masked!r}", *call.split("\n")]
-            fused += results(outs, skip=k)
-            fused.append(f"{const(cls.sgd_update)}(c{fwd}, s{g}, X{w}._data, _lr)")
-            fused += [f"X{w}._vc[0] += 1", f"s{outs[k][0]} = None"]
+            folding = [f"c{fwd}.next_functions = {masked!r}", *call.split("\n")]
+            folding += results(outs, skip=k)
+            folding.append(f"{const(cls.sgd_update)}(c{fwd}, s{g}, X{w}._data, _lr)")
+            folding += [f"X{w}._vc[0] += 1", f"s{outs[k][0]} = None"]
             block = [f"_lr = {const(opt)}.fused_rate(X{w}) if X{w}._grad is None else None"]
-            block += ["if _lr is not None:", *(f"    {x}" for x in fused), "else:"]
+            block += ["if _lr is not None:", *(f"    {x}" for x in folding), "else:"]
             block += [f"    {x}" for x in (*call.split("\n"), *results(outs))]
             body.append("\n".join([*block, "del r, _lr"]))
         elif kind == "add":
@@ -868,8 +869,9 @@ def compile(  # torch.compile's name
     module docstring). Use as `step = ae.compile(train_step)` or as `@ae.compile` /
     `@ae.compile(fullgraph=True)`. `fullgraph=True` raises CaptureError where the default
     falls back to eager mode with a warning; `disable=True` returns `fn` itself. `fuse=False`
-    (the engine's own option) replays every op with its own kernel instead of fusing runs of
-    elementwise ops (fusion.py)."""
+    (the engine's own option) replays every op with its own kernel, neither fusing runs of
+    elementwise ops (fusion.py) nor folding weight gradients into a plain SGD update (so every
+    `.grad` is materialised)."""
     if fn is None:
         return functools.partial(
             compile, fullgraph=fullgraph, cache_size=cache_size, disable=disable, fuse=fuse
