@@ -372,6 +372,33 @@ def _refs(item: tuple) -> tuple:
     return item[2:4] if item[0] == "draw" else ()
 
 
+def _reads(item: tuple) -> list[int]:
+    """The slots an item reads."""
+    kind = item[0]
+    if kind in ("fwd", "call"):
+        return [r[1] for r in _refs(item) if r is not None and r[0] == "s"]
+    if kind == "bwd":
+        return [item[2]]
+    if kind == "add":
+        return [item[1], item[2]]
+    if kind == "acc":
+        return [item[2]] + ([item[1][1]] if item[1][0] == "s" else [])
+    if kind == "copy":
+        return [item[1][1]] if item[1][0] == "s" else []
+    return []
+
+
+def _readers(rec: _Recorder, spec: Any) -> dict[int, list[int]]:
+    """slot -> the items that read it, in order; the return value reads at len(rec.items)."""
+    readers: dict[int, list[int]] = {}
+    for i, item in enumerate(rec.items):
+        for slot in _reads(item):
+            readers.setdefault(slot, []).append(i)
+    for slot in _slots_of(spec):
+        readers.setdefault(slot, []).append(len(rec.items))
+    return readers
+
+
 def _describe(item: tuple) -> str:
     kind = item[0]
     if kind == "fwd":
@@ -492,11 +519,10 @@ def _generate(
                 lines.append(f"s{slot} = _conform(r[{i}], {meta[0]!r}, {const(meta[1])})")
         return lines
 
-    updates = _update_fusions(rec) if fuse else {}
-    folded = {  # the weight-gradient slots an update may take instead of `.grad`
-        rec.items[b][3][rec.items[rec.items[b][1]][1].weight_input][0] for b in updates
-    }
-    groups = fusion.plan(rec, value, set(_slots_of(spec))) if fuse else {}
+    readers = _readers(rec, spec)
+    updates = _update_fusions(rec, readers) if fuse else {}
+    folded = {slot for _, _, slot, _ in updates.values()}  # gradients that make no `.grad`
+    groups = fusion.plan(rec, value, readers) if fuse else {}
     fused = {i for g in groups.values() for i in range(g.start, g.stop)}
     read_contexts = {  # the forward contexts a backward reads: an op's own, or a kernel's
         item[1] for i, item in enumerate(rec.items) if item[0] == "bwd" and i not in fused
@@ -538,25 +564,25 @@ def _generate(
             body.append(f"if type(s{out}) is not _nd: s{out} = _asarray(s{out})")
         elif kind == "bwd":
             _, fwd, g, outs = item
-            call = f"r = {const(rec.items[fwd][1].backward)}(c{fwd}, s{g})"
-            call += "\nif type(r) is not tuple: r = (r,)"
+            call = [
+                f"r = {const(rec.items[fwd][1].backward)}(c{fwd}, s{g})",
+                "if type(r) is not tuple: r = (r,)",
+            ]
             if index not in updates:
-                body += [call, *results(outs), "del r"]
+                body += [*call, *results(outs), "del r"]
                 continue
             # the weight's gradient goes straight into a plain SGD update when the optimizer
             # still makes one and `.grad` is still None; otherwise the backward as recorded
-            w, opt = updates[index]
-            cls, k = rec.items[fwd][1], rec.items[fwd][1].weight_input
-            flags = rec.items[fwd][4]
+            k, w, slot, opt = updates[index]
+            cls, flags = rec.items[fwd][1], rec.items[fwd][4]
             masked = tuple(None if j == k else f for j, f in enumerate(flags))
-            folding = [f"c{fwd}.next_functions = {masked!r}", *call.split("\n")]
-            folding += results(outs, skip=k)
+            folding = [f"c{fwd}.next_functions = {masked!r}", *call, *results(outs, skip=k)]
             folding.append(f"{const(cls.sgd_update)}(c{fwd}, s{g}, X{w}._data, _lr)")
-            folding += [f"X{w}._vc[0] += 1", f"s{outs[k][0]} = None"]
+            folding += [f"X{w}._vc[0] += 1", f"s{slot} = None"]
             block = [f"_lr = {const(opt)}.fused_rate(X{w}) if X{w}._grad is None else None"]
             block += ["if _lr is not None:", *(f"    {x}" for x in folding), "else:"]
-            block += [f"    {x}" for x in (*call.split("\n"), *results(outs))]
-            body.append("\n".join([*block, "del r, _lr"]))
+            block += [f"    {x}" for x in (*call, *results(outs))]
+            body.append("\n".join([*block, "del r, _lr"]))  # one entry: `del`s go after it
         elif kind == "add":
             _, a, b, total = item
             body.append(f"s{total} = _add(s{a}, s{b})")
@@ -587,26 +613,24 @@ def _generate(
     program = ns["program"]
     program.source = source
     program.groups = list(groups.values())
-    program.folded = tuple(rec.externals[w] for w, _ in updates.values())  # .grad left None
-    program.steps = _steps(rec, spec, set(updates))
+    program.folded = tuple(rec.externals[w] for _, w, _, _ in updates.values())  # no .grad
+    program.steps = _steps(rec, spec, updates)
     return program
 
 
-def _steps(rec: _Recorder, spec: Any, updates: set[int]) -> list[tuple[str, tuple, tuple]]:
+def _steps(rec: _Recorder, spec: Any, updates: dict) -> list[tuple[str, tuple, tuple]]:
     """What a program does, for drawings (viz/program.py): per recorded item its label, the
     references it reads (("s", slot), ("x", external)) and the slots it writes; the return
     value reads last, labelled "return". `updates`: the backward items that also update their
-    weight (the fold of `_update_fusions`)."""
+    weight (`_update_fusions`)."""
     steps = []
-    folded: set[int] = set()
+    folded = {slot for _, _, slot, _ in updates.values()}
     for index, item in enumerate(rec.items):
         if index in updates:  # the weight's gradient goes into its update, not to `.grad`
-            fwd = rec.items[item[1]]
-            label = f"{fwd[1].op_name()} backward\n+ SGD update of its weight"
-            k = fwd[1].weight_input
-            writes = tuple(out[0] for i, out in enumerate(item[3]) if out is not None and i != k)
-            steps.append((label, (("s", item[2]), fwd[2][k]), writes))
-            folded.add(item[3][k][0])
+            _, w, slot, _ = updates[index]
+            label = f"{rec.items[item[1]][1].op_name()} backward\n+ SGD update of its weight"
+            writes = tuple(out[0] for out in item[3] if out is not None and out[0] != slot)
+            steps.append((label, (("s", item[2]), ("x", w)), writes))
             continue
         if item[0] == "acc" and item[2] in folded:
             steps.append(("", (), ()))  # no `.grad` is made: nothing to draw
@@ -627,37 +651,27 @@ def _steps(rec: _Recorder, spec: Any, updates: set[int]) -> list[tuple[str, tupl
         elif kind == "draw":
             steps.append((getattr(item[1], "__name__", "random"), (), (item[4],)))
         else:  # "call"
-            refs = [r for _, r in item[2]] + [r for _, (_, r) in item[3]]
-            steps.append(
-                (
-                    getattr(item[1], "__qualname__", "call"),
-                    tuple(r for r in refs if r[0] in "sx"),
-                    (),
-                )
-            )
+            reads = tuple(r for r in _refs(item) if r[0] in "sx")
+            steps.append((getattr(item[1], "__qualname__", "call"), reads, ()))
     steps.append(("return", tuple(("s", n) for n in _slots_of(spec)), ()))
     return steps
 
 
-def _update_fusions(rec: _Recorder) -> dict[int, tuple[int, Any]]:
+def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, tuple]:
     """The backward items whose weight gradient can go straight into a plain SGD update, as
-    {item: (external index of the weight, optimizer)}. The op must offer `sgd_update`
+    {item: (argument index of the weight, its external index, its gradient's slot, the
+    optimizer)}; `readers` as `_readers` makes it. The op must offer `sgd_update`
     (`weight_input` names the weight among its arguments); the weight must be a parameter
     that only this op reads, its gradient must be read only by the accumulation that creates
     its `.grad`, and the next opaque call after the backward must be the `step` of an
     optimizer whose `fused_rate` covers the weight (checked again on every replay). The op's
     backward must run once (a second one, with retain_graph, would read the new weight)."""
-    readers: dict[int, list[int]] = {}
     users: dict[int, int] = {}  # external -> items other than accumulations that read it
-    for i, item in enumerate(rec.items):
-        for slot in fusion.reads(item):
-            readers.setdefault(slot, []).append(i)
-        refs = item[2] if item[0] == "fwd" else _refs(item) if item[0] == "call" else ()
-        for ref in refs:
-            if isinstance(ref, tuple) and ref and ref[0] == "x":
-                users[ref[1]] = users.get(ref[1], 0) + 1
     backwards: dict[int, int] = {}  # forward item -> how many backward items read its context
     for item in rec.items:
+        for ref in _refs(item) if item[0] in ("fwd", "call") else ():
+            if ref is not None and ref[0] == "x":
+                users[ref[1]] = users.get(ref[1], 0) + 1
         if item[0] == "bwd":
             backwards[item[1]] = backwards.get(item[1], 0) + 1
     found = {}
@@ -682,7 +696,7 @@ def _update_fusions(rec: _Recorder) -> dict[int, tuple[int, Any]]:
         opt = rec.consts[n] if kind == "v" and where == "k" else None
         rate = getattr(opt, "fused_rate", None)
         if rate is not None and rate(rec.externals[ref[1]]) is not None:
-            found[b] = (ref[1], opt)
+            found[b] = (k, ref[1], slot, opt)
     return found
 
 

@@ -147,16 +147,9 @@ class Group:
 class _Planner:
     """Finds the runs of fusable items of a recording (compiler._Recorder) and traces them."""
 
-    def __init__(self, rec: Any, value: Callable[[tuple], str], returned: set[int]) -> None:
-        self.rec, self.value = rec, value
+    def __init__(self, rec: Any, value: Callable[[tuple], str], readers: dict) -> None:
+        self.rec, self.value, self.readers = rec, value, readers
         self.items = rec.items
-        # item index -> the slots it reads; the return value reads at len(items)
-        self.readers: dict[int, list[int]] = {}
-        for i, item in enumerate(self.items):
-            for slot in reads(item):
-                self.readers.setdefault(slot, []).append(i)
-        for slot in returned:
-            self.readers.setdefault(slot, []).append(len(self.items))
         self.backward_of = {item[1]: i for i, item in enumerate(self.items) if item[0] == "bwd"}
         # fused forward item -> the program's expressions of what it saves: its backward reads
         # them directly instead of through a context object
@@ -329,8 +322,7 @@ class _Planner:
             group.stop = index + 1
         if len(trace.lines) < 2:
             return None
-        defined = {slot: sym for slot, sym in env.items() if _defined_in(slot, group, self)}
-        for slot, sym in sorted(defined.items()):
+        for slot, sym in sorted(env.items()):  # every slot in env is one the group writes
             readers = self.readers.get(slot, [])
             name = re.compile(rf"\bs{slot}\b")
             kept = any(not group.start <= r < group.stop for r in readers) or any(
@@ -345,37 +337,6 @@ class _Planner:
         array = types.Array(numba.from_dtype(trace.dtype), len(group.shape), "C")
         group.kernel.compile((array,) * (len(group.outputs) + len(trace.inputs)))
         return group
-
-
-def _defined_in(slot: int, group: Group, planner: _Planner) -> bool:
-    """Whether the group's items write the slot (rather than read it)."""
-    for item in planner.items[group.start : group.stop]:
-        if item[0] == "fwd" and item[6] == slot:
-            return True
-        if item[0] == "bwd" and any(out is not None and out[0] == slot for out in item[3]):
-            return True
-        if item[0] == "add" and item[3] == slot:
-            return True
-    return False
-
-
-def reads(item: tuple) -> list[int]:
-    """The slots an item reads."""
-    kind = item[0]
-    if kind == "fwd":
-        return [n for k, n in item[2] if k == "s"]
-    if kind == "bwd":
-        return [item[2]]
-    if kind == "add":
-        return [item[1], item[2]]
-    if kind == "acc":
-        return [item[2]] + ([item[1][1]] if item[1][0] == "s" else [])
-    if kind == "copy":
-        return [item[1][1]] if item[1][0] == "s" else []
-    if kind == "call":
-        refs = [r for _, r in item[2]] + [r for _, (_, r) in item[3]]
-        return [n for k, n in refs if k == "s"]
-    return []
 
 
 # ------------------------------------------------------------------ kernels
@@ -405,7 +366,8 @@ def _compile(source: str) -> Callable:
     return _KERNELS[source]
 
 
-def plan(rec: Any, value: Callable[[tuple], str], returned: set[int]) -> dict[int, Group]:
+def plan(rec: Any, value: Callable[[tuple], str], readers: dict) -> dict[int, Group]:
     """The fused groups of a recording, by their first item. `value(ref)` is the program's
-    expression for an operand; `returned` the slots the return value reads."""
-    return {g.start: g for g in _Planner(rec, value, returned).groups()}
+    expression for an operand; `readers` maps each slot to the items that read it (the return
+    value at len(rec.items)), as compiler._readers makes it."""
+    return {g.start: g for g in _Planner(rec, value, readers).groups()}
