@@ -89,6 +89,10 @@ def _check(outputs: tuple[Any, ...], direction: str | None) -> None:
     for i, t in enumerate(outputs):
         if not isinstance(t, Tensor):
             raise DrawingError(f"output {i} is a {type(t).__name__}, not a Tensor")
+    _check_direction(direction)
+
+
+def _check_direction(direction: str | None) -> None:
     if direction is not None and direction not in DIRECTIONS:
         raise DrawingError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
 
@@ -150,16 +154,14 @@ def draw_graph(
     """
     from ..compiler import CompiledFunction
 
-    if outputs and isinstance(outputs[0], CompiledFunction):
+    if outputs and isinstance(outputs[0], CompiledFunction):  # its arguments follow it
+        _check_direction(direction)
         program = program_of(outputs[0], outputs[1:])
         graph = build_program(program, outputs[1:], name_table(names, params))
-        return _drawing(
-            graph, title, direction or FORWARD_DIRECTION, group_modules, collapse, max_nodes,
-            timeout, legend,
-        )  # fmt: skip
-    _check(outputs, direction)
-    style = Style(show_shapes, show_values, show_grads)
-    graph = build(outputs, name_table(names, params), style)
+    else:
+        _check(outputs, direction)
+        style = Style(show_shapes, show_values, show_grads)
+        graph = build(outputs, name_table(names, params), style)
     direction = direction or FORWARD_DIRECTION
     return _drawing(graph, title, direction, group_modules, collapse, max_nodes, timeout, legend)
 
