@@ -82,13 +82,17 @@ def engine_steps(spec: Spec, size: int) -> tuple[dict[str, Callable[[], object]]
     return compiled_twins(models, steps, tx, ty, str(spec))
 
 
+def initial_weights(spec: Spec) -> list[np.ndarray]:
+    """The engine model's initial weights (seed 0), which every peer starts from."""
+    ae.manual_seed(0)
+    return [p.numpy().copy() for p in engine_model(spec.widths, spec.dtype).parameters()]
+
+
 def torch_step(spec: Spec, size: int) -> Callable[[], object] | None:
     torch = torch_or_none()
     if torch is None:
         return None
-    ae.manual_seed(0)
-    weights = [p.numpy().copy() for p in engine_model(spec.widths, spec.dtype).parameters()]
-    model = torch_model(torch, spec.widths, weights, spec.dtype)
+    model = torch_model(torch, spec.widths, initial_weights(spec), spec.dtype)
     step = make_step(model, *torch_training(torch, spec, model))
     x, y = batch(spec, size, np.random.default_rng(0))
     px, py = torch.from_numpy(x), torch.from_numpy(y)
@@ -102,8 +106,7 @@ def jax_step(spec: Spec, size: int) -> tuple[Callable[[], object], float] | None
     if jax is None:
         return None
     jnp = jax.numpy
-    ae.manual_seed(0)
-    params = [jnp.asarray(p.numpy()) for p in engine_model(spec.widths, spec.dtype).parameters()]
+    params = [jnp.asarray(w) for w in initial_weights(spec)]
 
     def loss_fn(params: list, x: object, y: object) -> object:
         h = x
@@ -142,8 +145,7 @@ def tinygrad_step(spec: Spec, size: int) -> Callable[[], object] | None:
     from tinygrad.helpers import Context
     from tinygrad.nn.optim import SGD
 
-    ae.manual_seed(0)
-    params = [Tensor(p.numpy().copy()) for p in engine_model(spec.widths, spec.dtype).parameters()]
+    params = [Tensor(w) for w in initial_weights(spec)]
     opt = SGD(params, lr=spec.lr)
     x, y = batch(spec, size, np.random.default_rng(0))
     tx, ty = Tensor(x), Tensor(y.astype(np.int32) if spec.loss != "mse" else y)
