@@ -23,6 +23,7 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -31,21 +32,31 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
 
+def numpy_cpu() -> Any:
+    """NumPy's module that lists the CPU features it found and the ones it dispatches to."""
+    try:
+        from numpy._core import _multiarray_umath
+    except ImportError:  # NumPy 1.x
+        from numpy.core import _multiarray_umath
+    return _multiarray_umath
+
+
+def has_avx2() -> bool:
+    """An x86-64 CPU with AVX2 and FMA: the one OpenBLAS's Haswell kernels need."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    features = numpy_cpu().__cpu_features__
+    return bool(features.get("AVX2") and features.get("FMA3"))
+
+
 def pinned_numerics() -> dict[str, str]:
     """Environment variables that give a notebook kernel the same floating-point code on every
     x86-64 machine with AVX2: OpenBLAS's Haswell kernels, Numba code generated for Haswell (no
     host extras), and NumPy's AVX2 loops (its AVX-512 dispatch targets turned off). None
     elsewhere (other architectures, and x86-64 CPUs without AVX2 and FMA)."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
+    if not has_avx2():  # other architectures, or a CPU older than Haswell
         return {}
-    try:
-        from numpy._core import _multiarray_umath as numpy_cpu
-    except ImportError:  # NumPy 1.x
-        from numpy.core import _multiarray_umath as numpy_cpu
-    features = numpy_cpu.__cpu_features__
-    if not (features.get("AVX2") and features.get("FMA3")):
-        return {}  # a CPU older than Haswell: OpenBLAS's Haswell kernels would not run
-    wide = [t for t in numpy_cpu.__cpu_dispatch__ if t.startswith("AVX512") or t == "X86_V4"]
+    wide = [t for t in numpy_cpu().__cpu_dispatch__ if t.startswith("AVX512") or t == "X86_V4"]
     return {
         "OPENBLAS_CORETYPE": "Haswell",
         "NUMBA_CPU_NAME": "haswell",

@@ -128,13 +128,13 @@ def test_saved_notebook_is_executed_and_small(path):
 def test_notebook_kernels_get_the_same_code_paths_on_every_x86_machine():
     """The pins `tools/run_notebooks.py` gives a notebook kernel take effect in a new process:
     OpenBLAS's Haswell kernels, NumPy without its AVX-512 loops, Numba code for Haswell."""
-    import platform
     import subprocess
     import sys
 
-    pins = _run_notebooks().pinned_numerics()
+    tool = _run_notebooks()
+    pins = tool.pinned_numerics()
     if not pins:
-        assert platform.machine().lower() not in ("x86_64", "amd64") or not _has_avx2()
+        assert not tool.has_avx2()
         return
     probe = (
         "import numpy, numba.core.config as c\n"
@@ -149,11 +149,3 @@ def test_notebook_kernels_get_the_same_code_paths_on_every_x86_machine():
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["['Haswell']", "haswell", "''", "False"], out
-
-
-def _has_avx2() -> bool:
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
-    except ImportError:  # NumPy 1.x
-        from numpy.core._multiarray_umath import __cpu_features__ as features
-    return bool(features.get("AVX2") and features.get("FMA3"))
