@@ -28,9 +28,9 @@ from numba import njit
 
 from ..errors import ShapeError
 from . import reference_recurrent as reference
+from .blas import gemm, gemm_addresses
 from .elementwise import _sigmoid
 from .fastexp import exp
-from .threads import load_numba_blas
 from .windows import fits_kernels
 
 
@@ -193,30 +193,30 @@ def gru_cell_backward(
     return d_gi, d_gh, dh_prev
 
 
-# Whole sequences: the step loop runs inside one Numba call, which calls BLAS through np.dot
+# Whole sequences: the step loop runs inside one Numba call, which calls NumPy's BLAS (blas.py)
 # for h_{t-1} W_hh^T (forward) and d gates W_hh (backward) and the fused step kernels above on
 # preallocated rows, so a step costs no Python call and no allocation. Other dtypes loop in
 # Python over the per-step functions (and so over the NumPy reference).
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts):
+def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, blas):
     gates = np.empty(gx.shape[1:], gx.dtype)
     for t in range(gx.shape[0]):
         h, c = (h0, c0) if t == 0 else (hs[t - 1], cs[t - 1])
-        np.dot(h, w_t, gates)
+        gemm(blas, h, w_t, gates)
         gates += gx[t]
         _lstm_forward(gates, c, hs[t], cs[t], acts[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_backward(grad_h, acts, c0, cs, w, d_gates, dh_next, dc_next):
+def _lstm_sequence_backward(grad_h, acts, c0, cs, w, d_gates, dh_next, dc_next, blas):
     dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh[:] = grad_h[t] + dh_next
         dc[:] = dc_next  # _lstm_backward reads dc and writes dc_prev: two buffers
         _lstm_backward(dh, dc, acts[t], c0 if t == 0 else cs[t - 1], cs[t], d_gates[t], dc_next)
-        np.dot(d_gates[t], w, dh_next)
+        gemm(blas, d_gates[t], w, dh_next)
 
 
 def lstm_sequence(
@@ -228,8 +228,7 @@ def lstm_sequence(
     cs, acts = np.empty_like(hs), np.empty(gx.shape, gx.dtype)
     if fits_kernels(gx, h0, c0, w_hh):
         w_t = np.ascontiguousarray(w_hh.T)  # BLAS is ~15 % faster on it than on the view
-        load_numba_blas()
-        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts)
+        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, gemm_addresses())
         return hs, cs, acts
     h, c = h0, c0
     for t in range(gx.shape[0]):
@@ -253,8 +252,7 @@ def lstm_sequence_backward(
     dh_next, dc_next = np.zeros_like(c0, order="C"), np.array(grad_c, order="C")
     if fits_kernels(grad_h, grad_c, acts, c0, cs, w_hh):
         arrays = _contiguous(grad_h, acts, c0, cs, w_hh)
-        load_numba_blas()
-        _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next)
+        _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next, gemm_addresses())
         return d_gates, dh_next, dc_next
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh = grad_h[t] + dh_next
@@ -265,23 +263,23 @@ def lstm_sequence_backward(
 
 
 @njit(cache=True, error_model="numpy")
-def _gru_sequence_forward(gi, h0, w_t, b_hh, hs, saved):
+def _gru_sequence_forward(gi, h0, w_t, b_hh, hs, saved, blas):
     gh = np.empty((gi.shape[1], w_t.shape[1]), gi.dtype)
     for t in range(gi.shape[0]):
         h = h0 if t == 0 else hs[t - 1]
-        np.dot(h, w_t, gh)
+        gemm(blas, h, w_t, gh)
         for b in range(gh.shape[0]):
             gh[b] += b_hh
         _gru_forward(gi[t], gh, h, hs[t], saved[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _gru_sequence_backward(grad, saved, h0, hs, w, d_gi, d_gh, dh_next):
+def _gru_sequence_backward(grad, saved, h0, hs, w, d_gi, d_gh, dh_next, blas):
     dh, direct = np.empty_like(dh_next), np.empty_like(dh_next)
     for t in range(grad.shape[0] - 1, -1, -1):
         dh[:] = grad[t] + dh_next
         _gru_backward(dh, saved[t], h0 if t == 0 else hs[t - 1], d_gi[t], d_gh[t], direct)
-        np.dot(d_gh[t], w, dh_next)
+        gemm(blas, d_gh[t], w, dh_next)
         dh_next += direct
 
 
@@ -294,8 +292,8 @@ def gru_sequence(
     saved = np.empty((*gi.shape[:-1], 4 * h0.shape[-1]), gi.dtype)
     if fits_kernels(gi, h0, w_hh, b_hh):
         w_t = np.ascontiguousarray(w_hh.T)
-        load_numba_blas()
-        _gru_sequence_forward(*_contiguous(gi, h0), w_t, np.ascontiguousarray(b_hh), hs, saved)
+        b = np.ascontiguousarray(b_hh)
+        _gru_sequence_forward(*_contiguous(gi, h0), w_t, b, hs, saved, gemm_addresses())
         return hs, saved
     h = h0
     for t in range(gi.shape[0]):
@@ -314,8 +312,7 @@ def gru_sequence_backward(
     dh_next = np.zeros_like(h0, order="C")
     if fits_kernels(grad, saved, h0, hs, w_hh):
         arrays = _contiguous(grad, saved, h0, hs, w_hh)
-        load_numba_blas()
-        _gru_sequence_backward(*arrays, d_gi, d_gh, dh_next)
+        _gru_sequence_backward(*arrays, d_gi, d_gh, dh_next, gemm_addresses())
         return d_gi, d_gh, dh_next
     for t in range(grad.shape[0] - 1, -1, -1):
         h_prev = hs[t - 1] if t else h0

@@ -74,6 +74,47 @@ def test_conv2d_matches_reference(case, dtype):
     assert_all_close(partial, (None, expected[1], None), dtype)
 
 
+# Both product paths on every case: shifted views from one input channel per group (the
+# stride-1 cases), and im2col everywhere; then NumPy's BLAS unknown (np.dot's fallback).
+PATHS = {"shifted": (1, True), "im2col": (10**9, True), "np.dot": (3, False)}
+
+
+@pytest.fixture(params=list(PATHS))
+def product_path(request, monkeypatch):
+    taps_from, numpy_blas = PATHS[request.param]
+    monkeypatch.setattr(conv, "_TAPS_MIN_CHANNELS", taps_from)
+    if not numpy_blas:
+        monkeypatch.setattr(conv, "gemm_addresses", lambda: np.zeros(2, np.int64))
+    return request.param
+
+
+@pytest.mark.parametrize("case", [*CONV_CASES, ((2, 5, 6, 6), 4, (3, 2), 1, 1, (1, 2), 1)])
+def test_conv2d_product_paths_match_reference(case, product_path):
+    x, w, b = conv_data(case, np.float64)
+    args = case[3:]
+    out = conv.conv2d(x, w, b, *args)
+    assert_all_close([out], [reference_conv.conv2d(x, w, b, *args)], np.float64)
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    expected = reference_conv.conv2d_backward(x, w, g, *args)
+    assert_all_close(conv.conv2d_backward(x, w, g, *args), expected, np.float64)
+    only_x = conv.conv2d_backward(x, w, g, *args, output_mask=(True, False, False))
+    assert_all_close(only_x, (expected[0], None, None), np.float64)
+
+
+@pytest.mark.parametrize("case", TRANSPOSE_CASES)
+def test_conv_transpose2d_product_paths_match_reference(case, product_path):
+    shape, c_out, kernel, *args, groups = case
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(shape)
+    w = rng.standard_normal((shape[1], c_out // groups, *kernel))
+    out = conv.conv_transpose2d(x, w, None, *args, groups)
+    expected = reference_conv.conv_transpose2d(x, w, None, *args, groups)
+    assert_all_close([out], [expected], np.float64)
+    g = rng.standard_normal(out.shape)
+    expected = reference_conv.conv_transpose2d_backward(x, w, g, *args, groups)
+    assert_all_close(conv.conv_transpose2d_backward(x, w, g, *args, groups), expected, np.float64)
+
+
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
 def test_conv2d_random_geometry(data):
