@@ -88,7 +88,15 @@ def product_path(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("case", [*CONV_CASES, ((2, 5, 6, 6), 4, (3, 2), 1, 1, (1, 2), 1)])
+# more: two taps by dilation, and 40 x 42 positions, more than one block of `_TAPS_COLUMNS`
+@pytest.mark.parametrize(
+    "case",
+    [
+        *CONV_CASES,
+        ((2, 5, 6, 6), 4, (3, 2), 1, 1, (1, 2), 1),
+        ((1, 3, 40, 40), 2, (3, 3), 1, 1, 1, 1),
+    ],
+)
 def test_conv2d_product_paths_match_reference(case, product_path):
     x, w, b = conv_data(case, np.float64)
     args = case[3:]
