@@ -17,10 +17,12 @@ Replay. The recording becomes one generated Python function that calls each op's
 and `backward` on plain arrays with a small context object: no Tensor, Node, grad-mode check
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
 mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
-Two fusions keep that: runs of elementwise ops become one loop each (fusion.py), and a weight
+Two fusions: runs of elementwise ops become one loop each (fusion.py, bitwise), and a weight
 whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_update`, as
-nn.Linear's) is updated during the backward, W -= lr G^T X, without a gradient array (one
-pass over W at batch 1); its `.grad` is then not materialised (it stays None after
+nn.Linear's) is updated during the backward, W -= lr G^T X, without a gradient array: one
+pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above (kernels.matmul_sub_:
+within an ulp of W per step, so later steps agree with eager mode within about 1e-6
+relative, not bit for bit). Its `.grad` is then not materialised (it stays None after
 `zero_grad()`), while every other `.grad` is. `fuse=False` turns both off.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the

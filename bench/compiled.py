@@ -4,7 +4,8 @@ and tinygrad's TinyJit (MLPs, the expression and section 9's LSTM classifier).
 One thread for everything (Numba, BLAS, PyTorch). A compiled step is recorded on its first two
 calls (eager calls that also record); that capture time is reported apart, never part of a
 median. Before timing, each configuration asserts that three compiled steps give the eager
-steps' weights bit for bit.
+steps' weights (bit for bit, or within 1e-6 of their scale where plain SGD's update is folded
+into one BLAS call at a batch above 1).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def compiled_twins(
 ) -> tuple[dict[str, Callable[[], object]], float]:
     """Time cases for the eager step (steps[0] on models[0]) and the compiled one (steps[1]
     on its twin models[1]), and the capture seconds, after checking that three compiled
-    steps leave the eager steps' weights bit for bit."""
+    steps leave the eager steps' weights: bit for bit, or within 1e-6 of their scale where a
+    program folds plain SGD updates at a batch above 1 (kernels.matmul_sub_)."""
     eager, compiled = steps[0], ae.compile(steps[1])
     eager(tx, ty)  # the kernels' first calls (Numba cache loading) are not capture time
     eager(tx, ty)
@@ -64,8 +66,11 @@ def compiled_twins(
         eager(tx, ty)
         compiled(tx, ty)
     assert compiled.replays == 3, compiled.eager_reason
+    exact = tx.shape[0] == 1 or not any(p.folded for ps in compiled.programs.values() for p in ps)
     for p, q in zip(models[0].parameters(), models[1].parameters()):
-        assert np.array_equal(p.numpy(), q.numpy()), f"{label}: compiled weights differ"
+        a, b = p.numpy(), q.numpy()
+        same = np.array_equal(a, b) if exact else np.allclose(b, a, 0, 1e-6 * np.abs(a).max())
+        assert same, f"{label}: compiled weights differ"
     return {"eager": lambda: eager(tx, ty), "compiled": lambda: compiled(tx, ty)}, capture
 
 
@@ -301,7 +306,8 @@ def run(cfg: Config) -> Section:
         "is generated), never part of a median.",
         "A step is zero_grad, forward, loss, backward and the optimizer step (SGD lr 0.05), "
         "float32, the same batch every step. Before timing, three compiled steps are checked "
-        "to give the eager steps' weights bit for bit.",
+        "to give the eager steps' weights bit for bit (within 1e-6 of their scale at batches "
+        "above 1, where plain SGD's weight update is one BLAS call W += (-lr) G^T X).",
         "The compiled step runs the eager step's kernels, except that runs of elementwise "
         "+ - * / (forward and backward) become one fused loop each (autograd_engine/fusion.py): "
         "what it saves is mostly the per-op bookkeeping (Tensor and Node creation, grad-mode "

@@ -118,9 +118,9 @@ def _operand(x):
 
 
 @njit(cache=True)
-def gemm(addresses, a, b, out, accumulate=False):
-    """out = a @ b, or out += a @ b with `accumulate`, for 2-D float32 or float64 arrays of one
-    dtype, out with contiguous rows. Goes through NumPy's BLAS (`addresses` from
+def gemm(addresses, a, b, out, accumulate=False, alpha=1.0):
+    """out = alpha a @ b, or out += alpha a @ b with `accumulate`, for 2-D float32 or float64
+    arrays of one dtype, out with contiguous rows. Goes through NumPy's BLAS (`addresses` from
     `gemm_addresses`), or `np.dot` where that is unknown, an operand has no contiguous
     dimension or out's rows are not contiguous."""
     address = addresses[0] if a.itemsize == 4 else addresses[1]
@@ -129,16 +129,18 @@ def gemm(addresses, a, b, out, accumulate=False):
     m, k = a.shape
     n = b.shape[1]
     tc, ldc = _operand(out)
+    scale = a.dtype.type(alpha)
     if address == 0 or ta == 0 or tb == 0 or tc != _NO_TRANS or m == 0 or n == 0 or k == 0:
         product = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+        if alpha != 1.0:
+            product *= scale
         if accumulate:
             out += product
         else:
             out[:] = product
         return
-    one = a.dtype.type(1)
-    beta = one if accumulate else a.dtype.type(0)
+    beta = a.dtype.type(1) if accumulate else a.dtype.type(0)
     _cblas_gemm(
-        address, ta, tb, m, n, k, one, a.ctypes.data, max(lda, 1), b.ctypes.data, max(ldb, 1),
+        address, ta, tb, m, n, k, scale, a.ctypes.data, max(lda, 1), b.ctypes.data, max(ldb, 1),
         beta, out.ctypes.data, max(ldc, 1),
     )  # fmt: skip

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .blas import gemm, gemm_addresses
 from .optim import _sgd_plain
 
 _TILE = 64
@@ -57,16 +58,26 @@ def outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
 
 def matmul_sub_(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, lr: float) -> None:
     """c -= lr * (a @ b) in place, for 2-D arrays: the update of plain SGD applied to a weight
-    gradient given as its two factors (ae.compile's fused gradient and update). With inner
-    dimension 1 (the batch-1 weight gradient, an outer product) it is one pass over c that
-    never makes the product; otherwise the product is made and then subtracted. Either way
-    each element goes through the roundings of `matmul` then `p -= lr * g`, so the result is
-    bitwise that of the unfused update."""
+    gradient given as its two factors (ae.compile's fused gradient and update).
+
+    With inner dimension 1 (the batch-1 weight gradient, an outer product) it is one pass over
+    c that never makes the product, each element rounded as `matmul` then `p -= lr * g` round
+    it: bitwise the unfused update. Otherwise it is one BLAS call c += (-lr) a @ b (beta = 1),
+    which never stores the product either; BLAS adds -lr times its accumulated sum to c in one
+    step, so each element may differ from the unfused update by an ulp of c. Measured on one
+    Zen 5 core (float32), the 784-256-128-10 MLP's three weights at batch 32 took 67 us
+    against 97 us for the product and the SGD kernel, at batch 128 248 against 277 us. Where
+    NumPy's BLAS is unknown (blas.py), the product is made and then subtracted, bitwise."""
     dtype = c.dtype
     fits = (dtype is _F32 or dtype is _F64) and c.flags.c_contiguous
-    if fits and a.shape[-1] == 1 and a.dtype is dtype and b.dtype is dtype:
-        _outer_sub(a[:, 0], b[0], c, dtype.type(lr))
-        return
+    if fits and a.dtype is dtype and b.dtype is dtype:
+        if a.shape[-1] == 1:
+            _outer_sub(a[:, 0], b[0], c, dtype.type(lr))
+            return
+        blas = gemm_addresses()
+        if blas[0]:
+            gemm(blas, a, b, c, True, -float(lr))
+            return
     product = matmul(a, b)
     if fits and product.dtype is dtype and product.flags.c_contiguous:
         _sgd_plain(c.reshape(-1), product.reshape(-1), lr)  # the SGD step's own kernel

@@ -2,7 +2,10 @@
 
 Each test builds the same model twice from one seed, runs the plain step on one and the
 compiled step on the other, and compares after every step. Replays call the same kernels in
-the same order as eager mode, so the comparisons are bitwise.
+the same order as eager mode, so the comparisons are bitwise, except where a program folds a
+weight gradient into a plain SGD update at a batch above 1: that update is one BLAS call
+(kernels.matmul_sub_), within an ulp of the unfused one, and the steps that follow are
+compared within 1e-6 of each tensor's scale.
 """
 
 from __future__ import annotations
@@ -57,31 +60,58 @@ def folded(fast: ae.compiler.CompiledFunction | None) -> set[int]:
     return {id(t) for programs in fast.programs.values() for p in programs for t in p.folded}
 
 
+def assert_scaled_close(actual: np.ndarray, desired: np.ndarray, err_msg: str = "") -> None:
+    """Equal within 1e-6 of the largest magnitude of `desired`, or of 0.01 for smaller tensors
+    (gradients that cancel down to a few thousandths keep the absolute error of their terms)."""
+    scale = max(float(np.abs(desired).max()) if np.size(desired) else 0.0, 0.01)
+    np.testing.assert_allclose(actual, desired, rtol=0, atol=1e-6 * scale, err_msg=err_msg)
+
+
+def assert_same_loss(
+    got: float,
+    expected: float,
+    fast: ae.compiler.CompiledFunction,
+    exact: bool = False,
+    what: str = "",
+) -> None:
+    """The same loss, bit for bit unless `fast` folds SGD updates at batches above 1."""
+    if exact or not folded(fast):
+        assert got == expected, what
+    else:
+        assert got == pytest.approx(expected, rel=1e-6, abs=1e-7), what
+
+
 def assert_same(
-    a: nn.Module, b: nn.Module, what: str = "", fast: ae.compiler.CompiledFunction | None = None
+    a: nn.Module,
+    b: nn.Module,
+    what: str = "",
+    fast: ae.compiler.CompiledFunction | None = None,
+    exact: bool = False,
 ) -> None:
     """Same parameters bit for bit, and the same `.grad`, except that a weight whose gradient
     a replay of `fast` folds into its SGD update keeps `.grad` None (a recording call, eager,
-    still makes it)."""
+    still makes it). With such folds and not `exact` (batches above 1), within 1e-6 of scale."""
     skip = folded(fast)
+    same = np.testing.assert_array_equal if exact or not skip else assert_scaled_close
     for (name, p), q in zip(a.named_parameters(), b.parameters(), strict=True):
-        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=f"{what} {name}")
+        same(q.numpy(), p.numpy(), err_msg=f"{what} {name}")
         if p.grad is None or (id(q) in skip and q.grad is None):
             assert q.grad is None or id(q) in skip, f"{what} {name}.grad"
         else:
-            np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=f"{what} {name}")
+            same(q.grad.numpy(), p.grad.numpy(), err_msg=f"{what} {name}.grad")
 
 
 def run_twins(eager: tuple, compiled: tuple, batches: list[tuple], steps: int = 5) -> Callable:
     model_e, step_e = eager
     model_c, step_c = compiled
     fast = ae.compile(step_c)
+    exact = all(x.shape[0] == 1 for x, _ in batches)  # folds at batch 1 are bitwise
     for i in range(steps):
         x, y = batches[i % len(batches)]
         expected = step_e(x, y)
         got = fast(x, y)
-        assert got.item() == expected.item(), f"step {i}"
-        assert_same(model_e, model_c, f"step {i}", fast)
+        assert_same_loss(got.item(), expected.item(), fast, exact, f"step {i}")
+        assert_same(model_e, model_c, f"step {i}", fast, exact)
     assert fast.eager_reason is None
     assert fast.replays == steps - 2  # two recorded calls, then replays
     return fast
