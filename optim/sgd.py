@@ -62,9 +62,10 @@ class SGD(Optimizer):
         if cls.step is not SGD.step or cls._update_group is not SGD._update_group:
             return None  # a subclass with an update of its own
         for group in self.param_groups:
-            if any(p is param for p in group["params"]):
-                plain = not (group["momentum"] or group["weight_decay"] or group["maximize"])
-                return float(group["lr"]) if plain else None
+            for p in group["params"]:  # a loop, not any(...): this runs on every replay
+                if p is param:
+                    plain = not (group["momentum"] or group["weight_decay"] or group["maximize"])
+                    return float(group["lr"]) if plain else None
         return None
 
     def _update_group(
