@@ -758,26 +758,22 @@ def _build(spec: tuple, value: Callable, tensor: Callable, const: Callable) -> s
 # ------------------------------------------------------------------ the compiled function
 def _key(args: tuple, kwargs: dict) -> tuple[Any, list[Tensor]]:
     """The cache key of a call (tensor shapes, dtypes, strides, requires_grad; other
-    arguments by value; grad mode) and its tensor arguments. The key is None when an
-    argument is neither a tensor nor hashable."""
+    arguments by value; grad mode) and its tensor arguments. The key may be unhashable (an
+    argument that is neither a tensor nor hashable): looking it up raises TypeError then."""
     inputs = []
     parts: list[Any] = []
-    for a in (*args, *kwargs.values()):
+    for a in (*args, *kwargs.values()) if kwargs else args:
         if isinstance(a, Tensor):
             d = a._data
             parts.append((d.shape, d.dtype, d.strides, a._requires_grad, a._view is None))
             inputs.append(a)
         else:
             parts.append((type(a), a))
-    ids = [id(t._data) for t in inputs]
-    if len(set(ids)) != len(ids):  # one tensor given twice: the program depends on it
-        parts.append(tuple(ids.index(i) for i in ids))
-    key = (tuple(parts), tuple(kwargs), THREAD.state.grad_enabled)
-    try:
-        hash(key)
-    except TypeError:
-        return None, inputs
-    return key, inputs
+    if len(inputs) > 1:
+        ids = [id(t._data) for t in inputs]
+        if len(set(ids)) != len(ids):  # one tensor given twice: the program depends on it
+            parts.append(tuple(ids.index(i) for i in ids))
+    return (tuple(parts), tuple(kwargs), THREAD.state.grad_enabled), inputs
 
 
 class CompiledFunction:
@@ -802,10 +798,12 @@ class CompiledFunction:
         if self.eager_reason is not None or THREAD.state.watch:  # anomaly, a drawing, a capture
             return self.fn(*args, **kwargs)
         key, inputs = _key(args, kwargs)
-        if key is None:
+        try:
+            programs = self.programs.get(key, ())
+        except TypeError:  # the key holds an unhashable argument
             self._warn("an argument is neither a tensor nor hashable; this call runs eagerly")
             return self.fn(*args, **kwargs)
-        for program in self.programs.get(key, ()):
+        for program in programs:
             result = program(inputs)
             if result is not _MISS:
                 self.replays += 1

@@ -23,10 +23,16 @@ def program_of(compiled: Any, args: tuple) -> Any:
     from ..compiler import _key
 
     key, _ = _key(args, {})
-    programs = compiled.programs.get(key)
+    name = getattr(compiled.fn, "__qualname__", "the function")
+    try:
+        programs = compiled.programs.get(key)
+    except TypeError:  # an unhashable argument: such calls run eagerly
+        raise DrawingError(
+            f"{name} runs eagerly for these arguments (one is neither a tensor nor hashable), "
+            "so it has no program"
+        ) from None
     if programs:
         return programs[-1]
-    name = getattr(compiled.fn, "__qualname__", "the function")
     if compiled.eager_reason is not None:
         raise DrawingError(f"{name} runs eagerly, so it has no program: {compiled.eager_reason}")
     raise DrawingError(

@@ -353,6 +353,24 @@ def test_random_networks_and_guard_changes_match_eager(
             assert_same(m1, m2, action, fast)
 
 
+def test_an_unhashable_argument_runs_eagerly_with_a_warning() -> None:
+    """A list argument cannot key a program: each such call runs eagerly (and says so once),
+    with eager mode's results, and a drawing says there is no program."""
+    from autograd_engine import viz
+
+    def scaled_sum(x: ae.Tensor, weights: list) -> ae.Tensor:
+        return (x * weights[0]).sum()
+
+    fast = ae.compile(scaled_sum)
+    x = ae.tensor([1.0, 2.0])
+    with pytest.warns(CompileWarning, match="neither a tensor nor hashable"):
+        for _ in range(3):
+            assert fast(x, [3.0]).item() == 9.0
+    assert fast.programs == {} and fast.recordings == 0
+    with pytest.raises(viz.DrawingError, match="runs eagerly for these arguments"):
+        viz.draw_graph(fast, x, [3.0])
+
+
 def test_an_iterator_given_to_replayed_code_falls_back_to_eager() -> None:
     def make() -> tuple:
         model, opt, _ = sgd_mlp()
