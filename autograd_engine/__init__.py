@@ -12,6 +12,7 @@ import importlib
 from typing import Any
 
 # isort: off
+from . import allocator  # noqa: F401  (glibc keeps a training step's freed arrays for reuse)
 from .tensor import Size, Tensor, set_printoptions  # first: the ops and autograd need it
 
 # isort: on
