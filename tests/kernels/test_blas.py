@@ -47,6 +47,20 @@ def test_gemm_matches_matmul(shape, dtype, addresses):
             assert not rows[:, n:].any()
 
 
+@pytest.mark.parametrize("addresses", ["numpy", "fallback"])
+def test_gemm_scales_the_product_by_alpha(addresses):
+    """out += alpha a @ b: the folded SGD update W += (-lr) G^T X of ae.compile."""
+    blas = gemm_addresses() if addresses == "numpy" else NO_BLAS
+    rng = np.random.default_rng(1)
+    g, x = rng.standard_normal((32, 5)), rng.standard_normal((32, 7))
+    w = rng.standard_normal((5, 7))
+    expected = w - 0.05 * (g.T @ x)
+    gemm(blas, g.T, x, w, True, -0.05)
+    np.testing.assert_allclose(w, expected, rtol=1e-12, atol=1e-12)
+    gemm(blas, g.T, x, w, False, 2.0)
+    np.testing.assert_allclose(w, 2.0 * (g.T @ x), rtol=1e-12, atol=1e-12)
+
+
 def test_gemm_addresses_find_numpys_openblas():
     """NumPy's wheels bundle a 64-bit-integer OpenBLAS: both products are found there; with
     another BLAS neither is (and the kernels use np.dot)."""
