@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers (malloc.h)
 MMAP_THRESHOLD = 32 << 20  # glibc's upper limit for it on 64-bit systems
@@ -38,11 +39,11 @@ def _user_settings() -> bool:
 def keep_freed_memory() -> bool:
     """Apply the settings above; True if glibc took them (False elsewhere, or when the process
     has settings of its own)."""
-    if _user_settings():
+    if not sys.platform.startswith("linux") or _user_settings():
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the process's own C library
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl without mallopt)
+    except (OSError, AttributeError, TypeError):  # no mallopt in it
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return bool(

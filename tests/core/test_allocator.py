@@ -63,3 +63,12 @@ def test_glibc_defaults_on_request_fault_on_every_step():
 )
 def test_settings_of_the_process_are_kept(env):
     assert not run(**env)[0]
+
+
+def test_other_systems_are_left_alone(monkeypatch):
+    """Off Linux nothing is called (Windows has no C library to open by None)."""
+    from autograd_engine import allocator
+
+    monkeypatch.setattr(allocator.sys, "platform", "win32")
+    monkeypatch.setattr(allocator.ctypes, "CDLL", None)  # would fail if it were reached
+    assert allocator.keep_freed_memory() is False
