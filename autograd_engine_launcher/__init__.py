@@ -33,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from autograd_engine.__main__ import main as run  # the heavy import, under _stop
 
+        if _received:  # a library swallowed the interrupt (PIL takes an interrupted plugin
+            raise KeyboardInterrupt  # import for an ImportError and goes on): stop anyway
         return run(argv)  # catches its own interrupts; only the first instants are ours
     except BaseException:
         # Not only KeyboardInterrupt: an extension module interrupted while it imports

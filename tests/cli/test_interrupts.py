@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import nn
 
@@ -229,3 +230,28 @@ def test_a_signal_inside_a_destructor_is_delivered_again(capfd):
         assert interrupts.received() == signal.SIGTERM
     assert stopped, "the dropped KeyboardInterrupt was not delivered again"
     assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_an_interrupt_a_library_swallowed_while_loading_still_stops(monkeypatch, capsys):
+    """A stop signal whose KeyboardInterrupt a library caught during the engine's import (PIL
+    takes an interrupted plugin import for an ImportError) still ends the launcher with
+    128 + signal instead of starting the command."""
+    import types
+
+    import autograd_engine_launcher as launcher
+
+    started = []
+    fake = types.ModuleType("autograd_engine.__main__")
+    fake.main = lambda argv: started.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "autograd_engine.__main__", fake)
+    monkeypatch.setattr(launcher.signal, "signal", lambda *args: None)  # keep pytest's
+    monkeypatch.setattr(launcher, "_received", [signal.SIGINT])  # noted, then swallowed
+
+    def exit_now(code):
+        raise SystemExit(code)
+
+    monkeypatch.setattr(launcher.os, "_exit", exit_now)
+    with pytest.raises(SystemExit) as stopped:
+        launcher.main(["train", "mlp"])
+    assert stopped.value.code == 128 + signal.SIGINT and not started
+    assert "autograd-engine: interrupted" in capsys.readouterr().err
