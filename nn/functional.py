@@ -117,12 +117,13 @@ class _Linear(ae.Function):
         return g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
 
     # ae.compile may fuse the weight's gradient with a plain SGD update (compiler.py): the
-    # backward then runs without dW, and `sgd_update` applies W -= lr dW in one pass.
+    # backward then runs without dW, and `sgd_update` applies W -= lr G^T X without making it
+    # (kernels.matmul_sub_: one pass at batch 1, one BLAS call above).
     weight_input = 1
 
     @staticmethod
     def sgd_update(ctx, g, weight, lr):
-        """weight -= lr G^T X without making dW (one pass at batch 1)."""
+        """weight -= lr G^T X without making dW."""
         x, _ = ctx.saved_tensors
         ae.kernels.matmul_sub_(weight, *_Linear.weight_factors(x, g), lr=lr)
 

@@ -361,12 +361,12 @@ def _grouped(w: np.ndarray, groups: int) -> np.ndarray:
     return np.ascontiguousarray(w).reshape(groups, w.shape[0] // groups, -1)
 
 
-def _taps(w: np.ndarray, groups: int) -> np.ndarray | None:
+def _taps(w: np.ndarray, groups: int, stride: tuple[int, int]) -> np.ndarray | None:
     """w (C_out, C_in/G, kH, kW) as the (kH, kW, G, C_out/G, C_in/G) matrices of the shifted
-    products, or None where im2col is the faster path: strides other than 1 (whose windows
-    are no shifted view) and fewer than `_TAPS_MIN_CHANNELS` input channels per group."""
+    products, or None where im2col is the path: strides other than 1 (whose windows are no
+    shifted view) and fewer than `_TAPS_MIN_CHANNELS` input channels per group."""
     c_out, k, kh, kw = w.shape
-    if k < _TAPS_MIN_CHANNELS:
+    if stride != (1, 1) or k < _TAPS_MIN_CHANNELS:
         return None
     grouped = w.reshape(groups, c_out // groups, k, kh, kw)
     return np.ascontiguousarray(grouped.transpose(3, 4, 0, 1, 2))
@@ -380,7 +380,7 @@ def _conv(x, w, bias, groups, stride, pads, dilation, out_hw) -> np.ndarray:
     b = b.reshape(-1, c_out // groups) if b.size else b
     geom = _geom(w.shape, stride, pads, dilation, out_hw)
     x = np.ascontiguousarray(x)
-    taps = _taps(w, groups) if stride == (1, 1) else None
+    taps = _taps(w, groups, stride)
     if taps is not None:
         _forward_taps(x, taps, b, out, geom, gemm_addresses())
     else:
@@ -394,7 +394,7 @@ def _conv_grads(x, w, grad, x_shape, groups, stride, pads, dilation, out_hw, mas
     c_out = w.shape[0]
     dtype = grad.dtype
     need_x, need_w, need_b = mask
-    taps = _taps(w, groups) if stride == (1, 1) else None
+    taps = _taps(w, groups, stride)
     gx = np.zeros(x_shape if need_x else (0, 0, 0, 0), dtype)
     if taps is None:
         gw = np.zeros((groups, c_out // groups, w[0].size) if need_w else (0, 0, 0), dtype)
