@@ -17,7 +17,8 @@ Replay. The recording becomes one generated Python function that calls each op's
 and `backward` on plain arrays with a small context object: no Tensor, Node, grad-mode check
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
 mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
-Two fusions: runs of elementwise ops become one loop each (fusion.py, bitwise), and a weight
+Two fusions: runs of elementwise ops, up to a total, become one loop each (fusion.py, bitwise;
+it adds leaf gradients into `.grad` and leaves out runs nobody reads), and a weight
 whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_update`, as
 nn.Linear's) is updated during the backward, W -= lr G^T X, without a gradient array: one
 pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above (kernels.matmul_sub_:
@@ -26,7 +27,8 @@ relative, not bit for bit). Its `.grad` is then not materialised (it stays None 
 `zero_grad()`), while every other `.grad` is. `fuse=False` turns both off.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
-tensor arguments, the other arguments' values and grad mode; a program also checks the
+tensor arguments, the other arguments' values and grad mode (a call with the very tensors of
+the last one, on the same arrays with the same flags, reuses its key); a program also checks the
 shapes, dtypes, strides and requires_grad of the tensors it reads that `fn` did not get as
 arguments (parameters), the train/eval mode of the modules it ran and the identity of the
 objects fn's closure holds. A miss captures a new program (at most `cache_size` in all);
@@ -443,6 +445,19 @@ def _conform(g: Any, shape: tuple, dtype: np.dtype) -> np.ndarray:
 _MISS = object()  # a program's answer when one of its guards fails
 
 
+def _grad_into(leaf: Tensor, shape: tuple, dtype: np.dtype) -> np.ndarray | None:
+    """The array of `leaf.grad` if a fused kernel can add a gradient of `shape` and `dtype`
+    into it in place (as `.grad += g` would), else None: the kernel then writes a new array
+    and the accumulation runs as recorded (making `.grad`, or casting into it)."""
+    grad = leaf._grad
+    if grad is None:
+        return None
+    a = grad._data
+    if a.shape != shape or a.dtype != dtype or not (a.flags.c_contiguous and a.flags.writeable):
+        return None
+    return a
+
+
 def _generate(
     rec: _Recorder, spec: Any, fn: Callable, fuse: bool = True
 ) -> Callable[[list[Tensor]], Any]:
@@ -452,7 +467,7 @@ def _generate(
     ns: dict[str, Any] = {
         "_new": _new, "_nd": np.ndarray, "_asarray": np.asarray, "_add": _add,
         "_acc": _accumulate, "_conform": _conform, "_make": Tensor._make,
-        "_THREAD": THREAD, "_MISS": _MISS, "_empty": np.empty,
+        "_THREAD": THREAD, "_MISS": _MISS, "_empty": np.empty, "_grad_into": _grad_into,
     }  # fmt: skip
     n_in = len(rec.inputs)
     for i, t in enumerate(rec.externals):
@@ -526,6 +541,7 @@ def _generate(
     folded = {slot for _, _, slot, _ in updates.values()}  # gradients that make no `.grad`
     groups = fusion.plan(rec, value, readers) if fuse else {}
     fused = {i for g in groups.values() for i in range(g.start, g.stop)}
+    added = {slot for g in groups.values() for slot in g.adds}  # gradients kernels add to .grad
     read_contexts = {  # the forward contexts a backward reads: an op's own, or a kernel's
         item[1] for i, item in enumerate(rec.items) if item[0] == "bwd" and i not in fused
     } | {
@@ -546,14 +562,24 @@ def _generate(
         if group is not None:
             dtype = const(group.trace.dtype)
             for slot, _ in group.outputs:
-                body.append(f"s{slot} = _empty({group.shape!r}, {dtype})")
-            args = [f"s{slot}" for slot, _ in group.outputs] + list(group.trace.inputs)
-            body.append(f"{const(group.kernel)}({', '.join(args)})")
+                fresh = f"_empty({group.shapes.get(slot, group.shape)!r}, {dtype})"
+                if slot in group.adds:  # added into the leaf's `.grad` when its array fits
+                    leaf = tensor(rec.items[group.adds[slot]][1])
+                    body.append(f"b{slot} = _grad_into({leaf}, {group.shape!r}, {dtype})")
+                    fresh = f"{fresh} if b{slot} is None else b{slot}"
+                body.append(f"s{slot} = {fresh}")
+            args = [f"s{slot}" for slot, _ in group.outputs]
+            args += [f"b{slot} is None" for slot, _ in group.outputs if slot in group.adds]
+            args += list(group.trace.inputs)
+            if group.kernel is not None:  # else nothing reads what the group computes
+                body.append(f"{const(group.kernel)}({', '.join(args)})")
             for fwd, saved in group.saved.items():
                 if fwd not in read_contexts:
                     continue
                 body.append(f"c{fwd} = {context(rec.items[fwd])}")
                 body.append(f"c{fwd}._saved = {saved}")
+                if fwd in group.attributes:
+                    body.append(f"c{fwd}.axes = {group.attributes[fwd]}")
             skip = group.stop
             continue
         if kind == "fwd":
@@ -591,6 +617,8 @@ def _generate(
         elif kind == "acc":
             _, where, g, _ = item
             line = f"_acc({tensor(where)}, s{g}, False)"
+            if g in added:  # a fused kernel added the gradient into `.grad` if it could
+                line = f"if b{g} is None: {line}\nelse: {tensor(where)}._grad._vc[0] += 1"
             body.append(f"if s{g} is not None: {line}" if g in folded else line)
         elif kind == "copy":
             _, ref, slot = item
@@ -702,7 +730,7 @@ def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, 
     return found
 
 
-_NAME = re.compile(r"\b[sc]\d+\b")
+_NAME = re.compile(r"\b[scb]\d+\b")
 
 
 def _with_dels(body: list[str]) -> list[str]:
@@ -776,6 +804,17 @@ def _key(args: tuple, kwargs: dict) -> tuple[Any, list[Tensor]]:
     return (tuple(parts), tuple(kwargs), THREAD.state.grad_enabled), inputs
 
 
+def _unchanged(args: tuple, tensors: tuple) -> bool:
+    """Whether `args` are the very tensors of an earlier call (`tensors`: each with its array,
+    requires_grad and view then), each still on that array with those flags."""
+    if len(args) != len(tensors):
+        return False
+    for a, (t, data, grad, view) in zip(args, tensors):
+        if a is not t or a._data is not data or a._requires_grad is not grad or a._view is not view:
+            return False
+    return True
+
+
 class CompiledFunction:
     """What `compile(fn)` returns: call it as `fn`. `recordings`, `replays` and `programs`
     tell what happened; `eager_reason` says why it runs eagerly, if it does."""
@@ -791,13 +830,29 @@ class CompiledFunction:
         self.replays = 0
         self.eager_reason: str | None = None
         self._pending: dict[Any, tuple[_Recorder, Any]] = {}
+        # the last call's tensors (each with its array, requires_grad and view), its key and
+        # inputs: a call with the very same tensors, unchanged, reuses the key
+        self._last: tuple | None = None
         self._mismatches = 0
         self._warned: set[str] = set()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.eager_reason is not None or THREAD.state.watch:  # anomaly, a drawing, a capture
+        state = THREAD.state
+        if self.eager_reason is not None or state.watch:  # anomaly, a drawing, a capture
             return self.fn(*args, **kwargs)
-        key, inputs = _key(args, kwargs)
+        last = self._last  # read once: another thread may replace it
+        if (
+            last is not None
+            and not kwargs
+            and last[0] is state.grad_enabled
+            and _unchanged(args, last[1])
+        ):
+            key, inputs = last[2], last[3]
+        else:
+            key, inputs = _key(args, kwargs)
+            if not kwargs and len(inputs) == len(args):  # tensors only: remember them
+                tensors = tuple((t, t._data, t._requires_grad, t._view) for t in inputs)
+                self._last = (key[2], tensors, key, inputs)
         try:
             programs = self.programs.get(key, ())
         except TypeError:  # the key holds an unhashable argument

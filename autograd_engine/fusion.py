@@ -13,6 +13,12 @@ So each derivative stays written once, and the loop evaluates the same operation
 order and dtype as NumPy does (Python numbers become the arrays' dtype, as NumPy's promotion
 makes them), without reassociation or fused multiply-add: fused results are bitwise those of
 eager mode.
+
+Three more savings, each still bitwise: a sum over all dims ends a run (the loop stores the
+values and adds them up in NumPy's pairwise order, `pairwise_total`) and its one-element
+gradient starts the backward's run, read once before the loop; a leaf's gradient that only
+goes to its `.grad` is added by the loop into that array when it fits (`Group.adds`); and a run
+whose values nothing reads is left out of the replay (its Group has no kernel).
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ class Trace:
         self.dtype = dtype
         self.lines: list[str] = []
         self.inputs: dict[str, Sym] = {}  # program expression -> the scalar read from it
+        self.scalars: dict[str, int] = {}  # inputs of one element, read once: expr -> rank
+        self.totals: dict[str, str] = {}  # total's name -> the Sym summed over the loop
 
     def emit(self, code: str) -> Sym:
         sym = Sym(self, f"t{len(self.lines)}")
@@ -57,11 +65,20 @@ class Trace:
             return f"np.{self.dtype.name}({v!r})"  # NumPy makes a Python number the array dtype
         raise Unfusable(f"an operand of type {type(v).__name__}")
 
-    def load(self, expr: str) -> Sym:
-        """The scalar read from the program's array `expr` (one kernel argument each)."""
+    def load(self, expr: str, rank: int | None = None) -> Sym:
+        """The scalar read from the program's array `expr` (one kernel argument each): one
+        element per loop index, or with `rank` the only element of an array of that rank."""
         if expr not in self.inputs:
             self.inputs[expr] = Sym(self, f"a{len(self.inputs)}")
+            if rank is not None:
+                self.scalars[expr] = rank
         return self.inputs[expr]
+
+    def total(self, value: Sym) -> Sym:
+        """The sum of `value` over the loop, in NumPy's order (`pairwise_total`)."""
+        name = f"T{len(self.totals)}"
+        self.totals[name] = value.name
+        return Sym(self, name)
 
 
 class Sym:
@@ -139,6 +156,9 @@ class Group:
     trace: Trace
     outputs: list[tuple[int, str]] = field(default_factory=list)  # (slot, the Sym's name)
     saved: dict[int, str] = field(default_factory=dict)  # fwd item -> its ctx._saved code
+    adds: dict[int, int] = field(default_factory=dict)  # output slot -> the "acc" item it feeds
+    shapes: dict[int, tuple] = field(default_factory=dict)  # outputs of another shape: totals
+    attributes: dict[int, str] = field(default_factory=dict)  # fwd item -> code of ctx.axes
     ops: list[str] = field(default_factory=list)
     shape: tuple = ()
     kernel: Callable | None = None
@@ -182,6 +202,22 @@ class _Planner:
                 return None
         return meta
 
+    def _total(self, item: tuple, meta: tuple | None) -> bool:
+        """Whether a forward item sums an array of `meta` (shape, dtype) over all its dims:
+        an op with `fusable_total` (Sum) ends a fused loop with its total."""
+        _, cls, refs, kw, _, _, out = item
+        if not getattr(cls, "fusable_total", False) or kw is not None or meta is None:
+            return False
+        if meta[1] not in _FLOATS or self._meta(refs[0]) != meta or refs[1][0] != "k":
+            return False
+        result = self.rec.meta.get(out)
+        axes = self.rec.consts[refs[1][1]]
+        return (
+            result is not None
+            and math.prod(result[0]) == 1
+            and tuple(sorted(axes)) == tuple(range(len(meta[0])))
+        )
+
     def _argument(self, trace: Trace, ref: tuple, env: dict) -> Any:
         if ref[0] == "s" and ref[1] in env:
             return env[ref[1]]
@@ -215,6 +251,17 @@ class _Planner:
         group.saved[index] = f"({', '.join(saved)}{',' if len(saved) == 1 else ''})"
         self.saved_code[index] = saved
 
+    def _sum(self, trace: Trace, index: int, env: dict, group: Group) -> None:
+        _, cls, refs, _, _, _, out = self.items[index]
+        value = self._argument(trace, refs[0], env)
+        env[out] = trace.total(value)
+        group.shapes[out] = self.rec.meta[out][0]
+        group.ops.append(cls.op_name())
+        if index in self.backward_of:  # its backward reads the axes if it is not fused
+            group.saved[index] = "()"
+            group.attributes[index] = self.value(refs[1])
+            self.saved_code[index] = []
+
     def _saved_kinds(self, fwd: int) -> list[Any]:
         """What the forward item `fwd` saves, traced alone: None, a number, or True for an
         array (read back from its context at replay)."""
@@ -233,6 +280,13 @@ class _Planner:
     def _backward(self, trace: Trace, index: int, env: dict, group: Group) -> None:
         _, fwd, g, outs = self.items[index]
         item = self.items[fwd]
+        if item[0] == "fwd" and self._total(item, (group.shape, trace.dtype)):
+            meta = self.rec.meta.get(g)  # d total / d x = 1: the one-element gradient, spread
+            if g in env or meta is None or meta[1] != trace.dtype or outs[0][1] is not None:
+                raise Unfusable("the gradient of a total of another kind")
+            env[outs[0][0]] = trace.load(f"s{g}", len(meta[0]))
+            group.ops.append(f"{item[1].op_name()} backward")
+            return
         if item[0] != "fwd" or self._elementwise(item) != (group.shape, trace.dtype):
             raise Unfusable("the backward of an op that is not fused")
         if any(out is not None and out[1] is not None for out in outs):
@@ -272,7 +326,9 @@ class _Planner:
         if item[0] == "fwd":
             return self._elementwise(item)
         if item[0] == "bwd" and self.items[item[1]][0] == "fwd":
-            return self._elementwise(self.items[item[1]])
+            fwd = self.items[item[1]]
+            meta = self._meta(fwd[2][0]) if fwd[2] else None
+            return meta if self._total(fwd, meta) else self._elementwise(fwd)
         if item[0] == "add":
             meta = self.rec.meta.get(item[1])
             if meta is not None and meta[1] in _FLOATS and self.rec.meta.get(item[2]) == meta:
@@ -306,21 +362,24 @@ class _Planner:
             kind = self.items[index][0]
             if kind not in steps or (kind == "fwd") != phase:
                 break
-            if kind == "fwd" and self._elementwise(self.items[index]) != meta:
+            total = kind == "fwd" and self._total(self.items[index], meta)
+            if kind == "fwd" and not total and self._elementwise(self.items[index]) != meta:
                 break
             lines, names, ops = len(trace.lines), dict(env), len(group.ops)
-            saved, inputs = dict(group.saved), dict(trace.inputs)
+            saved, inputs, scalars = dict(group.saved), dict(trace.inputs), dict(trace.scalars)
             try:
-                steps[kind](trace, index, env, group)
+                (self._sum if total else steps[kind])(trace, index, env, group)
             except (Unfusable, TypeError, AttributeError, KeyError, IndexError):
                 del trace.lines[lines:]  # undo the item's half-written lines
                 env.clear()
                 env.update(names)
                 del group.ops[ops:]
-                group.saved, trace.inputs = saved, inputs
+                group.saved, trace.inputs, trace.scalars = saved, inputs, scalars
                 break
             group.stop = index + 1
-        if len(trace.lines) < 2:
+            if total:  # what follows works on the total's shape
+                break
+        if len(trace.lines) + len(trace.totals) < 2:
             return None
         for slot, sym in sorted(env.items()):  # every slot in env is one the group writes
             readers = self.readers.get(slot, [])
@@ -330,29 +389,111 @@ class _Planner:
             )
             if kept:
                 group.outputs.append((slot, sym.name))
-        if not group.outputs:
+        if not group.outputs:  # nothing reads what the run computes: it is not run at all
+            return group
+        for slot, _ in group.outputs:
+            acc = self._leaf_gradient(slot, group)
+            if acc is not None:
+                group.adds[slot] = acc
+        try:
+            source = _source(group)
+        except Unfusable:
             return None
-        group.kernel = _compile(_source(group))
-        # compiled now, for arrays of the group's dtype and rank: part of the capture time
-        array = types.Array(numba.from_dtype(trace.dtype), len(group.shape), "C")
-        group.kernel.compile((array,) * (len(group.outputs) + len(trace.inputs)))
+        group.kernel = _compile(source)
+        group.kernel.compile(_signature(group))  # now, as part of the capture time
         return group
+
+    def _leaf_gradient(self, slot: int, group: Group) -> int | None:
+        """The "acc" item that output `slot` only feeds, if it goes to a leaf whose array has
+        the group's shape and dtype, with nothing but backward work in between: the kernel can
+        add the gradient into that `.grad` itself (compiler.py passes its array when it fits)."""
+        readers = self.readers.get(slot, [])
+        if len(readers) != 1 or readers[0] >= len(self.items):
+            return None
+        item = self.items[readers[0]]
+        if item[0] != "acc" or self._meta(item[1]) != (group.shape, group.trace.dtype):
+            return None
+        between = (self.items[i][0] for i in range(group.stop, readers[0]))
+        backward = all(kind in ("bwd", "add", "acc", "copy") for kind in between)
+        return readers[0] if backward else None
 
 
 # ------------------------------------------------------------------ kernels
+def _signature(group: Group) -> tuple:
+    """The kernel's argument types: C-contiguous arrays of the group's dtype, each of its own
+    rank, and the flags of the outputs added into `.grad`."""
+    dtype, rank = numba.from_dtype(group.trace.dtype), len(group.shape)
+    outs = [len(group.shapes.get(slot, group.shape)) for slot, _ in group.outputs]
+    ins = [group.trace.scalars.get(expr, rank) for expr in group.trace.inputs]
+    flags = (types.boolean,) * len(group.adds)
+    arrays = [types.Array(dtype, r, "C") for r in (*outs, *ins)]
+    return (*arrays[: len(outs)], *flags, *arrays[len(outs) :])
+
+
 def _source(group: Group) -> str:
-    """The kernel: outputs first, then the inputs, all of one shape; one flat loop."""
+    """The kernel: outputs first, then a flag per output that goes to a leaf's `.grad` (False:
+    add into the array given, as `.grad += g` does; True: write it), then the inputs; one flat
+    loop over the group's shape. One-element inputs are read before it; totals are summed
+    after it from a scratch array of their values."""
     trace = group.trace
-    outs = [f"o{k}" for k in range(len(group.outputs))]
-    ins = [sym.name for sym in trace.inputs.values()]
-    lines = [f"def fused({', '.join(outs + ['i' + n for n in ins])}):"]
-    lines += [f"    {o}f = {o}.reshape({o}.size)" for o in outs]
-    lines += [f"    i{n}f = i{n}.reshape(i{n}.size)" for n in ins]
-    lines.append(f"    for n in range({outs[0]}f.size):")
-    lines += [f"        {n} = i{n}f[n]" for n in ins]
+    outs = {f"o{k}": out for k, out in enumerate(group.outputs)}
+    adds = {f"o{k}": f"w{k}" for k, (slot, _) in enumerate(group.outputs) if slot in group.adds}
+    totals = {o: name for o, (_, name) in outs.items() if name in trace.totals}
+    loads = {sym.name: expr in trace.scalars for expr, sym in trace.inputs.items()}
+    per_element = [o for o in outs if o not in totals]
+    arrays = [f"{o}f" for o in per_element] + [f"i{n}f" for n, one in loads.items() if not one]
+    if not arrays:
+        raise Unfusable("no array of the loop's shape to size it")
+    dtype = f"np.{trace.dtype.name}"
+    lines = [f"def fused({', '.join([*outs, *adds.values(), *(f'i{n}' for n in loads)])}):"]
+    lines += [f"    {o}f = {o}.reshape({o}.size)" for o in per_element]
+    for n, one in loads.items():
+        lines.append(f"    {n} = i{n}.reshape(1)[0]" if one else f"    i{n}f = i{n}.reshape(-1)")
+    lines += [f"    p{o} = np.empty({arrays[0]}.size, {dtype})" for o in totals]
+    lines.append(f"    for n in range({arrays[0]}.size):")
+    lines += [f"        {n} = i{n}f[n]" for n, one in loads.items() if not one]
     lines += [f"        {line}" for line in trace.lines]
-    lines += [f"        {o}f[n] = {name}" for o, (_, name) in zip(outs, group.outputs)]
+    for o in per_element:
+        name = outs[o][1]
+        value = f"{name} if {adds[o]} else {o}f[n] + {name}" if o in adds else name
+        lines.append(f"        {o}f[n] = {value}")
+    lines += [f"        p{o}[n] = {trace.totals[name]}" for o, name in totals.items()]
+    for o in totals:
+        lines.append(f"    {o}.reshape(1)[0] = pairwise_total(p{o}, {dtype}(0.0))")
     return "\n".join(lines)
+
+
+# not cached on disk: Numba cannot load a recursive function back from its cache
+@njit(error_model="numpy")
+def _pairwise(a: np.ndarray, lo: int, n: int, zero: Any) -> Any:
+    """a[lo:lo + n] summed as NumPy sums: eight running sums over blocks of up to 128
+    elements, combined as a tree, longer runs halved at multiples of eight."""
+    if n < 8:
+        res = zero
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        for i in range(lo + 8, lo + n - n % 8, 8):
+            r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
+            r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for i in range(lo + n - n % 8, lo + n):
+            res += a[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half, zero) + _pairwise(a, lo + half, n - half, zero)
+
+
+@njit(error_model="numpy")
+def pairwise_total(a: np.ndarray, zero: Any) -> Any:
+    """The sum of a 1-D array, bitwise `np.add.reduce` of a contiguous array (NumPy adds the
+    pairwise sum of all elements to the identity `zero`), so a fused total equals eager
+    `x.sum()`."""
+    return zero + _pairwise(a, 0, a.size, zero)
 
 
 _KERNELS: dict[str, Callable] = {}  # source -> compiled kernel, shared by every program
@@ -360,7 +501,7 @@ _KERNELS: dict[str, Callable] = {}  # source -> compiled kernel, shared by every
 
 def _compile(source: str) -> Callable:
     if source not in _KERNELS:
-        namespace: dict[str, Any] = {"np": np}
+        namespace: dict[str, Any] = {"np": np, "pairwise_total": pairwise_total}
         exec(compile(source, "<ae.compile fused kernel>", "exec"), namespace)
         _KERNELS[source] = njit(error_model="numpy")(namespace["fused"])
     return _KERNELS[source]

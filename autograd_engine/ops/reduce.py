@@ -62,6 +62,7 @@ class SumBackward(Primitive):
 class Sum(Primitive):
     name = "sum"
     symbol = "Σ"
+    fusable_total = True  # a sum over all dims can end a fused loop (fusion.py)
 
     @staticmethod
     def forward(ctx, x, axes, keepdims):

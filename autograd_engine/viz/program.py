@@ -66,7 +66,11 @@ def build_program(program: Any, args: tuple, names: Names) -> Graph:
 
     box: dict[int, tuple[str]] = {}  # item -> its kernel's box (one label object per box)
     for k, g in enumerate(program.groups):
-        label = (f"fused kernel {k + 1}: {len(g.trace.lines)} operations in one loop",)
+        label = (
+            f"fused kernel {k + 1}: {len(g.trace.lines)} operations in one loop"
+            if g.kernel is not None
+            else f"not run (nothing reads them): {g.stop - g.start} operations",
+        )
         box.update(dict.fromkeys(range(g.start, g.stop), label))
     for index, (label, reads, writes) in enumerate(program.steps):
         if not label:  # a step the replay leaves out (the `.grad` of a folded update)

@@ -67,10 +67,11 @@ def test_a_chain_and_its_backward_become_two_kernels(dtype: str) -> None:
     assert_bitwise(got, eager(chain, [x, y]))
     assert_bitwise(got, replay(chain, [x, y], fuse=False)[0])
     forward, backward = groups(compiled)
-    assert forward.ops == ["mul", "sub", "add", "div", "mul", "sub"]
-    assert backward.ops[0] == "sub backward" and "gradient sum" in backward.ops
-    # the forward kernel writes what the sum and the backward read, not every intermediate
+    assert forward.ops == ["mul", "sub", "add", "div", "mul", "sub", "sum"]
+    assert backward.ops[:2] == ["sum backward", "sub backward"] and "gradient sum" in backward.ops
+    # the forward kernel writes what the backward reads and the total, not every intermediate
     assert len(forward.outputs) == 4 and len(forward.trace.lines) == 6
+    assert forward.shapes == {forward.outputs[-1][0]: ()}
     assert len(backward.outputs) == 2  # x.grad and y.grad
     assert x.grad.dtype == dtype
 
@@ -304,3 +305,97 @@ def test_a_subclass_with_its_own_update_is_not_folded() -> None:
     opt = Halved(layer.parameters(), lr=0.1)
     assert opt.fused_rate(layer.weight) is None
     assert optim.SGD(layer.parameters(), lr=0.1).fused_rate(layer.weight) == 0.1
+
+
+# ------------------------------------------------------------------ totals and dead values
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 255, 1000, 8193, 100_001])
+def test_pairwise_total_is_numpys_sum_bit_for_bit(n: int, dtype: str) -> None:
+    rng = np.random.default_rng(n)
+    a = (rng.standard_normal(n) * 10.0 ** rng.uniform(-6, 6, n)).astype(dtype)
+    zero = np.dtype(dtype).type(0.0)
+
+    def fused(a: np.ndarray) -> bytes:
+        return np.array(fusion.pairwise_total(a, zero), dtype).tobytes()
+
+    assert fused(a) == np.add.reduce(a).tobytes()
+    if n:
+        a[n // 2] = -0.0 if n == 1 else np.inf
+        assert fused(a) == np.add.reduce(a).tobytes()
+
+
+@pytest.mark.parametrize(
+    "shape,reduce",
+    [
+        ((7,), lambda v: v.sum()),
+        ((3, 50), lambda v: v.sum()),
+        ((200,), lambda v: v.mean()),
+        ((4, 33), lambda v: v.sum(dim=(0, 1), keepdim=True)),
+        ((1,), lambda v: v.sum(0)),
+    ],
+)
+def test_a_total_ends_the_forward_kernel_and_its_gradient_starts_the_backward(
+    shape: tuple, reduce: Callable
+) -> None:
+    rng = np.random.default_rng(4)
+    x, y = (ae.tensor(rng.standard_normal(shape), requires_grad=True) for _ in "xy")
+
+    def f(x: ae.Tensor, y: ae.Tensor) -> ae.Tensor:
+        loss = reduce(x * y - y * 0.5)
+        loss.backward(ae.ones_like(loss))
+        return loss
+
+    got, compiled = replay(f, [x, y])
+    assert_bitwise(got, eager(f, [x, y]))
+    forward, backward = groups(compiled)
+    assert forward.ops[-1] == "sum" and backward.ops[0] == "sum backward"
+
+
+def test_a_forward_nobody_reads_is_not_run() -> None:
+    x, y, z = (ae.tensor([v], requires_grad=True) for v in (2.0, 3.0, 4.0))
+
+    def f(x: ae.Tensor, y: ae.Tensor, z: ae.Tensor) -> None:
+        (x * y + z).sum().backward()  # the sum's backward needs no forward value
+
+    compiled = ae.compile(f)
+    for _ in range(3):
+        compiled(x, y, z)
+    forward, backward = groups(compiled)
+    assert forward.kernel is None and not forward.outputs  # nothing computed
+    assert backward.ops[0] == "sum backward"
+    assert [t.grad.item() for t in (x, y, z)] == [9.0, 6.0, 3.0]  # three calls, accumulated
+
+
+def test_fused_gradients_are_added_into_grad_where_it_fits() -> None:
+    """Leaf gradients of a fused backward go straight into `.grad` when its array has their
+    shape, dtype and C order (the same tensor object, its version bumped, as eagerly), and
+    through the recorded accumulation otherwise: none yet, another dtype, a strided view."""
+    rng = np.random.default_rng(5)
+
+    def made() -> list[ae.Tensor]:
+        return [ae.tensor(rng.standard_normal((3, 4)), requires_grad=True) for _ in "xy"]
+
+    def f(x: ae.Tensor, y: ae.Tensor) -> ae.Tensor:
+        loss = (x * y + x).sum()
+        loss.backward()
+        return loss
+
+    first = made()
+    twins = [first, [ae.tensor(t.numpy().copy(), requires_grad=True) for t in first]]
+    compiled = ae.compile(f)
+    for step in range(7):  # recorded at 0 (no .grad yet), 1 and 2, replayed from 3
+        if step == 5:  # another dtype and a transposed view: not the kernel's to add into
+            for inputs in twins:
+                inputs[0].grad = ae.zeros((3, 4), dtype=ae.float32)
+                inputs[1].grad = ae.zeros((4, 3), dtype=ae.float64).T
+        eager_grads = [t.grad for t in twins[0]]
+        f(*twins[0])
+        held = [t.grad for t in twins[1]]
+        compiled(*twins[1])
+        for a, b, before_a, before_b in zip(twins[0], twins[1], eager_grads, held):
+            assert a.grad.dtype == b.grad.dtype
+            np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+            assert (a.grad is before_a) == (b.grad is before_b)
+            assert a.grad._vc[0] == b.grad._vc[0]  # the version counter
+    assert compiled.replays == 4
+    assert [g.adds != {} for g in groups(compiled)] == [False, True]
