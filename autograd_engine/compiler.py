@@ -18,12 +18,13 @@ and `backward` on plain arrays with a small context object: no Tensor, Node, gra
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
 mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
 Two fusions: runs of elementwise ops, up to a total, become one loop each (fusion.py, bitwise;
-it adds leaf gradients into `.grad` and leaves out runs nobody reads), and a weight
-whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_update`, as
-nn.Linear's) is updated during the backward, W -= lr G^T X, without a gradient array: one
-pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above (kernels.matmul_sub_:
-within an ulp of W per step, so later steps agree with eager mode within about 1e-6
-relative, not bit for bit). Its `.grad` is then not materialised (it stays None after
+it adds leaf gradients into `.grad` and leaves out runs nobody reads), and a parameter
+whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_updates`, as
+nn.Linear's weight and bias) is updated during the backward without a gradient array: W -= lr
+G^T X in one pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above
+(kernels.matmul_sub_: within an ulp of W per step, so later steps agree with eager mode
+within about 1e-6 relative, not bit for bit), b -= lr (sum of G's rows) bitwise
+(kernels.sum_sub_). Its `.grad` is then not materialised (it stays None after
 `zero_grad()`), while every other `.grad` is. `fuse=False` turns both off.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
@@ -523,11 +524,12 @@ def _generate(
         ctx.fn, ctx.next_functions, ctx.input_meta = cls, flags, meta
         return f"_new({const(ctx)})"
 
-    def results(outs: tuple, skip: int = -1) -> list[str]:
-        """The lines that take a backward's gradients from `r` (conformed where recorded)."""
+    def results(outs: tuple, skip: set[int] = frozenset()) -> list[str]:
+        """The lines that take a backward's gradients from `r` (conformed where recorded),
+        but those of the arguments in `skip`."""
         lines = []
         for i, out in enumerate(outs):
-            if out is None or i == skip:
+            if out is None or i in skip:
                 continue
             slot, meta = out
             if meta is None:
@@ -538,7 +540,7 @@ def _generate(
 
     readers = _readers(rec, spec)
     updates = _update_fusions(rec, readers) if fuse else {}
-    folded = {slot for _, _, slot, _ in updates.values()}  # gradients that make no `.grad`
+    folded = {slot for folds in updates.values() for _, _, slot, _, _ in folds}  # no `.grad`
     groups = fusion.plan(rec, value, readers) if fuse else {}
     fused = {i for g in groups.values() for i in range(g.start, g.stop)}
     added = {slot for g in groups.values() for slot in g.adds}  # gradients kernels add to .grad
@@ -599,18 +601,22 @@ def _generate(
             if index not in updates:
                 body += [*call, *results(outs), "del r"]
                 continue
-            # the weight's gradient goes straight into a plain SGD update when the optimizer
-            # still makes one and `.grad` is still None; otherwise the backward as recorded
-            k, w, slot, opt = updates[index]
+            # the parameters' gradients go straight into plain SGD updates when the optimizer
+            # still makes them and their `.grad` is still None; otherwise the recorded backward
+            folds = updates[index]
             cls, flags = rec.items[fwd][1], rec.items[fwd][4]
-            masked = tuple(None if j == k else f for j, f in enumerate(flags))
-            folding = [f"c{fwd}.next_functions = {masked!r}", *call, *results(outs, skip=k)]
-            folding.append(f"{const(cls.sgd_update)}(c{fwd}, s{g}, X{w}._data, _lr)")
-            folding += [f"X{w}._vc[0] += 1", f"s{slot} = None"]
-            block = [f"_lr = {const(opt)}.fused_rate(X{w}) if X{w}._grad is None else None"]
-            block += ["if _lr is not None:", *(f"    {x}" for x in folding), "else:"]
+            ks = {k for k, *_ in folds}
+            masked = tuple(None if j in ks else f for j, f in enumerate(flags))
+            folding = [f"c{fwd}.next_functions = {masked!r}", *call, *results(outs, skip=ks)]
+            block, rates = [], [f"_lr{n}" for n in range(len(folds))]
+            for n, (_, w, slot, opt, method) in enumerate(folds):
+                folding.append(f"{const(getattr(cls, method))}(c{fwd}, s{g}, X{w}._data, _lr{n})")
+                folding += [f"X{w}._vc[0] += 1", f"s{slot} = None"]
+                ready = f"X{w}._grad is None" + (f" and _lr{n - 1} is not None" if n else "")
+                block.append(f"_lr{n} = {const(opt)}.fused_rate(X{w}) if {ready} else None")
+            block += [f"if {rates[-1]} is not None:", *(f"    {x}" for x in folding), "else:"]
             block += [f"    {x}" for x in (*call, *results(outs))]
-            body.append("\n".join([*block, "del r, _lr"]))  # one entry: `del`s go after it
+            body.append("\n".join([*block, f"del r, {', '.join(rates)}"]))  # `del`s go after
         elif kind == "add":
             _, a, b, total = item
             body.append(f"s{total} = _add(s{a}, s{b})")
@@ -643,7 +649,7 @@ def _generate(
     program = ns["program"]
     program.source = source
     program.groups = list(groups.values())
-    program.folded = tuple(rec.externals[w] for _, w, _, _ in updates.values())  # no .grad
+    program.folded = tuple(rec.externals[w] for f in updates.values() for _, w, *_ in f)  # no .grad
     program.steps = _steps(rec, spec, updates)
     return program
 
@@ -652,15 +658,17 @@ def _steps(rec: _Recorder, spec: Any, updates: dict) -> list[tuple[str, tuple, t
     """What a program does, for drawings (viz/program.py): per recorded item its label, the
     references it reads (("s", slot), ("x", external)) and the slots it writes; the return
     value reads last, labelled "return". `updates`: the backward items that also update their
-    weight (`_update_fusions`)."""
+    parameters (`_update_fusions`)."""
     steps = []
-    folded = {slot for _, _, slot, _ in updates.values()}
+    folded = {slot for folds in updates.values() for _, _, slot, _, _ in folds}
     for index, item in enumerate(rec.items):
-        if index in updates:  # the weight's gradient goes into its update, not to `.grad`
-            _, w, slot, _ = updates[index]
-            label = f"{rec.items[item[1]][1].op_name()} backward\n+ SGD update of its weight"
-            writes = tuple(out[0] for out in item[3] if out is not None and out[0] != slot)
-            steps.append((label, (("s", item[2]), ("x", w)), writes))
+        if index in updates:  # the parameters' gradients go into their updates, not to `.grad`
+            cls = rec.items[item[1]][1]
+            methods = " + ".join(method for *_, method in updates[index])
+            label = f"{cls.op_name()} backward\n+ {methods} (SGD)"
+            writes = tuple(out[0] for out in item[3] if out is not None and out[0] not in folded)
+            reads = (("s", item[2]), *(("x", w) for _, w, *_ in updates[index]))
+            steps.append((label, reads, writes))
             continue
         if item[0] == "acc" and item[2] in folded:
             steps.append(("", (), ()))  # no `.grad` is made: nothing to draw
@@ -688,14 +696,14 @@ def _steps(rec: _Recorder, spec: Any, updates: dict) -> list[tuple[str, tuple, t
 
 
 def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, tuple]:
-    """The backward items whose weight gradient can go straight into a plain SGD update, as
-    {item: (argument index of the weight, its external index, its gradient's slot, the
-    optimizer)}; `readers` as `_readers` makes it. The op must offer `sgd_update`
-    (`weight_input` names the weight among its arguments); the weight must be a parameter
-    that only this op reads, its gradient must be read only by the accumulation that creates
-    its `.grad`, and the next opaque call after the backward must be the `step` of an
-    optimizer whose `fused_rate` covers the weight (checked again on every replay). The op's
-    backward must run once (a second one, with retain_graph, would read the new weight)."""
+    """The backward items whose parameter gradients can go straight into plain SGD updates, as
+    {item: [(argument index of the parameter, its external index, its gradient's slot, the
+    optimizer, the op's method that updates it), ...]}; `readers` as `_readers` makes it. The
+    op names its update methods by argument in `sgd_updates`; the parameter must be one that
+    only this op reads, its gradient must be read only by the accumulation that creates its
+    `.grad`, and the next opaque call after the backward must be the `step` of an optimizer
+    whose `fused_rate` covers the parameter (checked again on every replay). The op's backward
+    must run once (a second one, with retain_graph, would read the new values)."""
     users: dict[int, int] = {}  # external -> items other than accumulations that read it
     backwards: dict[int, int] = {}  # forward item -> how many backward items read its context
     for item in rec.items:
@@ -709,24 +717,28 @@ def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, 
         if item[0] != "bwd" or rec.items[item[1]][0] != "fwd" or backwards[item[1]] != 1:
             continue  # a second backward (retain_graph) would read the updated weight
         fwd = rec.items[item[1]]
-        k = getattr(fwd[1], "weight_input", None)
-        if k is None or k >= len(item[3]) or item[3][k] is None or item[3][k][1] is not None:
-            continue
-        ref, slot = fwd[2][k], item[3][k][0]
-        if ref[0] != "x" or users.get(ref[1]) != 1 or len(readers.get(slot, ())) != 1:
-            continue
-        acc = rec.items[readers[slot][0]]
-        if acc[0] != "acc" or acc[1] != ref or not acc[3]:
-            continue
+        methods = getattr(fwd[1], "sgd_updates", None)
         call = next((rec.items[i] for i in range(b + 1, len(rec.items))
                      if rec.items[i][0] == "call"), None)  # fmt: skip
-        if call is None or getattr(call[1], "__name__", "") != "step" or not call[2]:
+        if not methods or call is None or getattr(call[1], "__name__", "") != "step":
             continue
-        kind, (where, n) = call[2][0]
+        kind, (where, n) = call[2][0] if call[2] else ("", ("", 0))
         opt = rec.consts[n] if kind == "v" and where == "k" else None
         rate = getattr(opt, "fused_rate", None)
-        if rate is not None and rate(rec.externals[ref[1]]) is not None:
-            found[b] = (k, ref[1], slot, opt)
+        folds = []
+        for k, method in methods.items():
+            if k >= len(item[3]) or item[3][k] is None or item[3][k][1] is not None:
+                continue
+            ref, slot = fwd[2][k], item[3][k][0]
+            if ref[0] != "x" or users.get(ref[1]) != 1 or len(readers.get(slot, ())) != 1:
+                continue
+            acc = rec.items[readers[slot][0]]
+            if acc[0] != "acc" or acc[1] != ref or not acc[3]:
+                continue
+            if rate is not None and rate(rec.externals[ref[1]]) is not None:
+                folds.append((k, ref[1], slot, opt, method))
+        if folds:
+            found[b] = folds
     return found
 
 

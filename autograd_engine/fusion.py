@@ -15,7 +15,7 @@ makes them), without reassociation or fused multiply-add: fused results are bitw
 eager mode.
 
 Three more savings, each still bitwise: a sum over all dims ends a run (the loop stores the
-values and adds them up in NumPy's pairwise order, `pairwise_total`) and its one-element
+values and adds them up in NumPy's pairwise order, kernels.summation) and its one-element
 gradient starts the backward's run, read once before the loop; a leaf's gradient that only
 goes to its `.grad` is added by the loop into that array when it fits (`Group.adds`); and a run
 whose values nothing reads is left out of the replay (its Group has no kernel).
@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit, types
 
 from .function import Node
+from .kernels.summation import pairwise_total
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -461,39 +462,6 @@ def _source(group: Group) -> str:
     for o in totals:
         lines.append(f"    {o}.reshape(1)[0] = pairwise_total(p{o}, {dtype}(0.0))")
     return "\n".join(lines)
-
-
-# not cached on disk: Numba cannot load a recursive function back from its cache
-@njit(error_model="numpy")
-def _pairwise(a: np.ndarray, lo: int, n: int, zero: Any) -> Any:
-    """a[lo:lo + n] summed as NumPy sums: eight running sums over blocks of up to 128
-    elements, combined as a tree, longer runs halved at multiples of eight."""
-    if n < 8:
-        res = zero
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        for i in range(lo + 8, lo + n - n % 8, 8):
-            r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
-            r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        for i in range(lo + n - n % 8, lo + n):
-            res += a[i]
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(a, lo, half, zero) + _pairwise(a, lo + half, n - half, zero)
-
-
-@njit(error_model="numpy")
-def pairwise_total(a: np.ndarray, zero: Any) -> Any:
-    """The sum of a 1-D array, bitwise `np.add.reduce` of a contiguous array (NumPy adds the
-    pairwise sum of all elements to the identity `zero`), so a fused total equals eager
-    `x.sum()`."""
-    return zero + _pairwise(a, 0, a.size, zero)
 
 
 _KERNELS: dict[str, Callable] = {}  # source -> compiled kernel, shared by every program

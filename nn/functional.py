@@ -7,6 +7,7 @@ Activations map to the core's fused primitives; `linear` is one fused operation;
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -116,16 +117,22 @@ class _Linear(ae.Function):
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
         return g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
 
-    # ae.compile may fuse the weight's gradient with a plain SGD update (compiler.py): the
-    # backward then runs without dW, and `sgd_update` applies W -= lr G^T X without making it
-    # (kernels.matmul_sub_: one pass at batch 1, one BLAS call above).
-    weight_input = 1
+    # ae.compile may fuse the weight's and the bias's gradients with a plain SGD update
+    # (compiler.py): the backward then runs without dW and db, and the methods named here,
+    # by argument, apply W -= lr G^T X (kernels.matmul_sub_: one pass at batch 1, one BLAS
+    # call above) and b -= lr (sum of G's rows) (kernels.sum_sub_) without making them.
+    sgd_updates: ClassVar[dict[int, str]] = {1: "sgd_update", 2: "sgd_update_bias"}
 
     @staticmethod
     def sgd_update(ctx, g, weight, lr):
         """weight -= lr G^T X without making dW."""
         x, _ = ctx.saved_tensors
         ae.kernels.matmul_sub_(weight, *_Linear.weight_factors(x, g), lr=lr)
+
+    @staticmethod
+    def sgd_update_bias(ctx, g, bias, lr):
+        """bias -= lr (sum of G's rows) without making db."""
+        ae.kernels.sum_sub_(bias, g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), lr=lr)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

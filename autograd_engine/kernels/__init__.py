@@ -245,6 +245,7 @@ matmul_sub_ = register("matmul_sub_", _linalg.matmul_sub_, "any")  # checks its 
 
 sgd_step_ = register("sgd_step_", _optim.sgd_step_, "any")  # checks in compiled code
 sgd_foreach_ = register("sgd_foreach_", _optim.sgd_foreach_, "optimizer_group")
+sum_sub_ = register("sum_sub_", _optim.sum_sub_, "any")  # checks its own inputs
 adam_step_ = register("adam_step_", _optim.adam_step_, "optimizer")
 rmsprop_step_ = register("rmsprop_step_", _optim.rmsprop_step_, "optimizer")
 adagrad_step_ = register("adagrad_step_", _optim.adagrad_step_, "optimizer")
@@ -286,6 +287,7 @@ __all__ = [
     "softmax_cross_entropy_backward",
     "softplus",
     "softplus_backward",
+    "sum_sub_",
     "tanh",
     "tanh_backward",
 ]

@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from . import reference
+from .summation import column_totals
 from .threads import use_parallel
 
 # The dtypes the kernels are compiled for; `is` also rejects non-native byte orders.
@@ -51,6 +52,29 @@ def _sgd_plain(p, g, lr):
     lr = p.dtype.type(lr)
     for i in range(p.size):
         p[i] -= lr * g[i]
+
+
+@njit(error_model="numpy")  # not cached on disk: column_totals calls a recursive function
+def _sum_sub(c, g, lr):
+    _sgd_plain(c, column_totals(g), lr)
+
+
+def sum_sub_(c: np.ndarray, g: np.ndarray, *, lr: float) -> None:
+    """c -= lr * g.sum(0) for 2-D g: plain SGD of a bias from its layer's output gradient
+    (ae.compile folds it into the backward), bitwise the unfused step: the sum in NumPy's
+    order (summation.py), then the SGD kernel's update, with no gradient array in Python."""
+    d = c.dtype
+    if (
+        (d is _F32 or d is _F64)
+        and g.dtype is d
+        and g.ndim == 2
+        and c.shape == (g.shape[1],)
+        and c.flags.c_contiguous
+        and g.flags.c_contiguous
+    ):
+        _sum_sub(c, g, float(lr))
+    else:
+        c -= d.type(lr) * g.sum(0)
 
 
 @njit(cache=True, error_model="numpy")

@@ -128,6 +128,10 @@ def matmul_sub_(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, lr: float) -> No
     c -= c.dtype.type(lr) * np.matmul(a, b)
 
 
+def sum_sub_(c: np.ndarray, g: np.ndarray, *, lr: float) -> None:
+    c -= c.dtype.type(lr) * g.sum(0)
+
+
 # --- optimizer updates, in place, following the torch.optim documentation ---------------------
 
 

@@ -96,7 +96,7 @@ def build_program(program: Any, args: tuple, names: Names) -> Graph:
         )
     if program.folded:
         graph.notes.append(
-            f"{len(program.folded)} weights updated in the backward (no .grad made for them)"
+            f"{len(program.folded)} parameters updated in the backward (no .grad made for them)"
         )
     return graph
 

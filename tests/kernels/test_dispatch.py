@@ -59,6 +59,7 @@ def examples(dtype) -> dict[str, tuple[tuple, dict]]:
         "matmul_sub_": ((x.copy(), g[:, :1], x[:1]), {"lr": 0.1}),
         "sgd_step_": ((*state(1),), {**SGD, "first_step": False}),
         "sgd_foreach_": (([x.copy(), x[:3].copy()], [g, g[:3]]), {"lr": 0.1}),
+        "sum_sub_": ((x[0].copy(), g), {"lr": 0.1}),
         "adam_step_": (
             (*state(3),),
             {**ADAM, "step": 3, "decoupled_weight_decay": True},
