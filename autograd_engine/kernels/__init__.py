@@ -241,6 +241,7 @@ bce_with_logits_backward = register(
 )
 
 matmul = register("matmul", _linalg.matmul, "any")  # routes to BLAS itself (linalg.py)
+linear = register("linear", _linalg.linear, "any")  # picks the faster product (linalg.py)
 matmul_sub_ = register("matmul_sub_", _linalg.matmul_sub_, "any")  # checks its own inputs
 
 sgd_step_ = register("sgd_step_", _optim.sgd_step_, "any")  # checks in compiled code
@@ -266,6 +267,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_backward",
     "limit_threads",
+    "linear",
     "log_softmax",
     "log_softmax_backward",
     "logsumexp",

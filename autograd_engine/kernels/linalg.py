@@ -45,6 +45,70 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    """x W^T + b, for x (..., in), W (out, in), b (out,) or None: a layer's forward.
+
+    NumPy's OpenBLAS makes the product much faster one way round than the other for a few
+    rows and many input features (Zen 5, one core, float32): (W x^T)^T took 69 us where x W^T
+    took 126 us for a batch of 32 through 784 -> 256 (14 against 22 us through 256 -> 128).
+    With more rows or fewer features it gained little or lost within a training step (128
+    rows, the 2-64-64-1 MLP). So for 2 to 64 rows and at least 512 input features (an image's
+    pixels) the product is formed transposed and written back in C order with the bias added
+    in one blocked pass (`_transpose_add`, 4 us for 32 x 256); otherwise it is x W^T and the
+    bias added in place. The two ways round agree to rounding, not bit for bit."""
+    features = x.shape[-1] if x.ndim >= 2 else 0
+    if features >= 512 and 1 < x.size // features <= 64 and w.shape[0] >= 8:
+        out = _transposed_linear(x, w, b)
+        if out is not None:
+            return out
+    return _plain_linear(x, w, b)
+
+
+def _plain_linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    out = matmul(x, w.T)
+    if b is not None:
+        out += b
+    return out
+
+
+def _transposed_linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray | None:
+    """(W x^T)^T + b written back in C order, or None for inputs it does not take."""
+    dtype, rows = x.dtype, x.size // x.shape[-1]
+    if (
+        (dtype is _F32 or dtype is _F64)
+        and w.dtype is dtype
+        and x.flags.c_contiguous
+        and w.flags.c_contiguous
+        and w.ndim == 2
+        and w.shape[1] == x.shape[-1]
+        and (b is None or (b.dtype is dtype and b.shape == (w.shape[0],)))
+    ):
+        product = np.matmul(w, x.reshape(rows, x.shape[-1]).T)  # (out, rows)
+        out = np.empty((rows, w.shape[0]), dtype)
+        _transpose_add(product, b, out)
+        return out.reshape(*x.shape[:-1], w.shape[0])
+    return None
+
+
+@njit(cache=True, error_model="numpy")
+def _transpose_add(src: np.ndarray, b: np.ndarray | None, out: np.ndarray) -> None:
+    """out = src^T + b (b None: no bias), through 16 x 16 tiles so that both arrays are read
+    and written along their rows."""
+    n, m = src.shape
+    tile = np.empty((16, 16), src.dtype)
+    for i0 in range(0, n, 16):
+        i1 = min(i0 + 16, n)
+        for j0 in range(0, m, 16):
+            j1 = min(j0 + 16, m)
+            for i in range(i0, i1):
+                for j in range(j0, j1):
+                    tile[j - j0, i - i0] = src[i, j]
+            for j in range(j0, j1):
+                row = out[j]
+                for i in range(i0, i1):
+                    row[i] = tile[j - j0, i - i0] if b is None else tile[j - j0, i - i0] + b[i]
+
+
 @njit(cache=True, error_model="numpy")
 def outer(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out[i, j] = a[i] b[j]: one pass that writes each row once (BLAS treats it as a

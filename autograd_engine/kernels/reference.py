@@ -124,6 +124,10 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
+def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    return np.matmul(x, w.T) if b is None else np.matmul(x, w.T) + b
+
+
 def matmul_sub_(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, lr: float) -> None:
     c -= c.dtype.type(lr) * np.matmul(a, b)
 

@@ -56,6 +56,7 @@ def examples(dtype) -> dict[str, tuple[tuple, dict]]:
         "bce_with_logits": ((x, t), {}),
         "bce_with_logits_backward": ((x, t, g), {}),
         "matmul": ((x, g.T), {}),
+        "linear": ((x, g[:20], x[0, :20]), {}),
         "matmul_sub_": ((x.copy(), g[:, :1], x[:1]), {"lr": 0.1}),
         "sgd_step_": ((*state(1),), {**SGD, "first_step": False}),
         "sgd_foreach_": (([x.copy(), x[:3].copy()], [g, g[:3]]), {"lr": 0.1}),

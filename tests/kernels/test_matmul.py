@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_engine.kernels as K
+from autograd_engine.kernels import linalg
 
 SHAPES = [
     ((5,), (5,)),
@@ -80,3 +81,42 @@ def test_tiled_kernel_equals_blas(dtype, data):
     b = np.resize(a[::-1], (k, n)).astype(dtype) * dtype(0.5)
     close(K.matmul_tiled(a, b), K.matmul(a, b), 16.0 * k)
     close(K.matmul_tiled(a.T.copy().T, b), np.dot(a, b), 16.0 * k)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "x_shape,out_features",
+    [
+        ((1, 520), 20),  # one row: x W^T
+        ((32, 520), 20),  # a few rows, many features: transposed, written back
+        ((4, 8, 520), 20),
+        ((32, 130), 20),  # fewer features: x W^T
+        ((100, 520), 16),  # many rows: x W^T
+        ((32, 520), 3),  # few outputs: x W^T
+    ],
+)
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_is_the_product_with_the_transposed_weight_plus_bias(
+    dtype, x_shape, out_features, bias
+):
+    """Both ways of forming x W^T + b (transposed product written back, or x W^T) give it."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(x_shape).astype(dtype)
+    w = rng.standard_normal((out_features, x_shape[-1])).astype(dtype)
+    b = rng.standard_normal(out_features).astype(dtype) if bias else None
+    got = K.linear(x, w, b)
+    assert got.dtype == dtype and got.flags.c_contiguous
+    scale = float(np.sqrt(x_shape[-1]))
+    expected = x @ w.T if b is None else x @ w.T + b
+    close(got, expected.astype(dtype), scale)
+    close(K.linear(np.asfortranarray(x), w, b), got, scale)  # another layout: the other way
+
+
+def test_the_transposed_write_back_covers_partial_tiles():
+    rng = np.random.default_rng(6)
+    src, b = rng.standard_normal((37, 21)), rng.standard_normal(37)
+    out = np.empty((21, 37))
+    linalg._transpose_add(src, b, out)
+    np.testing.assert_array_equal(out, src.T + b)
+    linalg._transpose_add(src, None, out)
+    np.testing.assert_array_equal(out, src.T)
