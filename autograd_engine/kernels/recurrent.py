@@ -43,50 +43,71 @@ def _tanh(v, one):
 
 
 @njit(cache=True, error_model="numpy")
-def _sigmoid_into(src, dst):
-    one = src.dtype.type(1)
-    for k in range(src.size):
-        dst[k] = _sigmoid(src[k], one)
+def _at(src, add, k):
+    """src[k], plus add[k] unless add is None (Numba compiles the two cases apart)."""
+    return src[k] if add is None else src[k] + add[k]
 
 
 @njit(cache=True, error_model="numpy")
-def _tanh_into(src, dst):
-    one = src.dtype.type(1)
-    for k in range(src.size):
-        dst[k] = _tanh(src[k], one)
+def _sigmoid_into(src, add, dst):
+    """dst = sigmoid(src + add) (add None: sigmoid(src))."""
+    one = dst.dtype.type(1)
+    for k in range(dst.size):
+        dst[k] = _sigmoid(_at(src, add, k), one)
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_forward(gates, c_prev, h, c, acts):
+def _tanh_into(src, add, dst):
+    """dst = tanh(src + add) (add None: tanh(src))."""
+    one = dst.dtype.type(1)
+    for k in range(dst.size):
+        dst[k] = _tanh(_at(src, add, k), one)
+
+
+@njit(cache=True, error_model="numpy")
+def _lstm_forward(gates, gx, c_prev, h, c, acts, tanh_c):
+    """One step for the preactivations gates + gx (gx None: gates alone): h, c, the
+    activations and tanh(c), which the backward takes."""
     n = c.shape[1]
     for b in range(gates.shape[0]):
-        pre, a, cp, cell, hid = gates[b], acts[b], c_prev[b], c[b], h[b]
-        _sigmoid_into(pre[: 2 * n], a[: 2 * n])
-        _tanh_into(pre[2 * n : 3 * n], a[2 * n : 3 * n])
-        _sigmoid_into(pre[3 * n :], a[3 * n :])
+        pre, a, cp, cell, t = gates[b], acts[b], c_prev[b], c[b], tanh_c[b]
+        x = None if gx is None else gx[b]
+        _sigmoid_into(pre[: 2 * n], None if x is None else x[: 2 * n], a[: 2 * n])
+        _tanh_into(pre[2 * n : 3 * n], None if x is None else x[2 * n : 3 * n], a[2 * n : 3 * n])
+        _sigmoid_into(pre[3 * n :], None if x is None else x[3 * n :], a[3 * n :])
         for j in range(n):
             cell[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j]
-        _tanh_into(cell, hid)
+        _tanh_into(cell, None, t)
+        hid = h[b]
         for j in range(n):
-            hid[j] *= a[3 * n + j]
+            hid[j] = t[j] * a[3 * n + j]
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_backward(dh, dc, acts, c_prev, c, d_gates, dc_prev):
+def _lstm_backward(dh, dc, acts, c_prev, tanh_c, d_gates, dc_prev):
+    """d gates and dc_prev (a buffer other than dc) of one step. One short loop per gate: a
+    single loop writing all four read and wrote too many arrays for LLVM to vectorize it."""
     one = dh.dtype.type(1)
-    n = c.shape[1]
+    n = dh.shape[1]
     for b in range(dh.shape[0]):
-        a, d, t, grad_h, grad_c, cp = acts[b], d_gates[b], dc_prev[b], dh[b], dc[b], c_prev[b]
-        _tanh_into(c[b], t)  # tanh(c) held in dc_prev's row until overwritten below
+        a, d, total, grad_h, cp, t = acts[b], d_gates[b], dc_prev[b], dh[b], c_prev[b], tanh_c[b]
+        grad_c = dc[b]
+        for j in range(n):  # total held in dc_prev's row until the last loop
+            total[j] = grad_c[j] + grad_h[j] * a[3 * n + j] * (one - t[j] * t[j])
         for j in range(n):
-            i, f, g, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
-            tj = t[j]
-            total = grad_c[j] + grad_h[j] * o * (one - tj * tj)
-            d[j] = total * g * i * (one - i)
-            d[n + j] = total * cp[j] * f * (one - f)
-            d[2 * n + j] = total * i * (one - g * g)
-            d[3 * n + j] = grad_h[j] * tj * o * (one - o)
-            t[j] = total * f
+            o = a[3 * n + j]
+            d[3 * n + j] = grad_h[j] * t[j] * o * (one - o)
+        for j in range(n):
+            i = a[j]
+            d[j] = total[j] * a[2 * n + j] * i * (one - i)
+        for j in range(n):
+            f = a[n + j]
+            d[n + j] = total[j] * cp[j] * f * (one - f)
+        for j in range(n):
+            g = a[2 * n + j]
+            d[2 * n + j] = total[j] * a[j] * (one - g * g)
+        for j in range(n):
+            total[j] *= a[n + j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -97,11 +118,11 @@ def _gru_forward(gi, gh, h_prev, h, saved):
         x, y, s, hp, hid = gi[b], gh[b], saved[b], h_prev[b], h[b]
         for j in range(2 * n):
             pre[j] = x[j] + y[j]
-        _sigmoid_into(pre[: 2 * n], s[: 2 * n])
+        _sigmoid_into(pre[: 2 * n], None, s[: 2 * n])
         for j in range(n):
             s[3 * n + j] = y[2 * n + j]
             pre[2 * n + j] = x[2 * n + j] + s[j] * y[2 * n + j]
-        _tanh_into(pre[2 * n :], s[2 * n : 3 * n])
+        _tanh_into(pre[2 * n :], None, s[2 * n : 3 * n])
         for j in range(n):
             cand = s[2 * n + j]
             hid[j] = cand + s[n + j] * (hp[j] - cand)
@@ -147,7 +168,8 @@ def lstm_cell(gates: np.ndarray, c_prev: np.ndarray) -> tuple[np.ndarray, np.nda
         return reference.lstm_cell(gates, c_prev)
     h, c = np.empty_like(c_prev, order="C"), np.empty_like(c_prev, order="C")
     acts = np.empty_like(gates, order="C")
-    _lstm_forward(*_contiguous(gates, c_prev), h, c, acts)
+    gates, c_prev = _contiguous(gates, c_prev)
+    _lstm_forward(gates, None, c_prev, h, c, acts, np.empty_like(h))
     return h, c, acts
 
 
@@ -161,7 +183,10 @@ def lstm_cell_backward(
         return reference.lstm_cell_backward(dh, dc, acts, c_prev, c)
     d_gates = np.empty(acts.shape, dh.dtype)
     dc_prev = np.empty(c.shape, dh.dtype)
-    _lstm_backward(*_contiguous(dh, dc, acts, c_prev, c), d_gates, dc_prev)
+    dh, dc, acts, c_prev, c = _contiguous(dh, dc, acts, c_prev, c)
+    tanh_c = np.empty_like(c)
+    _tanh_into(c.ravel(), None, tanh_c.ravel())
+    _lstm_backward(dh, dc, acts, c_prev, tanh_c, d_gates, dc_prev)
     return d_gates, dc_prev
 
 
@@ -200,41 +225,47 @@ def gru_cell_backward(
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, blas):
+def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, tanh_cs, blas):
     gates = np.empty(gx.shape[1:], gx.dtype)
     for t in range(gx.shape[0]):
         h, c = (h0, c0) if t == 0 else (hs[t - 1], cs[t - 1])
         gemm(blas, h, w_t, gates)
-        gates += gx[t]
-        _lstm_forward(gates, c, hs[t], cs[t], acts[t])
+        _lstm_forward(gates, gx[t], c, hs[t], cs[t], acts[t], tanh_cs[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_backward(grad_h, acts, c0, cs, w, d_gates, dh_next, dc_next, blas):
-    dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)
+def _lstm_sequence_backward(grad_h, acts, c0, cs, tanh_cs, w, d_gates, dh, dc, blas):
+    """dh and dc come in holding the gradients into the last h and c and leave holding d h0
+    and d c0."""
+    dc_prev = np.empty_like(dc)
     for t in range(grad_h.shape[0] - 1, -1, -1):
-        dh[:] = grad_h[t] + dh_next
-        dc[:] = dc_next  # _lstm_backward reads dc and writes dc_prev: two buffers
-        _lstm_backward(dh, dc, acts[t], c0 if t == 0 else cs[t - 1], cs[t], d_gates[t], dc_next)
-        gemm(blas, d_gates[t], w, dh_next)
+        c_prev = c0 if t == 0 else cs[t - 1]
+        _lstm_backward(dh, dc, acts[t], c_prev, tanh_cs[t], d_gates[t], dc_prev)
+        dc, dc_prev = dc_prev, dc
+        if t:  # d h_{t-1} = grad_h[t - 1] + d gates_t W_hh
+            dh[:] = grad_h[t - 1]
+        gemm(blas, d_gates[t], w, dh, accumulate=t > 0)
+    return dc
 
 
 def lstm_sequence(
     gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_hh: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """An LSTM layer over T steps: gates_t = gx_t + h_{t-1} W_hh^T (gx (T, B, 4H)), then
-    `lstm_cell`. Returns hs, cs (T, B, H) and the activations (T, B, 4H) of every step."""
+    `lstm_cell`. Returns hs, cs (T, B, H), the activations (T, B, 4H) and tanh(cs), which
+    `lstm_sequence_backward` takes."""
     hs = np.empty((*gx.shape[:-1], h0.shape[-1]), gx.dtype)
     cs, acts = np.empty_like(hs), np.empty(gx.shape, gx.dtype)
     if fits_kernels(gx, h0, c0, w_hh):
         w_t = np.ascontiguousarray(w_hh.T)  # BLAS is ~15 % faster on it than on the view
-        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, gemm_addresses())
-        return hs, cs, acts
+        tanh_cs, blas = np.empty_like(hs), gemm_addresses()
+        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, tanh_cs, blas)
+        return hs, cs, acts, tanh_cs
     h, c = h0, c0
     for t in range(gx.shape[0]):
         h, c, acts[t] = lstm_cell(gx[t] + h @ w_hh.T, c)
         hs[t], cs[t] = h, c
-    return hs, cs, acts
+    return hs, cs, acts, np.tanh(cs)
 
 
 def lstm_sequence_backward(
@@ -243,17 +274,19 @@ def lstm_sequence_backward(
     acts: np.ndarray,
     c0: np.ndarray,
     cs: np.ndarray,
+    tanh_cs: np.ndarray,
     w_hh: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backpropagation through time of `lstm_sequence` for the gradients grad_h (T, B, H) into
     every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 and d c0 (the
     caller forms grad W_hh from d gx in one product)."""
     d_gates = np.empty(acts.shape, grad_h.dtype)
-    dh_next, dc_next = np.zeros_like(c0, order="C"), np.array(grad_c, order="C")
-    if fits_kernels(grad_h, grad_c, acts, c0, cs, w_hh):
-        arrays = _contiguous(grad_h, acts, c0, cs, w_hh)
-        _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next, gemm_addresses())
-        return d_gates, dh_next, dc_next
+    if fits_kernels(grad_h, grad_c, acts, c0, cs, tanh_cs, w_hh):
+        dh, dc = np.array(grad_h[-1], order="C"), np.array(grad_c, order="C")
+        arrays = _contiguous(grad_h, acts, c0, cs, tanh_cs, w_hh)
+        dc = _lstm_sequence_backward(*arrays, d_gates, dh, dc, gemm_addresses())
+        return d_gates, dh, dc
+    dh_next, dc_next = np.zeros_like(c0), grad_c
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh = grad_h[t] + dh_next
         c_prev = cs[t - 1] if t else c0

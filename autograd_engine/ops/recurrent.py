@@ -157,7 +157,7 @@ class LSTMSequence(Primitive):
 
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh):
-        ctx.hs, ctx.cs, ctx.acts = krec.lstm_sequence(gx, h0, c0, w_hh)
+        ctx.hs, ctx.cs, ctx.acts, ctx.tanh_cs = krec.lstm_sequence(gx, h0, c0, w_hh)
         ctx.save_for_backward(gx, h0, c0, w_hh)
         return np.concatenate([ctx.hs, ctx.cs[-1:]])
 
@@ -169,7 +169,7 @@ class LSTMSequence(Primitive):
             d_gx, dh0, dc0, h_prevs = _lstm_bptt(gx, h0, c0, w_hh, grad)
             d_w = d_gx.reshape(-1, 4 * hidden).T @ h_prevs.reshape(-1, hidden)
         else:
-            args = (ctx.acts, c0, ctx.cs, w_hh)
+            args = (ctx.acts, c0, ctx.cs, ctx.tanh_cs, w_hh)
             d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args)
             # grad W_hh = sum_t d gates_t^T h_{t-1}, without stacking h_0 onto the hs
             d_w = d_gx[0].T @ h0 + d_gx[1:].reshape(-1, 4 * hidden).T @ ctx.hs[:-1].reshape(

@@ -170,13 +170,14 @@ def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
     loop over the NumPy reference cells; float16 takes the kernels' own per-step route."""
     gx, h0, w = _sequence_arrays(dtype, 4)
     c0, grad_h = h0[::-1].copy(), gx[..., : h0.shape[1]].copy()
-    hs, cs, acts = recurrent.lstm_sequence(gx, h0, c0, w)
+    hs, cs, acts, tanh_cs = recurrent.lstm_sequence(gx, h0, c0, w)
     h, c, states = h0, c0, []
     for t in range(gx.shape[0]):
         h, c, a = reference_recurrent.lstm_cell(gx[t] + h @ w.T, c)
         states.append((h, c, a))
     assert_close_all((hs, cs, acts), [np.stack(s) for s in zip(*states)])
-    d_gx, dh0, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, w)
+    assert_close_all((tanh_cs,), (np.tanh(cs),))
+    d_gx, dh0, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, tanh_cs, w)
     dh, dc, d_gates = np.zeros_like(h0), c0, []
     for t in range(gx.shape[0] - 1, -1, -1):
         c_prev = cs[t - 1] if t else c0
