@@ -187,6 +187,21 @@ def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
     assert_close_all((d_gx, dh0, dc0), (np.stack(d_gates), dh, dc))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lstm_input_gates_and_weight_grads_match_numpy(dtype):
+    """The input product of all steps and the single product for grad W_ih, W_hh and b, on
+    inputs given as a strided (batch-first, transposed) view."""
+    rng = np.random.default_rng(1)
+    draw = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    x, h0, hs = draw(3, 5, 2).transpose(1, 0, 2), draw(3, 4), draw(5, 3, 4)
+    w_ih, b, d_gates = draw(16, 2), draw(16), draw(5, 3, 16)
+    close(recurrent.input_gates(x, w_ih, b), x @ w_ih.T + b, 8.0)
+    rows, h_prevs = d_gates.reshape(-1, 16), np.concatenate([h0[None], hs[:-1]])
+    expected = rows.T @ x.reshape(-1, 2), rows.T @ h_prevs.reshape(-1, 4), rows.sum(0)
+    assert_close_all(recurrent.lstm_weight_grads(d_gates, x, h0, hs), expected)
+    assert all(g.flags.c_contiguous for g in recurrent.lstm_weight_grads(d_gates, x, h0, hs))
+
+
 @pytest.mark.parametrize("dtype", [*DTYPES, np.float16])
 def test_gru_sequence_matches_a_loop_of_reference_steps(dtype):
     gi, h0, w = _sequence_arrays(dtype, 3)
