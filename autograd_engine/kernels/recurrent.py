@@ -31,6 +31,7 @@ from . import reference_recurrent as reference
 from .blas import gemm, gemm_addresses
 from .elementwise import _sigmoid
 from .fastexp import exp
+from .linalg import transposed
 from .windows import fits_kernels
 
 
@@ -257,7 +258,7 @@ def lstm_sequence(
     hs = np.empty((*gx.shape[:-1], h0.shape[-1]), gx.dtype)
     cs, acts = np.empty_like(hs), np.empty(gx.shape, gx.dtype)
     if fits_kernels(gx, h0, c0, w_hh):
-        w_t = np.ascontiguousarray(w_hh.T)  # BLAS is ~15 % faster on it than on the view
+        w_t = transposed(w_hh)  # BLAS is ~15 % faster on it than on the view
         tanh_cs, blas = np.empty_like(hs), gemm_addresses()
         _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, tanh_cs, blas)
         return hs, cs, acts, tanh_cs
@@ -323,8 +324,7 @@ def lstm_weight_grads(
     rows[..., -1] = 1
     rows = rows.reshape(-1, rows.shape[-1])
     product = rows.T @ d_gates.reshape(-1, gates)  # faster than d_gates^T rows here
-    w_ih, w_hh = (np.ascontiguousarray(part.T) for part in (product[:inputs], product[inputs:-1]))
-    return w_ih, w_hh, product[-1].copy()
+    return transposed(product[:inputs]), transposed(product[inputs:-1]), product[-1].copy()
 
 
 @njit(cache=True, error_model="numpy")
@@ -356,7 +356,7 @@ def gru_sequence(
     hs = np.empty((*gi.shape[:-1], h0.shape[-1]), gi.dtype)
     saved = np.empty((*gi.shape[:-1], 4 * h0.shape[-1]), gi.dtype)
     if fits_kernels(gi, h0, w_hh, b_hh):
-        w_t = np.ascontiguousarray(w_hh.T)
+        w_t = transposed(w_hh)
         b = np.ascontiguousarray(b_hh)
         _gru_sequence_forward(*_contiguous(gi, h0), w_t, b, hs, saved, gemm_addresses())
         return hs, saved
