@@ -126,7 +126,7 @@ def _lstm_forward(gates, gx, scale, c_prev, h, c, acts, tanh_c):
             a[j] = (one - s) + s * _tanh(s * (pre[j] if gx is None else pre[j] + x[j]))
         for j in range(n):
             cell[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j]
-        hid = h[b]  # taken here: with the other rows above, the loops took 40 % longer
+        hid = h[b]  # taken here: with the other rows above, the step took 40 % longer
         for j in range(n):
             tanh_cell = _tanh(cell[j])
             t[j] = tanh_cell
@@ -136,20 +136,23 @@ def _lstm_forward(gates, gx, scale, c_prev, h, c, acts, tanh_c):
 @njit(cache=True, error_model="numpy")
 def _lstm_backward(dh, dc, acts, c_prev, tanh_c, d_gates, dc_prev):
     """d gates and dc_prev (a buffer other than dc) of one step. One short loop per gate: a
-    single loop writing all four read and wrote too many arrays for LLVM to vectorize it."""
+    single loop writing all four read and wrote too many arrays for LLVM to vectorize it. Each
+    row is taken just before the first loop that uses it: taken all at once, the step took 6.6
+    us instead of 4.5 (batch 64, hidden 128), as in `_lstm_forward`."""
     one = dh.dtype.type(1)
     n = dh.shape[1]
     for b in range(dh.shape[0]):
-        a, d, total, grad_h, cp, t = acts[b], d_gates[b], dc_prev[b], dh[b], c_prev[b], tanh_c[b]
-        grad_c = dc[b]
+        a, total, grad_h, grad_c, t = acts[b], dc_prev[b], dh[b], dc[b], tanh_c[b]
         for j in range(n):  # total held in dc_prev's row until the last loop
             total[j] = grad_c[j] + grad_h[j] * a[3 * n + j] * (one - t[j] * t[j])
+        d = d_gates[b]
         for j in range(n):
             o = a[3 * n + j]
             d[3 * n + j] = grad_h[j] * t[j] * o * (one - o)
         for j in range(n):
             i = a[j]
             d[j] = total[j] * a[2 * n + j] * i * (one - i)
+        cp = c_prev[b]
         for j in range(n):
             f = a[n + j]
             d[n + j] = total[j] * cp[j] * f * (one - f)
