@@ -289,9 +289,9 @@ def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, tanh_cs, blas):
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_backward(grad_h, acts, c0, cs, tanh_cs, w, d_gates, dh, dc, blas):
+def _lstm_sequence_backward(grad_h, acts, c0, cs, tanh_cs, w, d_gates, dh, dc, need_h0, blas):
     """dh and dc come in holding the gradients into the last h and c and leave holding d h0
-    and d c0."""
+    (if need_h0) and d c0."""
     dc_prev = np.empty_like(dc)
     for t in range(grad_h.shape[0] - 1, -1, -1):
         c_prev = c0 if t == 0 else cs[t - 1]
@@ -299,7 +299,8 @@ def _lstm_sequence_backward(grad_h, acts, c0, cs, tanh_cs, w, d_gates, dh, dc, b
         dc, dc_prev = dc_prev, dc
         if t:  # d h_{t-1} = grad_h[t - 1] + d gates_t W_hh
             dh[:] = grad_h[t - 1]
-        gemm(blas, d_gates[t], w, dh, accumulate=t > 0)
+        if t or need_h0:
+            gemm(blas, d_gates[t], w, dh, accumulate=t > 0)
     return dc
 
 
@@ -331,22 +332,24 @@ def lstm_sequence_backward(
     cs: np.ndarray,
     tanh_cs: np.ndarray,
     w_hh: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    need_h0: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Backpropagation through time of `lstm_sequence` for the gradients grad_h (T, B, H) into
-    every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 and d c0 (the
-    caller forms grad W_hh from d gx in one product)."""
+    every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 (None unless
+    need_h0: its product is skipped) and d c0 (the caller forms grad W_hh from d gx in one
+    product)."""
     d_gates = np.empty(acts.shape, grad_h.dtype)
     if fits_kernels(grad_h, grad_c, acts, c0, cs, tanh_cs, w_hh):
         dh, dc = np.array(grad_h[-1], order="C"), np.array(grad_c, order="C")
         arrays = _contiguous(grad_h, acts, c0, cs, tanh_cs, w_hh)
-        dc = _lstm_sequence_backward(*arrays, d_gates, dh, dc, gemm_addresses())
-        return d_gates, dh, dc
+        dc = _lstm_sequence_backward(*arrays, d_gates, dh, dc, need_h0, gemm_addresses())
+        return d_gates, dh if need_h0 else None, dc
     dh_next, dc_next = np.zeros_like(c0), grad_c
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh = grad_h[t] + dh_next
         c_prev = cs[t - 1] if t else c0
         d_gates[t], dc_next = lstm_cell_backward(dh, dc_next, acts[t], c_prev, cs[t])
-        dh_next = d_gates[t] @ w_hh
+        dh_next = d_gates[t] @ w_hh if t or need_h0 else None
     return d_gates, dh_next, dc_next
 
 

@@ -175,7 +175,8 @@ class LSTMSequence(Primitive):
             d_b = d_rows.sum(0)
         else:
             args = (ctx.acts, c0, ctx.cs, ctx.tanh_cs, w_hh)
-            d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args)
+            need_h0 = ctx.needs_input_grad[1]
+            d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args, need_h0)
             d_w_ih, d_w_hh, d_b = krec.lstm_weight_grads(d_gx, x, h0, ctx.hs)
         d_x = d_gx @ w_ih if ctx.needs_input_grad[0] else None
         return d_x, dh0, dc0, d_w_ih, d_w_hh, d_b

@@ -185,6 +185,9 @@ def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
         d_gates.insert(0, d)
         dh = d @ w
     assert_close_all((d_gx, dh0, dc0), (np.stack(d_gates), dh, dc))
+    d_gx, none, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, tanh_cs, w, False)
+    assert none is None
+    assert_close_all((d_gx, dc0), (np.stack(d_gates), dc))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
