@@ -267,12 +267,15 @@ class GRUSequence(Primitive):
         return out
 
 
-def lstm_sequence(x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """(output (T, B, H), c_T (B, H)) of an LSTM layer over the inputs x (T, B, I) from the
-    initial state h0, c0 (B, H), W_ih (4H, I), W_hh (4H, H) and the bias b = b_ih + b_hh
-    (4H,)."""
+def lstm_sequence(
+    x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b: Any
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """(output (T, B, H), (h_T, c_T) (B, H)) of an LSTM layer over the inputs x (T, B, I) from
+    the initial state h0, c0 (B, H), W_ih (4H, I), W_hh (4H, H) and the bias b = b_ih + b_hh
+    (4H,). h_T is taken from the op's output directly, not from `output`: its gradient then
+    skips a zero-filled (T, B, H) array."""
     out = LSTMSequence.apply(*(as_tensor(a) for a in (x, h0, c0, w_ih, w_hh, b)))
-    return out[:-1], out[-1]
+    return out[:-1], (out[-2], out[-1])
 
 
 def gru_sequence(gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Tensor:

@@ -62,12 +62,11 @@ def _sequence(
     zeros = ae.zeros(w_hh.shape[0], dtype=w_hh.dtype) if b_hh is None else None
     if mode == "LSTM":
         bias = zeros if b_ih is None else b_ih + b_hh
-        out, c_n = ae.ops.recurrent.lstm_sequence(x, state[0], state[1], w_ih, w_hh, bias)
-        final: Any = (out[-1], c_n)
+        out, final = ae.ops.recurrent.lstm_sequence(x, state[0], state[1], w_ih, w_hh, bias)
     else:
         gates = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih).reshape(*x.shape[:2], -1)
         out = ae.ops.recurrent.gru_sequence(gates, state, w_hh, zeros if b_hh is None else b_hh)
-        final = out[-1]
+        final: Any = out[-1]
     return (ae.flip(out, 0) if reverse else out), final
 
 

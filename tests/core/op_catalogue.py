@@ -1368,8 +1368,8 @@ def _sequence(draw: st.DrawFn, gates: int) -> Drawn:
 
 
 def _lstm_sequence(*args: Tensor) -> Tensor:
-    out, c_n = ops.recurrent.lstm_sequence(*args)
-    return ae.cat([out.reshape(-1), c_n.reshape(-1)])
+    out, (h_n, c_n) = ops.recurrent.lstm_sequence(*args)
+    return ae.cat([out.reshape(-1), h_n.reshape(-1), c_n.reshape(-1)])
 
 
 def _torch_lstm_sequence(t: Any, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b: Any) -> Any:
@@ -1377,7 +1377,7 @@ def _torch_lstm_sequence(t: Any, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any,
     for step in x:
         h, c = _torch_lstm_cell(t, step @ w_ih.T + b + h @ w_hh.T, c).chunk(2, -1)
         hs.append(h)
-    return t.cat([t.stack(hs).reshape(-1), c.reshape(-1)])
+    return t.cat([t.stack(hs).reshape(-1), h.reshape(-1), c.reshape(-1)])
 
 
 def _torch_gru_sequence(t: Any, gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Any:
