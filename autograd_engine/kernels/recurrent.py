@@ -6,87 +6,161 @@ one call that goes row by row through the batch, so each row's preactivations ar
 memory once and every later loop over the row works in cache. Formulas and argument order
 are those of `reference_recurrent` (PyTorch's LSTMCell and GRUCell, gates in PyTorch's order).
 
-sigmoid and tanh are built on `fastexp.exp` so the loops vectorize: tanh(v) =
-sign(v) (1 - e) / (1 + e) with e = exp(-2 |v|), accurate to a few ulps of 1 (absolute), the
-scale at which the cell adds it up (c and h are sums of terms in [-1, 1]). LLVM vectorizes a
-loop with an exp in it only when the loop reads one array and writes another
-(`_sigmoid_into`, `_tanh_into`): a loop over the four gates and the cell at once, or one
-written in place, stayed scalar and took 5x to 8x longer (LSTM forward at batch 64, hidden
-128, float32: 316 us as one loop, 44 us split).
+tanh and sigmoid are written so the loops vectorize, accurate to a few ulps of 1 (absolute),
+the scale at which the cell adds them up (c and h are sums of terms in [-1, 1]). float32 tanh
+is a rational function x P(x^2) / Q(x^2) on [-9, 9] (`_tanh32`: at most 3.4e-7 from tanh,
+2.4x as fast as the exp-based form) and sigmoid(v) = (1 + tanh(v / 2)) / 2 (at most 2e-7
+off); float64 keeps tanh(v) = sign(v) (1 - e) / (1 + e), e = exp(-2 |v|) on `fastexp.exp`, and
+`elementwise._sigmoid`. float32 gates saturate to exactly 0 and 1 (tanh from |v| = 9 on,
+sigmoid from 18). Each loop reads its arrays and writes another: written in place, they stayed
+scalar.
 
 Other dtypes than float32/float64 (or mixed ones) go to the NumPy reference, which the kernels
-beat at every size (float32, best of 100, kernel / reference, us):
+beat at every size (float32, one Zen 5 core, best of 100, kernel / reference, us):
     batch, hidden   LSTM forward  backward   GRU forward  backward
-    1, 8             3.1 / 24     3.6 / 16    3.1 / 26    3.4 / 15
-    64, 128           36 / 102     33 / 63     28 / 84     21 / 51
+    1, 8             3.2 / 18     3.2 / 13    2.4 / 19    2.5 / 11
+    64, 128           11 / 69      11 / 42     14 / 53     14 / 35
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from ..errors import ShapeError
 from . import reference_recurrent as reference
 from .blas import gemm, gemm_addresses
 from .elementwise import _sigmoid
 from .fastexp import exp
+from .linalg import transposed
 from .windows import fits_kernels
+
+_F32 = np.float32
+# float32 tanh(x) = x P(u) / Q(u), u = (x / 9)^2, on [-9, 9] (tanh(9) rounds to 1): fitted for
+# this module by least squares, reweighted toward the smallest largest error.
+_P = tuple(_F32(c) for c in (0.9999999, 10.832293, 22.875513, 10.879725, 0.5675688))
+_Q = tuple(_F32(c) for c in (1.0, 37.832264, 169.54935, 173.85588, 33.158424))
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _tanh32(v):
+    """tanh of a float32 from the rational function above: within 3.4e-7 of tanh."""
+    x = _F32(9.0) if v > _F32(9.0) else v  # two compares, so NaN stays NaN
+    x = _F32(-9.0) if x < _F32(-9.0) else x
+    s = x * _F32(1 / 9)
+    u = s * s
+    p = (((_P[4] * u + _P[3]) * u + _P[2]) * u + _P[1]) * u + _P[0]
+    q = (((_Q[4] * u + _Q[3]) * u + _Q[2]) * u + _Q[1]) * u + _Q[0]
+    t = _F32(1.0) if v >= _F32(9.0) else x * p / q  # saturated gates exactly 0 and 1
+    return _F32(-1.0) if v <= _F32(-9.0) else t
 
 
 @njit(cache=True, error_model="numpy")
-def _tanh(v, one):
-    """tanh(v) = sign(v) (1 - e) / (1 + e), e = exp(-2 |v|) <= 1 (no overflow)."""
+def _tanh64(v):
+    """sign(v) (1 - e) / (1 + e), e = exp(-2 |v|) <= 1 (no overflow)."""
     e = exp(-(abs(v) + abs(v)))
-    t = (one - e) / (one + e)
+    t = (1.0 - e) / (1.0 + e)
     return t if v >= 0 else -t
+
+
+def _tanh(v):
+    """tanh(v) in v's type (float32: `_tanh32`, float64: `_tanh64`). This Python version runs
+    under NUMBA_DISABLE_JIT."""
+    return _tanh32(v) if isinstance(v, np.float32) else _tanh64(v)
+
+
+def _gate_sigmoid(v):
+    """sigmoid(v) in v's type: float32 as (1 + tanh(v / 2)) / 2 on `_tanh32`."""
+    if isinstance(v, np.float32):
+        return _F32(0.5) + _F32(0.5) * _tanh32(_F32(0.5) * v)
+    return _sigmoid(v, 1.0)
+
+
+@overload(_tanh, jit_options={"cache": True})
+def _tanh_overload(v):
+    return (lambda v: _tanh32(v)) if v == types.float32 else (lambda v: _tanh64(v))
+
+
+@overload(_gate_sigmoid, jit_options={"cache": True, "fastmath": {"contract"}})
+def _gate_sigmoid_overload(v):
+    if v == types.float32:
+        return lambda v: _F32(0.5) + _F32(0.5) * _tanh32(_F32(0.5) * v)
+    return lambda v: _sigmoid(v, 1.0)
 
 
 @njit(cache=True, error_model="numpy")
 def _sigmoid_into(src, dst):
-    one = src.dtype.type(1)
     for k in range(src.size):
-        dst[k] = _sigmoid(src[k], one)
+        dst[k] = _gate_sigmoid(src[k])
 
 
 @njit(cache=True, error_model="numpy")
 def _tanh_into(src, dst):
-    one = src.dtype.type(1)
     for k in range(src.size):
-        dst[k] = _tanh(src[k], one)
+        dst[k] = _tanh(src[k])
 
 
-@njit(cache=True, error_model="numpy")
-def _lstm_forward(gates, c_prev, h, c, acts):
+@njit(cache=True)
+def _gate_scales(hidden, dtype):
+    """s per gate column for `_lstm_forward`: 1/2 for i, f and o, 1 for g."""
+    scale = np.full(4 * hidden, 0.5, dtype)
+    scale[2 * hidden : 3 * hidden] = 1
+    return scale
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _lstm_forward(gates, gx, scale, c_prev, h, c, acts, tanh_c):
+    """One step for the preactivations gates + gx (gx None: gates alone): h, c, the
+    activations and tanh(c), which the backward takes. All four gates go through one loop
+    per row as (1 - s) + s tanh(s v), s from `_gate_scales`: sigmoid(v) for s = 1/2, tanh(v)
+    for s = 1. A loop per gate, with the sum in a loop of its own, took 1.5x as long (batch 64,
+    hidden 128)."""
     n = c.shape[1]
+    one = gates.dtype.type(1)
     for b in range(gates.shape[0]):
-        pre, a, cp, cell, hid = gates[b], acts[b], c_prev[b], c[b], h[b]
-        _sigmoid_into(pre[: 2 * n], a[: 2 * n])
-        _tanh_into(pre[2 * n : 3 * n], a[2 * n : 3 * n])
-        _sigmoid_into(pre[3 * n :], a[3 * n :])
+        pre, a, cp, cell, t = gates[b], acts[b], c_prev[b], c[b], tanh_c[b]
+        x = pre if gx is None else gx[b]
+        for j in range(4 * n):
+            s = scale[j]
+            a[j] = (one - s) + s * _tanh(s * (pre[j] if gx is None else pre[j] + x[j]))
         for j in range(n):
             cell[j] = a[n + j] * cp[j] + a[j] * a[2 * n + j]
-        _tanh_into(cell, hid)
+        hid = h[b]  # taken here: with the other rows above, the step took 40 % longer
         for j in range(n):
-            hid[j] *= a[3 * n + j]
+            tanh_cell = _tanh(cell[j])
+            t[j] = tanh_cell
+            hid[j] = tanh_cell * a[3 * n + j]
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_backward(dh, dc, acts, c_prev, c, d_gates, dc_prev):
+def _lstm_backward(dh, dc, acts, c_prev, tanh_c, d_gates, dc_prev):
+    """d gates and dc_prev (a buffer other than dc) of one step. One short loop per gate: a
+    single loop writing all four read and wrote too many arrays for LLVM to vectorize it. Each
+    row is taken just before the first loop that uses it: taken all at once, the step took 6.6
+    us instead of 4.5 (batch 64, hidden 128), as in `_lstm_forward`."""
     one = dh.dtype.type(1)
-    n = c.shape[1]
+    n = dh.shape[1]
     for b in range(dh.shape[0]):
-        a, d, t, grad_h, grad_c, cp = acts[b], d_gates[b], dc_prev[b], dh[b], dc[b], c_prev[b]
-        _tanh_into(c[b], t)  # tanh(c) held in dc_prev's row until overwritten below
+        a, total, grad_h, grad_c, t = acts[b], dc_prev[b], dh[b], dc[b], tanh_c[b]
+        for j in range(n):  # total held in dc_prev's row until the last loop
+            total[j] = grad_c[j] + grad_h[j] * a[3 * n + j] * (one - t[j] * t[j])
+        d = d_gates[b]
         for j in range(n):
-            i, f, g, o = a[j], a[n + j], a[2 * n + j], a[3 * n + j]
-            tj = t[j]
-            total = grad_c[j] + grad_h[j] * o * (one - tj * tj)
-            d[j] = total * g * i * (one - i)
-            d[n + j] = total * cp[j] * f * (one - f)
-            d[2 * n + j] = total * i * (one - g * g)
-            d[3 * n + j] = grad_h[j] * tj * o * (one - o)
-            t[j] = total * f
+            o = a[3 * n + j]
+            d[3 * n + j] = grad_h[j] * t[j] * o * (one - o)
+        for j in range(n):
+            i = a[j]
+            d[j] = total[j] * a[2 * n + j] * i * (one - i)
+        cp = c_prev[b]
+        for j in range(n):
+            f = a[n + j]
+            d[n + j] = total[j] * cp[j] * f * (one - f)
+        for j in range(n):
+            g = a[2 * n + j]
+            d[2 * n + j] = total[j] * a[j] * (one - g * g)
+        for j in range(n):
+            total[j] *= a[n + j]
 
 
 @njit(cache=True, error_model="numpy")
@@ -147,7 +221,9 @@ def lstm_cell(gates: np.ndarray, c_prev: np.ndarray) -> tuple[np.ndarray, np.nda
         return reference.lstm_cell(gates, c_prev)
     h, c = np.empty_like(c_prev, order="C"), np.empty_like(c_prev, order="C")
     acts = np.empty_like(gates, order="C")
-    _lstm_forward(*_contiguous(gates, c_prev), h, c, acts)
+    gates, c_prev = _contiguous(gates, c_prev)
+    scale = _gate_scales(h.shape[1], h.dtype)
+    _lstm_forward(gates, None, scale, c_prev, h, c, acts, np.empty_like(h))
     return h, c, acts
 
 
@@ -161,7 +237,10 @@ def lstm_cell_backward(
         return reference.lstm_cell_backward(dh, dc, acts, c_prev, c)
     d_gates = np.empty(acts.shape, dh.dtype)
     dc_prev = np.empty(c.shape, dh.dtype)
-    _lstm_backward(*_contiguous(dh, dc, acts, c_prev, c), d_gates, dc_prev)
+    dh, dc, acts, c_prev, c = _contiguous(dh, dc, acts, c_prev, c)
+    tanh_c = np.empty_like(c)
+    _tanh_into(c.ravel(), tanh_c.ravel())
+    _lstm_backward(dh, dc, acts, c_prev, tanh_c, d_gates, dc_prev)
     return d_gates, dc_prev
 
 
@@ -200,41 +279,49 @@ def gru_cell_backward(
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, blas):
+def _lstm_sequence_forward(gx, h0, c0, w_t, hs, cs, acts, tanh_cs, blas):
     gates = np.empty(gx.shape[1:], gx.dtype)
+    scale = _gate_scales(h0.shape[1], gx.dtype)
     for t in range(gx.shape[0]):
         h, c = (h0, c0) if t == 0 else (hs[t - 1], cs[t - 1])
         gemm(blas, h, w_t, gates)
-        gates += gx[t]
-        _lstm_forward(gates, c, hs[t], cs[t], acts[t])
+        _lstm_forward(gates, gx[t], scale, c, hs[t], cs[t], acts[t], tanh_cs[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _lstm_sequence_backward(grad_h, acts, c0, cs, w, d_gates, dh_next, dc_next, blas):
-    dh, dc = np.empty_like(dh_next), np.empty_like(dc_next)
+def _lstm_sequence_backward(grad_h, acts, c0, cs, tanh_cs, w, d_gates, dh, dc, need_h0, blas):
+    """dh and dc come in holding the gradients into the last h and c and leave holding d h0
+    (if need_h0) and d c0."""
+    dc_prev = np.empty_like(dc)
     for t in range(grad_h.shape[0] - 1, -1, -1):
-        dh[:] = grad_h[t] + dh_next
-        dc[:] = dc_next  # _lstm_backward reads dc and writes dc_prev: two buffers
-        _lstm_backward(dh, dc, acts[t], c0 if t == 0 else cs[t - 1], cs[t], d_gates[t], dc_next)
-        gemm(blas, d_gates[t], w, dh_next)
+        c_prev = c0 if t == 0 else cs[t - 1]
+        _lstm_backward(dh, dc, acts[t], c_prev, tanh_cs[t], d_gates[t], dc_prev)
+        dc, dc_prev = dc_prev, dc
+        if t:  # d h_{t-1} = grad_h[t - 1] + d gates_t W_hh
+            dh[:] = grad_h[t - 1]
+        if t or need_h0:
+            gemm(blas, d_gates[t], w, dh, accumulate=t > 0)
+    return dc
 
 
 def lstm_sequence(
     gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w_hh: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """An LSTM layer over T steps: gates_t = gx_t + h_{t-1} W_hh^T (gx (T, B, 4H)), then
-    `lstm_cell`. Returns hs, cs (T, B, H) and the activations (T, B, 4H) of every step."""
+    `lstm_cell`. Returns hs, cs (T, B, H), the activations (T, B, 4H) and tanh(cs), which
+    `lstm_sequence_backward` takes."""
     hs = np.empty((*gx.shape[:-1], h0.shape[-1]), gx.dtype)
     cs, acts = np.empty_like(hs), np.empty(gx.shape, gx.dtype)
     if fits_kernels(gx, h0, c0, w_hh):
-        w_t = np.ascontiguousarray(w_hh.T)  # BLAS is ~15 % faster on it than on the view
-        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, gemm_addresses())
-        return hs, cs, acts
+        w_t = transposed(w_hh)  # BLAS is ~15 % faster on it than on the view
+        tanh_cs, blas = np.empty_like(hs), gemm_addresses()
+        _lstm_sequence_forward(*_contiguous(gx, h0, c0), w_t, hs, cs, acts, tanh_cs, blas)
+        return hs, cs, acts, tanh_cs
     h, c = h0, c0
     for t in range(gx.shape[0]):
         h, c, acts[t] = lstm_cell(gx[t] + h @ w_hh.T, c)
         hs[t], cs[t] = h, c
-    return hs, cs, acts
+    return hs, cs, acts, np.tanh(cs)
 
 
 def lstm_sequence_backward(
@@ -243,23 +330,58 @@ def lstm_sequence_backward(
     acts: np.ndarray,
     c0: np.ndarray,
     cs: np.ndarray,
+    tanh_cs: np.ndarray,
     w_hh: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    need_h0: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Backpropagation through time of `lstm_sequence` for the gradients grad_h (T, B, H) into
-    every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 and d c0 (the
-    caller forms grad W_hh from d gx in one product)."""
+    every step's h and grad_c (B, H) into the last c: d gx (T, B, 4H), d h0 (None unless
+    need_h0: its product is skipped) and d c0 (the caller forms grad W_hh from d gx in one
+    product)."""
     d_gates = np.empty(acts.shape, grad_h.dtype)
-    dh_next, dc_next = np.zeros_like(c0, order="C"), np.array(grad_c, order="C")
-    if fits_kernels(grad_h, grad_c, acts, c0, cs, w_hh):
-        arrays = _contiguous(grad_h, acts, c0, cs, w_hh)
-        _lstm_sequence_backward(*arrays, d_gates, dh_next, dc_next, gemm_addresses())
-        return d_gates, dh_next, dc_next
+    if fits_kernels(grad_h, grad_c, acts, c0, cs, tanh_cs, w_hh):
+        dh, dc = np.array(grad_h[-1], order="C"), np.array(grad_c, order="C")
+        arrays = _contiguous(grad_h, acts, c0, cs, tanh_cs, w_hh)
+        dc = _lstm_sequence_backward(*arrays, d_gates, dh, dc, need_h0, gemm_addresses())
+        return d_gates, dh if need_h0 else None, dc
+    dh_next, dc_next = np.zeros_like(c0), grad_c
     for t in range(grad_h.shape[0] - 1, -1, -1):
         dh = grad_h[t] + dh_next
         c_prev = cs[t - 1] if t else c0
         d_gates[t], dc_next = lstm_cell_backward(dh, dc_next, acts[t], c_prev, cs[t])
-        dh_next = d_gates[t] @ w_hh
+        dh_next = d_gates[t] @ w_hh if t or need_h0 else None
     return d_gates, dh_next, dc_next
+
+
+def input_gates(x: np.ndarray, w_ih: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x W_ih^T + b (T, B, G) for the inputs x (T, B, I) of all steps: one product over the
+    T B rows, which BLAS adds onto copies of b (no second pass for the bias)."""
+    rows = x.reshape(-1, x.shape[-1])
+    out = np.empty((rows.shape[0], w_ih.shape[0]), x.dtype)
+    out[:] = b
+    if fits_kernels(rows, w_ih, b):
+        gemm(gemm_addresses(), np.ascontiguousarray(rows), w_ih.T, out, True)
+    else:
+        out += rows @ w_ih.T
+    return out.reshape(*x.shape[:-1], w_ih.shape[0])
+
+
+def lstm_weight_grads(
+    d_gates: np.ndarray, x: np.ndarray, h0: np.ndarray, hs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """grad W_ih, grad W_hh and grad b = sum_t d gates_t^T [x_t, h_{t-1}, 1] of an LSTM layer
+    as one product over the T B rows [x_t, h_{t-1}, 1] (a column of ones gives the bias sum):
+    one pass over d gates instead of three, and BLAS is faster on the wider product (one
+    thread, T 28, B 64, I 28, H 128: 1.19 ms against 1.05 + 0.48 ms for the two weights)."""
+    inputs, hidden, gates = x.shape[-1], h0.shape[-1], d_gates.shape[-1]
+    rows = np.empty((*x.shape[:-1], inputs + hidden + 1), d_gates.dtype)
+    rows[..., :inputs] = x
+    rows[0, :, inputs:-1] = h0
+    rows[1:, :, inputs:-1] = hs[:-1]
+    rows[..., -1] = 1
+    rows = rows.reshape(-1, rows.shape[-1])
+    product = rows.T @ d_gates.reshape(-1, gates)  # faster than d_gates^T rows here
+    return transposed(product[:inputs]), transposed(product[inputs:-1]), product[-1].copy()
 
 
 @njit(cache=True, error_model="numpy")
@@ -291,7 +413,7 @@ def gru_sequence(
     hs = np.empty((*gi.shape[:-1], h0.shape[-1]), gi.dtype)
     saved = np.empty((*gi.shape[:-1], 4 * h0.shape[-1]), gi.dtype)
     if fits_kernels(gi, h0, w_hh, b_hh):
-        w_t = np.ascontiguousarray(w_hh.T)
+        w_t = transposed(w_hh)
         b = np.ascontiguousarray(b_hh)
         _gru_sequence_forward(*_contiguous(gi, h0), w_t, b, hs, saved, gemm_addresses())
         return hs, saved

@@ -147,48 +147,59 @@ def _lstm_bptt(gx: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor, grad: Tensor) -
 
 
 class LSTMSequence(Primitive):
-    """[h_1 .. h_T, c_T] (T + 1, B, H) of an LSTM layer over T steps: gates_t = gx_t +
-    h_{t-1} W_hh^T (gx = x W_ih^T + both biases, computed for all steps at once by the
-    caller), then the fused step. One op for the whole sequence
-    (kernels.recurrent.lstm_sequence): the backward runs backpropagation through time with
-    one product per step for d h_{t-1} and a single product for grad W_hh."""
+    """[h_1 .. h_T, c_T] (T + 1, B, H) of an LSTM layer over the inputs x (T, B, I): gates_t =
+    gx_t + h_{t-1} W_hh^T with gx = x W_ih^T + b for all steps in one product, then the fused
+    step. One op for the whole layer (kernels.recurrent.lstm_sequence): the backward runs
+    backpropagation through time with one product per step for d h_{t-1}, then a single
+    product for grad W_ih, grad W_hh and grad b (kernels.recurrent.lstm_weight_grads)."""
 
     name = "lstm_sequence"
 
     @staticmethod
-    def forward(ctx, gx, h0, c0, w_hh):
-        ctx.hs, ctx.cs, ctx.acts = krec.lstm_sequence(gx, h0, c0, w_hh)
-        ctx.save_for_backward(gx, h0, c0, w_hh)
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b):
+        gx = krec.input_gates(x, w_ih, b)
+        ctx.hs, ctx.cs, ctx.acts, ctx.tanh_cs = krec.lstm_sequence(gx, h0, c0, w_hh)
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b)
         return np.concatenate([ctx.hs, ctx.cs[-1:]])
 
     @staticmethod
     def backward(ctx, grad):
-        gx, h0, c0, w_hh = ctx.saved_tensors
-        hidden = h0.shape[-1]
+        x, h0, c0, w_ih, w_hh, b = ctx.saved_tensors
         if isinstance(grad, Tensor):
+            gx = x @ w_ih.T + b
             d_gx, dh0, dc0, h_prevs = _lstm_bptt(gx, h0, c0, w_hh, grad)
-            d_w = d_gx.reshape(-1, 4 * hidden).T @ h_prevs.reshape(-1, hidden)
+            gates, hidden = d_gx.shape[-1], h0.shape[-1]
+            d_rows = d_gx.reshape(-1, gates)
+            d_w_ih = d_rows.T @ x.reshape(-1, x.shape[-1])
+            d_w_hh = d_rows.T @ h_prevs.reshape(-1, hidden)
+            d_b = d_rows.sum(0)
         else:
-            args = (ctx.acts, c0, ctx.cs, w_hh)
-            d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args)
-            # grad W_hh = sum_t d gates_t^T h_{t-1}, without stacking h_0 onto the hs
-            d_w = d_gx[0].T @ h0 + d_gx[1:].reshape(-1, 4 * hidden).T @ ctx.hs[:-1].reshape(
-                -1, hidden
-            )
-        return d_gx, dh0, dc0, d_w
+            args = (ctx.acts, c0, ctx.cs, ctx.tanh_cs, w_hh)
+            need_h0 = ctx.needs_input_grad[1]
+            d_gx, dh0, dc0 = krec.lstm_sequence_backward(grad[:-1], grad[-1], *args, need_h0)
+            d_w_ih, d_w_hh, d_b = krec.lstm_weight_grads(d_gx, x, h0, ctx.hs)
+        d_x = d_gx @ w_ih if ctx.needs_input_grad[0] else None
+        return d_x, dh0, dc0, d_w_ih, d_w_hh, d_b
 
     @staticmethod
-    def jvp(ctx, t_gx, t_h0, t_c0, t_w):
-        gx, h0, c0, w_hh = ctx.inputs
-        out = np.empty((gx.shape[0] + 1, *h0.shape), gx.dtype)
+    def jvp(ctx, t_x, t_h0, t_c0, t_w_ih, t_w_hh, t_b):
+        x, h0, c0, w_ih, w_hh, _ = ctx.inputs
+        out = np.empty((x.shape[0] + 1, *h0.shape), x.dtype)
+        t_gx = np.zeros((*x.shape[:-1], w_ih.shape[0]), x.dtype)
+        if t_x is not None:
+            t_gx += t_x @ w_ih.T
+        if t_w_ih is not None:
+            t_gx += x @ t_w_ih.T
+        if t_b is not None:
+            t_gx += t_b
         t_h, t_c = t_h0, t_c0
-        for t in range(gx.shape[0]):
+        for t in range(x.shape[0]):
             h_prev, c_prev = (ctx.hs[t - 1], ctx.cs[t - 1]) if t else (h0, c0)
-            t_gates = np.zeros_like(gx[t]) if t_gx is None else t_gx[t]
+            t_gates = t_gx[t]
             if t_h is not None:
                 t_gates = t_gates + t_h @ w_hh.T
-            if t_w is not None:
-                t_gates = t_gates + h_prev @ t_w.T
+            if t_w_hh is not None:
+                t_gates = t_gates + h_prev @ t_w_hh.T
             t_h, t_c = _lstm_tangent(ctx.acts[t], c_prev, ctx.cs[t], t_gates, t_c)
             out[t] = t_h
         out[-1] = t_c
@@ -256,11 +267,15 @@ class GRUSequence(Primitive):
         return out
 
 
-def lstm_sequence(gx: Any, h0: Any, c0: Any, w_hh: Any) -> tuple[Tensor, Tensor]:
-    """(output (T, B, H), c_T (B, H)) of an LSTM layer from its input gates for all steps
-    gx = x W_ih^T + b_ih + b_hh (T, B, 4H), the initial state h0, c0 (B, H) and W_hh (4H, H)."""
-    out = LSTMSequence.apply(as_tensor(gx), as_tensor(h0), as_tensor(c0), as_tensor(w_hh))
-    return out[:-1], out[-1]
+def lstm_sequence(
+    x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b: Any
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """(output (T, B, H), (h_T, c_T) (B, H)) of an LSTM layer over the inputs x (T, B, I) from
+    the initial state h0, c0 (B, H), W_ih (4H, I), W_hh (4H, H) and the bias b = b_ih + b_hh
+    (4H,). h_T is taken from the op's output directly, not from `output`: its gradient then
+    skips a zero-filled (T, B, H) array."""
+    out = LSTMSequence.apply(*(as_tensor(a) for a in (x, h0, c0, w_ih, w_hh, b)))
+    return out[:-1], (out[-2], out[-1])
 
 
 def gru_sequence(gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Tensor:

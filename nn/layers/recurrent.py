@@ -53,22 +53,20 @@ def _sequence(
     mode: str, x: Tensor, state: Any, weights: tuple, reverse: bool
 ) -> tuple[Tensor, Any]:
     """An LSTM or GRU layer's outputs (T, N, H) and final state for inputs x (T, N, I), in
-    time order or `reverse`d: the input gates of all steps as one product on the contiguous
-    (T N, I) rows (with both biases for an LSTM), then one fused op over the whole sequence
-    (ops.recurrent.lstm_sequence, gru_sequence)."""
+    time order or `reverse`d: one fused op over the whole sequence
+    (ops.recurrent.lstm_sequence, gru_sequence; the GRU's input gates of all steps come
+    first, as one product on the contiguous (T N, I) rows)."""
     w_ih, w_hh, b_ih, b_hh = weights
     if reverse:
         x = ae.flip(x, 0)
-    lstm = mode == "LSTM"
-    bias = b_ih + b_hh if lstm and b_ih is not None else b_ih
-    gates = F.linear(x.reshape(-1, x.shape[-1]), w_ih, bias).reshape(*x.shape[:2], -1)
-    if lstm:
-        out, c_n = ae.ops.recurrent.lstm_sequence(gates, state[0], state[1], w_hh)
-        final: Any = (out[-1], c_n)
+    zeros = ae.zeros(w_hh.shape[0], dtype=w_hh.dtype) if b_hh is None else None
+    if mode == "LSTM":
+        bias = zeros if b_ih is None else b_ih + b_hh
+        out, final = ae.ops.recurrent.lstm_sequence(x, state[0], state[1], w_ih, w_hh, bias)
     else:
-        zeros = ae.zeros(w_hh.shape[0], dtype=w_hh.dtype)
+        gates = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih).reshape(*x.shape[:2], -1)
         out = ae.ops.recurrent.gru_sequence(gates, state, w_hh, zeros if b_hh is None else b_hh)
-        final = out[-1]
+        final: Any = out[-1]
     return (ae.flip(out, 0) if reverse else out), final
 
 

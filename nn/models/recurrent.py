@@ -55,5 +55,5 @@ class RecurrentClassifier(Module):
             x = x.squeeze(1)
         _, state = self.rnn(x)
         h_n = state[0] if self.cell == "lstm" else state
-        last = h_n[-2:] if self.rnn.bidirectional else h_n[-1:]
-        return self.head(ae.cat(list(last), -1))
+        last = ae.cat([h_n[-2], h_n[-1]], -1) if self.rnn.bidirectional else h_n[-1]
+        return self.head(last)

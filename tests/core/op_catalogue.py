@@ -1353,27 +1353,31 @@ CASES += [
 
 @st.composite
 def _sequence(draw: st.DrawFn, gates: int) -> Drawn:
-    """Input gates (T, B, gates H), the initial state(s) (B, H), W_hh (gates H, H) and, for
-    the GRU, b_hh (gates H,): the arguments of lstm_sequence / gru_sequence."""
+    """The arguments of lstm_sequence: inputs (T, B, I), h0, c0 (B, H), W_ih (4H, I), W_hh
+    (4H, H), b (4H,); of gru_sequence: input gates (T, B, 3H), h0 (B, H), W_hh (3H, H) and
+    b_hh (3H,)."""
     steps, batch, hidden = draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(st.integers(1, 2))
     rows = gates * hidden
-    args = [draw(ts.tensors((steps, batch, rows))), draw(ts.tensors((batch, hidden)))]
-    args.append(draw(ts.tensors((batch, hidden)) if gates == 4 else ts.tensors((rows, hidden))))
-    args.append(draw(ts.tensors((rows, hidden)) if gates == 4 else ts.tensors((rows,))))
-    return tuple(args), {}
+    if gates == 4:
+        inputs = draw(st.integers(1, 2))
+        shapes = [(steps, batch, inputs), (batch, hidden), (batch, hidden), (rows, inputs)]
+        shapes += [(rows, hidden), (rows,)]
+    else:
+        shapes = [(steps, batch, rows), (batch, hidden), (rows, hidden), (rows,)]
+    return tuple(draw(ts.tensors(shape)) for shape in shapes), {}
 
 
-def _lstm_sequence(gx: Tensor, h0: Tensor, c0: Tensor, w_hh: Tensor) -> Tensor:
-    out, c_n = ops.recurrent.lstm_sequence(gx, h0, c0, w_hh)
-    return ae.cat([out.reshape(-1), c_n.reshape(-1)])
+def _lstm_sequence(*args: Tensor) -> Tensor:
+    out, (h_n, c_n) = ops.recurrent.lstm_sequence(*args)
+    return ae.cat([out.reshape(-1), h_n.reshape(-1), c_n.reshape(-1)])
 
 
-def _torch_lstm_sequence(t: Any, gx: Any, h0: Any, c0: Any, w_hh: Any) -> Any:
+def _torch_lstm_sequence(t: Any, x: Any, h0: Any, c0: Any, w_ih: Any, w_hh: Any, b: Any) -> Any:
     h, c, hs = h0, c0, []
-    for step in gx:
-        h, c = _torch_lstm_cell(t, step + h @ w_hh.T, c).chunk(2, -1)
+    for step in x:
+        h, c = _torch_lstm_cell(t, step @ w_ih.T + b + h @ w_hh.T, c).chunk(2, -1)
         hs.append(h)
-    return t.cat([t.stack(hs).reshape(-1), c.reshape(-1)])
+    return t.cat([t.stack(hs).reshape(-1), h.reshape(-1), c.reshape(-1)])
 
 
 def _torch_gru_sequence(t: Any, gi: Any, h0: Any, w_hh: Any, b_hh: Any) -> Any:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import autograd_engine.kernels as K
 from autograd_engine.kernels import linalg
+from autograd_engine.kernels.linalg import transposed
 
 SHAPES = [
     ((5,), (5,)),
@@ -120,3 +121,13 @@ def test_the_transposed_write_back_covers_partial_tiles():
     np.testing.assert_array_equal(out, src.T + b)
     linalg._transpose_add(src, None, out)
     np.testing.assert_array_equal(out, src.T)
+
+
+@pytest.mark.parametrize("dtype", [*DTYPES, np.float16])
+@pytest.mark.parametrize("shape", [(1, 1), (16, 16), (3, 40), (35, 17), (512, 128), (28, 512)])
+def test_transposed_is_a_contiguous_copy_of_the_transpose(dtype, shape):
+    a = (np.arange(np.prod(shape)) % 1000).reshape(shape).astype(dtype)
+    for src in (a, a[:, ::-1]):
+        out = transposed(src)
+        assert out.flags.c_contiguous and out.dtype == dtype
+        np.testing.assert_array_equal(out, src.T)

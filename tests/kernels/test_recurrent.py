@@ -170,13 +170,14 @@ def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
     loop over the NumPy reference cells; float16 takes the kernels' own per-step route."""
     gx, h0, w = _sequence_arrays(dtype, 4)
     c0, grad_h = h0[::-1].copy(), gx[..., : h0.shape[1]].copy()
-    hs, cs, acts = recurrent.lstm_sequence(gx, h0, c0, w)
+    hs, cs, acts, tanh_cs = recurrent.lstm_sequence(gx, h0, c0, w)
     h, c, states = h0, c0, []
     for t in range(gx.shape[0]):
         h, c, a = reference_recurrent.lstm_cell(gx[t] + h @ w.T, c)
         states.append((h, c, a))
     assert_close_all((hs, cs, acts), [np.stack(s) for s in zip(*states)])
-    d_gx, dh0, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, w)
+    assert_close_all((tanh_cs,), (np.tanh(cs),))
+    d_gx, dh0, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, tanh_cs, w)
     dh, dc, d_gates = np.zeros_like(h0), c0, []
     for t in range(gx.shape[0] - 1, -1, -1):
         c_prev = cs[t - 1] if t else c0
@@ -184,6 +185,24 @@ def test_lstm_sequence_matches_a_loop_of_reference_steps(dtype):
         d_gates.insert(0, d)
         dh = d @ w
     assert_close_all((d_gx, dh0, dc0), (np.stack(d_gates), dh, dc))
+    d_gx, none, dc0 = recurrent.lstm_sequence_backward(grad_h, c0, acts, c0, cs, tanh_cs, w, False)
+    assert none is None
+    assert_close_all((d_gx, dc0), (np.stack(d_gates), dc))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lstm_input_gates_and_weight_grads_match_numpy(dtype):
+    """The input product of all steps and the single product for grad W_ih, W_hh and b, on
+    inputs given as a strided (batch-first, transposed) view."""
+    rng = np.random.default_rng(1)
+    draw = lambda *shape: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+    x, h0, hs = draw(3, 5, 2).transpose(1, 0, 2), draw(3, 4), draw(5, 3, 4)
+    w_ih, b, d_gates = draw(16, 2), draw(16), draw(5, 3, 16)
+    close(recurrent.input_gates(x, w_ih, b), x @ w_ih.T + b, 8.0)
+    rows, h_prevs = d_gates.reshape(-1, 16), np.concatenate([h0[None], hs[:-1]])
+    expected = rows.T @ x.reshape(-1, 2), rows.T @ h_prevs.reshape(-1, 4), rows.sum(0)
+    assert_close_all(recurrent.lstm_weight_grads(d_gates, x, h0, hs), expected)
+    assert all(g.flags.c_contiguous for g in recurrent.lstm_weight_grads(d_gates, x, h0, hs))
 
 
 @pytest.mark.parametrize("dtype", [*DTYPES, np.float16])
