@@ -10,7 +10,9 @@ from wall-clock times. On x86-64 the kernel's floating-point code paths are pinn
 (`pinned_numerics`): OpenBLAS, NumPy and Numba otherwise pick AVX-512 code where the CPU has it,
 whose rounding differs, and a training loop turns a last-bit difference into another printed
 number; pinned, every x86-64 machine with AVX2 and FMA prints the saved numbers. The notebooks
-seed their own generators (`ae.manual_seed`, `np.random.default_rng`) and run on one thread;
+seed their own generators (`ae.manual_seed`, `np.random.default_rng`) and run on one thread
+(`ONE_THREAD`: OpenBLAS splits a product over two threads differently, so the numbers would
+otherwise depend on the core count);
 tests/lectures/test_notebooks.py re-executes them and compares every printed number with the
 saved copy.
 """
@@ -49,6 +51,11 @@ def has_avx2() -> bool:
     return bool(features.get("AVX2") and features.get("FMA3"))
 
 
+# One thread for BLAS and Numba in the kernel: OpenBLAS splits a product differently over two
+# threads than over one, so the printed numbers would otherwise depend on the core count.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
 def pinned_numerics() -> dict[str, str]:
     """Environment variables that give a notebook kernel the same floating-point code on every
     x86-64 machine with AVX2: OpenBLAS's Haswell kernels, Numba code generated for Haswell (no
@@ -68,7 +75,7 @@ def pinned_numerics() -> dict[str, str]:
 def execute(path: Path, timeout: int = 600, kernel: str = "python3") -> nbformat.NotebookNode:
     """Run every cell of the notebook at `path` in a fresh kernel and return it with outputs."""
     nb = nbformat.read(path, as_version=4)
-    env = dict(os.environ, PYTHONHASHSEED="0", **pinned_numerics())
+    env = dict(os.environ, PYTHONHASHSEED="0", **pinned_numerics(), **ONE_THREAD)
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     client = NotebookClient(
         nb,
