@@ -540,7 +540,7 @@ def _generate(
 
     readers = _readers(rec, spec)
     updates = _update_fusions(rec, readers) if fuse else {}
-    folded = {slot for folds in updates.values() for _, _, slot, _, _ in folds}  # no `.grad`
+    folded = _folded_slots(updates)  # gradients that make no `.grad`
     groups = fusion.plan(rec, value, readers) if fuse else {}
     fused = {i for g in groups.values() for i in range(g.start, g.stop)}
     added = {slot for g in groups.values() for slot in g.adds}  # gradients kernels add to .grad
@@ -580,8 +580,9 @@ def _generate(
                     continue
                 body.append(f"c{fwd} = {context(rec.items[fwd])}")
                 body.append(f"c{fwd}._saved = {saved}")
-                if fwd in group.attributes:
-                    body.append(f"c{fwd}.axes = {group.attributes[fwd]}")
+                body += [
+                    f"c{fwd}.{a} = {code}" for a, code in group.attributes.get(fwd, {}).items()
+                ]
             skip = group.stop
             continue
         if kind == "fwd":
@@ -660,7 +661,7 @@ def _steps(rec: _Recorder, spec: Any, updates: dict) -> list[tuple[str, tuple, t
     value reads last, labelled "return". `updates`: the backward items that also update their
     parameters (`_update_fusions`)."""
     steps = []
-    folded = {slot for folds in updates.values() for _, _, slot, _, _ in folds}
+    folded = _folded_slots(updates)
     for index, item in enumerate(rec.items):
         if index in updates:  # the parameters' gradients go into their updates, not to `.grad`
             cls = rec.items[item[1]][1]
@@ -695,7 +696,12 @@ def _steps(rec: _Recorder, spec: Any, updates: dict) -> list[tuple[str, tuple, t
     return steps
 
 
-def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, tuple]:
+def _folded_slots(updates: dict[int, list[tuple]]) -> set[int]:
+    """The gradient slots whose parameters `_update_fusions` updates directly (no `.grad`)."""
+    return {slot for folds in updates.values() for _, _, slot, _, _ in folds}
+
+
+def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, list[tuple]]:
     """The backward items whose parameter gradients can go straight into plain SGD updates, as
     {item: [(argument index of the parameter, its external index, its gradient's slot, the
     optimizer, the op's method that updates it), ...]}; `readers` as `_readers` makes it. The
@@ -720,9 +726,9 @@ def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, 
         methods = getattr(fwd[1], "sgd_updates", None)
         call = next((rec.items[i] for i in range(b + 1, len(rec.items))
                      if rec.items[i][0] == "call"), None)  # fmt: skip
-        if not methods or call is None or getattr(call[1], "__name__", "") != "step":
+        if not methods or call is None or getattr(call[1], "__name__", "") != "step" or not call[2]:
             continue
-        kind, (where, n) = call[2][0] if call[2] else ("", ("", 0))
+        kind, (where, n) = call[2][0]
         opt = rec.consts[n] if kind == "v" and where == "k" else None
         rate = getattr(opt, "fused_rate", None)
         folds = []
@@ -856,15 +862,15 @@ class CompiledFunction:
         if (
             last is not None
             and not kwargs
-            and last[0] is state.grad_enabled
-            and _unchanged(args, last[1])
+            and last[1][2] is state.grad_enabled  # the key's grad mode
+            and _unchanged(args, last[0])
         ):
-            key, inputs = last[2], last[3]
+            key, inputs = last[1], last[2]
         else:
             key, inputs = _key(args, kwargs)
             if not kwargs and len(inputs) == len(args):  # tensors only: remember them
                 tensors = tuple((t, t._data, t._requires_grad, t._view) for t in inputs)
-                self._last = (key[2], tensors, key, inputs)
+                self._last = (tensors, key, inputs)
         try:
             programs = self.programs.get(key, ())
         except TypeError:  # the key holds an unhashable argument

@@ -159,7 +159,8 @@ class Group:
     saved: dict[int, str] = field(default_factory=dict)  # fwd item -> its ctx._saved code
     adds: dict[int, int] = field(default_factory=dict)  # output slot -> the "acc" item it feeds
     shapes: dict[int, tuple] = field(default_factory=dict)  # outputs of another shape: totals
-    attributes: dict[int, str] = field(default_factory=dict)  # fwd item -> code of ctx.axes
+    # fwd item -> {attribute of its context: code}, what its forward would have set there
+    attributes: dict[int, dict[str, str]] = field(default_factory=dict)
     ops: list[str] = field(default_factory=list)
     shape: tuple = ()
     kernel: Callable | None = None
@@ -260,7 +261,7 @@ class _Planner:
         group.ops.append(cls.op_name())
         if index in self.backward_of:  # its backward reads the axes if it is not fused
             group.saved[index] = "()"
-            group.attributes[index] = self.value(refs[1])
+            group.attributes[index] = {"axes": self.value(refs[1])}
             self.saved_code[index] = []
 
     def _saved_kinds(self, fwd: int) -> list[Any]:

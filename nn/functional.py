@@ -76,6 +76,11 @@ __all__ = [
 _matmul = ae.ops.linalg.Matmul.call
 
 
+def _rows(a: np.ndarray) -> np.ndarray:
+    """a (..., features) with its batch dimensions folded into one: (rows, features)."""
+    return a if a.ndim == 2 else a.reshape(-1, a.shape[-1])
+
+
 class _Linear(ae.Function):
     """y = x W^T + b in one node (kernels.linear forms the product the faster way round)."""
 
@@ -105,14 +110,13 @@ class _Linear(ae.Function):
         # dX = G W, dW = G^T X, db = sum of G's rows, with batch dimensions folded into one.
         grad_x = _matmul(g, weight) if need_x else None
         grad_w = _matmul(*_Linear.weight_factors(x, g)) if need_w else None
-        grad_b = (g if g.ndim == 2 else g.reshape(-1, g.shape[-1])).sum(0) if need_b else None
+        grad_b = _rows(g).sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
     @staticmethod
     def weight_factors(x, g):
         """dW = G^T X as its two factors (batch dimensions folded into one)."""
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
-        return g2.T, x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        return _rows(g).T, _rows(x)
 
     # ae.compile may fuse the weight's and the bias's gradients with a plain SGD update
     # (compiler.py): the backward then runs without dW and db, and the methods named here,
@@ -129,7 +133,7 @@ class _Linear(ae.Function):
     @staticmethod
     def sgd_update_bias(ctx, g, bias, lr):
         """bias -= lr (sum of G's rows) without making db."""
-        ae.kernels.sum_sub_(bias, g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), lr=lr)
+        ae.kernels.sum_sub_(bias, _rows(g), lr=lr)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

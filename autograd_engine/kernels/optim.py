@@ -74,7 +74,7 @@ def sum_sub_(c: np.ndarray, g: np.ndarray, *, lr: float) -> None:
     ):
         _sum_sub(c, g, float(lr))
     else:
-        c -= d.type(lr) * g.sum(0)
+        reference.sum_sub_(c, g, lr=lr)
 
 
 @njit(cache=True, error_model="numpy")
