@@ -18,6 +18,7 @@ import numpy as np
 import autograd_engine as ae
 import nn.functional as F
 import optim
+from autograd_engine.compiler import CompiledFunction
 
 from . import nets, plots
 from .config import Config
@@ -51,6 +52,20 @@ VS_JAX = 1.0  # compiled MNIST_SGD at least JAX's jit at every batch size
 LSTM_VS_TORCH = 1.5  # the compiled LSTM step (section 9's model) at least 1.5x PyTorch
 
 
+def capture_seconds(compiled: CompiledFunction, *args: object) -> float:
+    """Seconds of a fresh compiled function's calls before its first replay: the eager calls
+    that record (two, or three when the first one creates the `.grad`s the next ones add
+    into) and the program's generation. The replaying call is not counted."""
+    spent = 0.0
+    for _ in range(6):
+        before = compiled.replays
+        seconds = timed(lambda: compiled(*args))[1]
+        if compiled.replays > before:
+            return spent
+        spent += seconds
+    raise AssertionError(f"no replay after six calls: {compiled.eager_reason}")
+
+
 def compiled_twins(
     models: list, steps: list, tx: ae.Tensor, ty: ae.Tensor, label: str
 ) -> tuple[dict[str, Callable[[], object]], float]:
@@ -61,11 +76,13 @@ def compiled_twins(
     eager, compiled = steps[0], ae.compile(steps[1])
     eager(tx, ty)  # the kernels' first calls (Numba cache loading) are not capture time
     eager(tx, ty)
-    capture = timed(lambda: compiled(tx, ty))[1] + timed(lambda: compiled(tx, ty))[1]
+    capture = capture_seconds(compiled, tx, ty)
+    for _ in range(compiled.recordings + compiled.replays - 2):  # as many calls as compiled
+        eager(tx, ty)
     for _ in range(3):
         eager(tx, ty)
         compiled(tx, ty)
-    assert compiled.replays == 3, compiled.eager_reason
+    assert compiled.replays == 4, compiled.eager_reason
     exact = tx.shape[0] == 1 or not any(p.folded for ps in compiled.programs.values() for p in ps)
     for p, q in zip(models[0].parameters(), models[1].parameters()):
         a, b = p.numpy(), q.numpy()
@@ -197,6 +214,69 @@ def lstm_cases(n: int, steps: int, hidden: int) -> tuple[dict[str, Callable[[], 
     return cases, capture
 
 
+def lstm_products(
+    n: int, steps: int, hidden: int, features: int = 28
+) -> tuple[Callable[[], object], float]:
+    """The matrix products of one LSTM classifier step, as its kernels run them (the input
+    product of all steps, one recurrent product per step forward and per step but the first
+    backward, one product for the three weight gradients, the head's three), on arrays of the
+    step's shapes, and their floating-point operations: the BLAS floor of a miss."""
+    rng = np.random.default_rng(0)
+
+    def r(*shape: int) -> np.ndarray:
+        return rng.standard_normal(shape, dtype=np.float32)
+
+    gates, rows = 4 * hidden, steps * n
+    x, w_ih, w_hh, w_t = r(rows, features), r(gates, features), r(gates, hidden), r(hidden, gates)
+    h, d, gx = r(n, hidden), r(n, gates), np.empty((rows, gates), np.float32)
+    out_g, out_h = np.empty((n, gates), np.float32), np.empty((n, hidden), np.float32)
+    wide, d_all = r(rows, features + hidden + 1), r(rows, gates)
+    w_head, d_head = r(nets.CLASSES, hidden), r(n, nets.CLASSES)
+
+    def run() -> None:
+        np.matmul(x, w_ih.T, out=gx)
+        for _ in range(steps):
+            np.matmul(h, w_t, out=out_g)
+        for _ in range(steps - 1):
+            np.matmul(d, w_hh, out=out_h)
+        np.matmul(wide.T, d_all)
+        h @ w_head.T, d_head.T @ h, d_head @ w_head
+
+    flops = 2 * (
+        rows * features * gates
+        + (2 * steps - 1) * n * hidden * gates
+        + rows * (features + hidden + 1) * gates
+        + 3 * n * hidden * nets.CLASSES
+    )
+    return run, flops
+
+
+def sgemm_peak() -> float:
+    """GFLOP/s of a 1024 x 1024 float32 product on the current thread count, best of five."""
+    a = np.random.default_rng(0).standard_normal((1024, 1024), dtype=np.float32)
+    return 2 * 1024**3 / min(timed(lambda: a @ a)[1] for _ in range(5)) / 1e9
+
+
+def lstm_floor(cfg: Config, n: int, steps: int, hidden: int, m: dict[str, float]) -> str:
+    """Markdown: what the compiled LSTM step's matrix products alone take, measured and at
+    the 1024^3 product's rate, against the time the target asks for (m: the medians)."""
+    run, flops = lstm_products(n, steps, hidden)
+    alone = measure({"products": run}, cfg.budget(rounds=7))["products"].median
+    peak = sgemm_peak()
+    goal = m["torch"] / LSTM_VS_TORCH
+    return (
+        f"Profiled: the compiled LSTM step (batch {n}, hidden {hidden}, T = {steps}). Its "
+        f"matrix products are {flops / 1e6:.0f} MFLOP: run alone on arrays of their shapes "
+        f"they take {ms(alone)} ms ({flops / alone / 1e9:.0f} GFLOP/s), and "
+        f"{ms(flops / peak / 1e9)} ms at the {peak:.0f} GFLOP/s of a 1024^3 float32 product "
+        f"in this run. The step takes "
+        f"{ms(m['compiled'])} ms; {LSTM_VS_TORCH}x PyTorch's {ms(m['torch'])} ms needs "
+        f"{ms(goal)} ms, {100 * goal / alone:.0f} % of the products' time, leaving "
+        f"{ms(max(goal - alone, 0.0))} ms for the gate math, the loss and the update "
+        f"(the best ratio with the products as they run is {m['torch'] / alone:.2f}x).\n\n"
+    )
+
+
 def row(case: str, batch: str, m: dict[str, float], capture: float, jax: str = "-") -> list[str]:
     """A table row from the medians `m` of "eager", "compiled" and the peers that ran; `jax`
     fills the JAX cells when JAX did not run."""
@@ -226,7 +306,7 @@ def chain_cases() -> tuple[dict[str, Callable[[], object]], float]:
 
     fast = ae.compile(f)
     f(x, y, z)
-    capture = timed(lambda: fast(x, y, z))[1] + timed(lambda: fast(x, y, z))[1]
+    capture = capture_seconds(fast, x, y, z)
     cases = {"eager": lambda: f(x, y, z), "compiled": lambda: fast(x, y, z)}
     torch = torch_or_none()
     if torch is not None:
@@ -280,12 +360,13 @@ def run(cfg: Config) -> Section:
                 )
         n, steps, hidden = cfg.pick(64, 8), cfg.pick(28, 7), cfg.pick(128, 32)
         lstm, lstm_capture = lstm_cases(n, steps, hidden)
-        m = {k: v.median for k, v in measure(lstm, cfg.budget(rounds=cfg.pick(11, 3))).items()}
-        vs_torch = m.get("torch", math.nan) / m["compiled"]
+        budget = cfg.budget(rounds=cfg.pick(11, 3))
+        lstm_m = {k: v.median for k, v in measure(lstm, budget).items()}
+        vs_torch = lstm_m.get("torch", math.nan) / lstm_m["compiled"]
         rows.append(
-            row(f"LSTM {steps} steps, hidden {hidden} (section 9)", str(n), m, lstm_capture)
+            row(f"LSTM {steps} steps, hidden {hidden} (section 9)", str(n), lstm_m, lstm_capture)
         )
-        if "torch" in m:
+        if "torch" in lstm_m:
             what = f"LSTM step, batch {n}, hidden {hidden}, T = {steps}, compiled vs PyTorch"
             targets.append(Target.at_least(what, vs_torch, LSTM_VS_TORCH))
         chain, chain_capture = chain_cases()
@@ -363,10 +444,16 @@ def run(cfg: Config) -> Section:
     plots.bars(axes[0], groups, series, "microseconds per training step")
     axes[0].set_yscale("log")
     section.plot = plots.save(fig, cfg.plot_dir, "compiled")
-    missed = [t for t in section.missed if "batch 1" in t.what]
-    if missed:
+    profiles = []
+    if any("batch 1" in t.what for t in section.missed):
         cases, _ = engine_steps(MNIST_SGD, 1)
-        section.profile = "Profiled: the compiled MNIST step at batch 1.\n\n" + profile(
-            cases["compiled"], cfg.pick(300, 10)
+        profiles.append(
+            "Profiled: the compiled MNIST step at batch 1.\n\n"
+            + profile(cases["compiled"], cfg.pick(300, 10))
         )
+    if any("LSTM" in t.what for t in section.missed):
+        with one_thread():
+            floor = lstm_floor(cfg, n, steps, hidden, lstm_m)
+            profiles.append(floor + profile(lstm["compiled"], cfg.pick(50, 5)))
+    section.profile = "\n\n".join(profiles) or None
     return section

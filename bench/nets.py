@@ -10,6 +10,8 @@ asserts that they still agree after two steps.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -28,12 +30,39 @@ CLASSES = 10
 
 
 @contextlib.contextmanager
+def one_core() -> Iterator[None]:
+    """Every thread of the process on one CPU inside the block (threads started inside it
+    inherit that), the previous affinities back afterwards; nothing where the OS has no
+    affinity call. JAX has no setting that keeps a jitted step on one thread: XLA's runtime
+    runs independent ops of the step on a thread pool whatever XLA_FLAGS say (1.4 to 1.7
+    cores busy on the 784-256-128-10 SGD step at batch 32 and 128), and pinning the process
+    is the way JAX's maintainers give to limit it."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cpu = max(os.sched_getaffinity(0))
+    previous = {}
+    for tid in map(int, os.listdir("/proc/self/task")):
+        with contextlib.suppress(OSError):  # the thread may have ended meanwhile
+            previous[tid] = os.sched_getaffinity(tid)
+            os.sched_setaffinity(tid, {cpu})
+    try:
+        yield
+    finally:
+        mine = previous[threading.get_native_id()]
+        for tid in map(int, os.listdir("/proc/self/task")):
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(tid, previous.get(tid, mine))
+
+
+@contextlib.contextmanager
 def one_thread() -> Iterator[None]:
-    """One thread for the Numba kernels, BLAS and PyTorch inside the block (issue 13 compares
-    single-thread speed); the previous counts come back afterwards."""
+    """One thread for the Numba kernels, BLAS and PyTorch inside the block, and the process on
+    one core (`one_core`: JAX's jit cannot be limited otherwise), as issues 13 and 17 compare
+    single-thread speed; the previous counts and affinities come back afterwards."""
     torch = torch_or_none()
     previous = torch.get_num_threads() if torch is not None else 0
-    with limit_threads(1):
+    with limit_threads(1), one_core():
         if torch is not None:
             torch.set_num_threads(1)
         try:

@@ -23,8 +23,9 @@ def torch_or_none() -> ModuleType | None:
 
 def jax_or_none() -> ModuleType | None:
     """JAX if installed, else None. XLA's CPU backend is told to run each op on one thread
-    (the flags must be set before JAX loads), as the compiled-step section compares one
-    thread each; a caller's own XLA_FLAGS win."""
+    (the flags must be set before JAX loads; a caller's own XLA_FLAGS win). That does not
+    keep a jitted step on one thread: the compiled-step section also pins the process to one
+    core (nets.one_core)."""
     os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     return optional("jax")
 
