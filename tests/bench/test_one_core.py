@@ -24,11 +24,11 @@ def _affinities() -> dict[int, set[int]]:
 
 @needs_affinity
 def test_one_core_pins_every_thread_and_restores_them() -> None:
-    before = _affinities()
     stop = threading.Event()
     started = threading.Thread(target=stop.wait)
     started.start()
     try:
+        before = _affinities()
         with one_core():
             inside = _affinities()
             late = threading.Thread(target=lambda: inside.update(late=os.sched_getaffinity(0)))
