@@ -18,9 +18,10 @@ and `backward` on plain arrays with a small context object: no Tensor, Node, gra
 or graph walk, and the same kernels in the same order, so results are bitwise those of eager
 mode. Dropout and random tensors are drawn again from the same generator, so seeds agree.
 Two fusions: runs of elementwise ops, up to a total, become one loop each (fusion.py, bitwise;
-it adds leaf gradients into `.grad` and leaves out runs nobody reads), and a parameter
-whose gradient only a plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_updates`, as
-nn.Linear's weight and bias) is updated during the backward without a gradient array: W -= lr
+it adds leaf gradients into `.grad` and leaves out runs nobody reads; codecache.py keeps the
+loops' machine code on disk for later processes), and a parameter whose gradient only a
+plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_updates`, as nn.Linear's weight and
+bias) is updated during the backward without a gradient array: W -= lr
 G^T X in one pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above
 (kernels.matmul_sub_: within an ulp of W per step, so later steps agree with eager mode
 within about 1e-6 relative, not bit for bit), b -= lr (sum of G's rows) bitwise

@@ -31,10 +31,11 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import njit, types
+from numba import types
 
+from .codecache import compile_source
 from .function import Node
-from .kernels.summation import pairwise_total
+from .kernels import summation
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -469,10 +470,11 @@ _KERNELS: dict[str, Callable] = {}  # source -> compiled kernel, shared by every
 
 
 def _compile(source: str) -> Callable:
+    """The kernel of a loop's source, from the disk cache when an earlier process compiled it
+    (codecache.py)."""
     if source not in _KERNELS:
-        namespace: dict[str, Any] = {"np": np, "pairwise_total": pairwise_total}
-        exec(compile(source, "<ae.compile fused kernel>", "exec"), namespace)
-        _KERNELS[source] = njit(error_model="numpy")(namespace["fused"])
+        imports = {"pairwise_total": summation} if "pairwise_total" in source else {}
+        _KERNELS[source] = compile_source(source, "fused", imports)
     return _KERNELS[source]
 
 

@@ -382,9 +382,10 @@ def run(cfg: Config) -> Section:
                 )
             )
     notes = [
-        "One thread for Numba, BLAS and PyTorch. Medians of interleaved rounds; `capture ms` "
-        "is the compiled step's first two calls (eager calls that record, then the program "
-        "is generated), never part of a median.",
+        "One thread for Numba, BLAS and PyTorch, the process pinned to one core. Medians of "
+        "interleaved rounds; `capture ms` is the compiled step's calls before its first replay "
+        "(eager calls that record, then the program is generated; fused kernels come from the "
+        "disk cache when an earlier run compiled them), never part of a median.",
         "A step is zero_grad, forward, loss, backward and the optimizer step (SGD lr 0.05), "
         "float32, the same batch every step. Before timing, three compiled steps are checked "
         "to give the eager steps' weights bit for bit (within 1e-6 of their scale at batches "

@@ -54,7 +54,7 @@ def _sgd_plain(p, g, lr):
         p[i] -= lr * g[i]
 
 
-@njit(error_model="numpy")  # not cached on disk: column_totals calls a recursive function
+@njit(cache=True, error_model="numpy")
 def _sum_sub(c, g, lr):
     _sgd_plain(c, column_totals(g), lr)
 

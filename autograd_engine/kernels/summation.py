@@ -15,38 +15,68 @@ import numpy as np
 from numba import njit
 
 
-# not cached on disk: Numba cannot load a recursive function back from its cache
-@njit(error_model="numpy")
-def _pairwise(a: np.ndarray, lo: int, n: int, zero: Any) -> Any:
-    """a[lo:lo + n] summed in NumPy's pairwise order."""
+@njit(cache=True, error_model="numpy")
+def _block(a: np.ndarray, lo: int, n: int, zero: Any) -> Any:
+    """a[lo:lo + n] for n <= 128 summed as NumPy does: eight running sums, then the rest."""
     if n < 8:
         res = zero
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        for i in range(lo + 8, lo + n - n % 8, 8):
-            r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
-            r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        for i in range(lo + n - n % 8, lo + n):
-            res += a[i]
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(a, lo, half, zero) + _pairwise(a, lo + half, n - half, zero)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    for i in range(lo + 8, lo + n - n % 8, 8):
+        r0, r1, r2, r3 = r0 + a[i], r1 + a[i + 1], r2 + a[i + 2], r3 + a[i + 3]
+        r4, r5, r6, r7 = r4 + a[i + 4], r5 + a[i + 5], r6 + a[i + 6], r7 + a[i + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for i in range(lo + n - n % 8, lo + n):
+        res += a[i]
+    return res
 
 
-@njit(error_model="numpy")
+@njit(cache=True, error_model="numpy")
+def _pairwise(a: np.ndarray, zero: Any) -> Any:
+    """All of a summed in NumPy's pairwise order: a run longer than 128 is the sum of its
+    halves, split at a multiple of eight. The tree is walked with an explicit stack, not by
+    recursion, because Numba cannot load a recursive function back from its disk cache (and
+    a cached caller of one crashed on loading)."""
+    if a.size <= 128:
+        return _block(a, 0, a.size, zero)
+    # frames (lo, n, children done); each halving at least halves n, so 64 levels suffice
+    los, ns, done = np.empty(64, np.int64), np.empty(64, np.int64), np.empty(64, np.int64)
+    sums = np.empty(64, a.dtype)
+    los[0], ns[0], done[0] = 0, a.size, 0
+    depth, held = 1, 0
+    while depth:
+        top = depth - 1
+        lo, n = los[top], ns[top]
+        if n <= 128:
+            sums[held] = _block(a, lo, n, zero)
+            held += 1
+            depth -= 1
+            continue
+        half = n // 2
+        half -= half % 8
+        if done[top] == 2:  # both halves summed: left + right, in that order
+            held -= 1
+            sums[held - 1] = sums[held - 1] + sums[held]
+            depth -= 1
+            continue
+        start, size = (lo, half) if done[top] == 0 else (lo + half, n - half)
+        done[top] += 1
+        los[depth], ns[depth], done[depth] = start, size, 0
+        depth += 1
+    return sums[0]
+
+
+@njit(cache=True, error_model="numpy")
 def pairwise_total(a: np.ndarray, zero: Any) -> Any:
     """The sum of a 1-D contiguous array, bitwise `np.add.reduce(a)`; `zero` is 0 in a's
     dtype."""
-    return zero + _pairwise(a, 0, a.size, zero)
+    return zero + _pairwise(a, zero)
 
 
-@njit(error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def column_totals(g: np.ndarray) -> np.ndarray:
     """g.sum(0) of a C-contiguous 2-D array, bitwise NumPy's."""
     n, m = g.shape
