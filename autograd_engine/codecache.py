@@ -57,7 +57,7 @@ def compile_source(source: str, name: str, imports: dict[str, ModuleType]) -> Ca
     key = hashlib.sha256(text.encode()).hexdigest()[:24]
     try:
         return getattr(_load(cache_folder() / f"{name}_{key}.py", text, key), name)
-    except OSError:
+    except (OSError, RuntimeError):  # no home folder, or Numba cannot cache beside the file
         namespace: dict = {"np": np}
         namespace.update({s: getattr(m, s) for s, m in imports.items()})
         exec(compile(source, f"<generated {name}>", "exec"), namespace)
