@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 import autograd_engine as ae
+import autograd_engine.kernels as K
 import nn.functional as F
 import optim
 from autograd_engine.compiler import CompiledFunction
@@ -45,6 +46,7 @@ from .trainers import (
 )
 
 MNIST_SGD = Spec((784, 256, 128, 10), "cross_entropy", "sgd")
+PEERS = (("eager", "eager"), ("torch", "PyTorch"), ("jax", "JAX"), ("tinygrad", "tinygrad"))
 SMALL_SGD = Spec((2, 64, 64, 1), "mse", "sgd")
 VS_TORCH_BATCH_1 = 2.0  # issue 17: compiled MNIST_SGD at batch 1 at least 2x PyTorch
 SMALL_VS_TORCH = 3.0  # compiled 2-64-64-1 MLP at least 3x PyTorch
@@ -212,6 +214,58 @@ def lstm_cases(n: int, steps: int, hidden: int) -> tuple[dict[str, Callable[[], 
     if theirs is not None:
         cases["torch"] = theirs
     return cases, capture
+
+
+def mnist_kernels(size: int) -> Callable[[], object]:
+    """The kernel calls of the compiled MNIST_SGD step (kernels.linear, ReLU, cross-entropy,
+    the products for d h, the folded SGD updates of the weights and biases), from a plain
+    Python function with no program, context or op method around them: what a replay costs
+    without its own bookkeeping, the floor of a miss."""
+    x, y = batch(MNIST_SGD, size, np.random.default_rng(0))
+    ae.manual_seed(0)
+    model = engine_model(MNIST_SGD.widths)
+    params = [p.numpy().copy() for p in model.parameters()]
+    w1, b1, w2, b2, w3, b3 = params
+    lr, g = MNIST_SGD.lr, np.full(size, 1 / size, np.float32)
+
+    def step() -> None:
+        o1 = K.linear(x, w1, b1)
+        h1 = K.relu(o1)
+        o2 = K.linear(h1, w2, b2)
+        h2 = K.relu(o2)
+        _, probs = K.softmax_cross_entropy(K.linear(h2, w3, b3), y)
+        d3 = K.softmax_cross_entropy_backward(probs, y, g)
+        d2 = K.relu_backward(o2, K.matmul(d3, w3))
+        K.matmul_sub_(w3, d3.T, h2, lr=lr)
+        K.sum_sub_(b3, d3, lr=lr)
+        d1 = K.relu_backward(o1, K.matmul(d2, w2))
+        K.matmul_sub_(w2, d2.T, h1, lr=lr)
+        K.sum_sub_(b2, d2, lr=lr)
+        K.matmul_sub_(w1, d1.T, x, lr=lr)
+        K.sum_sub_(b1, d1, lr=lr)
+
+    step()  # checked against an eager step from the same weights
+    make_step(model, *engine_training(MNIST_SGD, model))(ae.tensor(x), ae.tensor(y))
+    for mine, theirs in zip(params, model.parameters()):
+        scale = np.abs(theirs.numpy()).max()
+        assert np.allclose(mine, theirs.numpy(), 0, 1e-6 * scale), "mnist_kernels: not the step"
+    return step
+
+
+def mnist_floor(cfg: Config, size: int, m: dict[str, float]) -> str:
+    """Markdown: the compiled MNIST step at `size` against its kernels alone and its peers
+    (m: the medians), then its profile."""
+    compiled, _ = engine_steps(MNIST_SGD, size)
+    cases = {"compiled": compiled["compiled"], "kernels": mnist_kernels(size)}
+    t = {k: v.median for k, v in measure(cases, cfg.budget()).items()}
+    peers = ", ".join(f"{name} {us(m[key])} us" for key, name in PEERS if key in m)
+    return (
+        f"Profiled: the compiled MNIST step at batch {size}. It took {us(t['compiled'])} us "
+        f"here and its kernels called from a plain Python function (`mnist_kernels`) "
+        f"{us(t['kernels'])} us; in the table: {peers}. The difference is the replay's own "
+        "cost (contexts, each op's forward and backward method, the optimizer's calls).\n\n"
+        + profile(cases["compiled"], cfg.pick(300, 10))
+    )
 
 
 def lstm_products(
@@ -446,14 +500,11 @@ def run(cfg: Config) -> Section:
     axes[0].set_yscale("log")
     section.plot = plots.save(fig, cfg.plot_dir, "compiled")
     profiles = []
-    if any("batch 1" in t.what for t in section.missed):
-        cases, _ = engine_steps(MNIST_SGD, 1)
-        profiles.append(
-            "Profiled: the compiled MNIST step at batch 1.\n\n"
-            + profile(cases["compiled"], cfg.pick(300, 10))
-        )
-    if any("LSTM" in t.what for t in section.missed):
-        with one_thread():
+    with one_thread():
+        for size in batches:
+            if any(t.what.startswith(f"{MNIST_SGD}, batch {size},") for t in section.missed):
+                profiles.append(mnist_floor(cfg, size, results[MNIST_SGD, size]))
+        if any("LSTM" in t.what for t in section.missed):
             floor = lstm_floor(cfg, n, steps, hidden, lstm_m)
             profiles.append(floor + profile(lstm["compiled"], cfg.pick(50, 5)))
     section.profile = "\n\n".join(profiles) or None
