@@ -33,11 +33,11 @@ CLASSES = 10
 def one_core() -> Iterator[None]:
     """Every thread of the process on one CPU inside the block (threads started inside it
     inherit that), the previous affinities back afterwards; nothing where the OS has no
-    affinity call. JAX has no setting that keeps a jitted step on one thread: XLA's runtime
-    runs independent ops of the step on a thread pool whatever XLA_FLAGS say (1.4 to 1.7
-    cores busy on the 784-256-128-10 SGD step at batch 32 and 128), and pinning the process
-    is the way JAX's maintainers give to limit it."""
-    if not hasattr(os, "sched_setaffinity"):
+    affinity call or no /proc to list the threads. JAX has no setting that keeps a jitted
+    step on one thread: XLA's runtime runs independent ops of the step on a thread pool
+    whatever XLA_FLAGS say (1.4 to 1.7 cores busy on the 784-256-128-10 SGD step at batch 32
+    and 128), and pinning the process is the way JAX's maintainers give to limit it."""
+    if not hasattr(os, "sched_setaffinity") or not os.path.isdir("/proc/self/task"):
         yield
         return
     cpu = max(os.sched_getaffinity(0))
