@@ -21,12 +21,12 @@ Two fusions: runs of elementwise ops, up to a total, become one loop each (fusio
 it adds leaf gradients into `.grad` and leaves out runs nobody reads; codecache.py keeps the
 loops' machine code on disk for later processes), and a parameter whose gradient only a
 plain SGD step reads (`Optimizer.fused_rate`, an op's `sgd_updates`, as nn.Linear's weight and
-bias) is updated during the backward without a gradient array: W -= lr
-G^T X in one pass over W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above
-(kernels.matmul_sub_: within an ulp of W per step, so later steps agree with eager mode
-within about 1e-6 relative, not bit for bit), b -= lr (sum of G's rows) bitwise
-(kernels.sum_sub_). Its `.grad` is then not materialised (it stays None after
-`zero_grad()`), while every other `.grad` is. `fuse=False` turns both off.
+bias) is updated during the backward without a gradient array: W -= lr G^T X in one pass over
+W at batch 1 (bitwise), one BLAS call W += (-lr) G^T X above (kernels.matmul_sub_: within an
+ulp of W per step, so later steps agree with eager mode within about 1e-6 relative, not bit
+for bit), b -= lr (sum of G's rows) bitwise (kernels.sum_sub_). Its `.grad` is then not
+materialised (it stays None after `zero_grad()`), while every other `.grad` is. `fuse=False`
+turns both off.
 
 Guards. Every call computes a key from the shapes, dtypes, strides and requires_grad of the
 tensor arguments, the other arguments' values and grad mode (a call with the very tensors of
@@ -732,6 +732,8 @@ def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, 
         kind, (where, n) = call[2][0]
         opt = rec.consts[n] if kind == "v" and where == "k" else None
         rate = getattr(opt, "fused_rate", None)
+        if rate is None:
+            continue
         folds = []
         for k, method in methods.items():
             if k >= len(item[3]) or item[3][k] is None or item[3][k][1] is not None:
@@ -742,7 +744,7 @@ def _update_fusions(rec: _Recorder, readers: dict[int, list[int]]) -> dict[int, 
             acc = rec.items[readers[slot][0]]
             if acc[0] != "acc" or acc[1] != ref or not acc[3]:
                 continue
-            if rate is not None and rate(rec.externals[ref[1]]) is not None:
+            if rate(rec.externals[ref[1]]) is not None:
                 folds.append((k, ref[1], slot, opt, method))
         if folds:
             found[b] = folds

@@ -26,7 +26,10 @@ def test_the_lstm_products_count_what_the_step_multiplies() -> None:
 
 
 def test_a_missed_mnist_target_reports_its_floor_and_profile() -> None:
-    text = compiled.mnist_floor(Config(quick=True, threads=1, plot_dir=None), 2, {"jax": 1e-4})
+    step = compiled.engine_steps(compiled.MNIST_SGD, 2)[0]["compiled"]
+    text = compiled.mnist_floor(
+        Config(quick=True, threads=1, plot_dir=None), 2, step, {"jax": 1e-4}
+    )
     assert "kernels called from a plain Python function" in text and "JAX 100 us" in text
     assert "| component (self time) |" in text
 
